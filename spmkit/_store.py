@@ -1,0 +1,138 @@
+"""The store: cursors, runs, the dead-letter of rejected items, and key-value state.
+
+:func:`open_store` opens one of two implementations that pass the same
+conformance tests: SQLite (a file, WAL) and in-memory (``":memory:"``). Both stamp
+every time they write with the **injected clock**, never the database's clock, so
+backoff computed by the engine and timestamps written by the store agree (the JS
+kit's 1.4.0 mixed SQLite's ``datetime('now')`` with the engine's clock).
+
+The store is synchronous: every call is a short local operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol, runtime_checkable
+
+__all__ = [
+    "CursorState",
+    "DeadLetter",
+    "NewDeadLetter",
+    "RunRecord",
+    "Store",
+]
+
+CursorStatus = Literal["ok", "error"]
+RunStatus = Literal["running", "ok", "partial", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class CursorState:
+    """The persisted cursor of one step-source ``(entity, source_key)``.
+
+    ``source_key`` is ``""`` for a global step. ``updated_at`` is when the row was
+    last written (by the injected clock): after a failure it is the failure time
+    that backoff counts from.
+    """
+
+    entity: str
+    source_key: str
+    last_synced_at: datetime | None
+    last_status: CursorStatus | None
+    last_error: str | None
+    items: int
+    consecutive_failures: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One sync run: when it started and finished, its status and its summary (JSON-able)."""
+
+    run_id: int
+    mode: str
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None
+    summary: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDeadLetter:
+    """A rejected item to dead-letter: what was refused, where, and why."""
+
+    run_id: int
+    entity: str
+    source_key: str
+    item_key: str | None
+    payload: Any
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A stored rejected item (see :class:`NewDeadLetter`) with its id and creation time."""
+
+    id: int
+    run_id: int
+    entity: str
+    source_key: str
+    item_key: str | None
+    payload: Any
+    reason: str
+    created_at: datetime
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the engine needs to persist. Implemented by the SQLite and in-memory stores."""
+
+    # cursors
+    def get_cursor(self, entity: str, source_key: str) -> CursorState | None: ...
+
+    def set_cursor(
+        self,
+        entity: str,
+        source_key: str,
+        *,
+        last_synced_at: datetime | None,
+        last_status: CursorStatus,
+        last_error: str | None = None,
+        items: int = 0,
+        consecutive_failures: int | None = None,
+    ) -> CursorState:
+        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count."""
+        ...
+
+    def list_cursors(self) -> list[CursorState]: ...
+
+    # runs
+    def start_run(self, mode: str) -> int: ...
+
+    def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None: ...
+
+    def get_run(self, run_id: int) -> RunRecord | None: ...
+
+    def list_runs(self) -> list[RunRecord]: ...
+
+    # dead-letter
+    def add_rejected(self, items: Sequence[NewDeadLetter]) -> None: ...
+
+    def list_rejected(
+        self, *, run_id: int | None = None, entity: str | None = None, limit: int = 500
+    ) -> list[DeadLetter]: ...
+
+    def count_rejected(self, *, run_id: int | None = None, entity: str | None = None) -> int: ...
+
+    def purge_rejected(self, *, before: datetime) -> int: ...
+
+    # key-value state
+    def get_state(self, key: str) -> str | None: ...
+
+    def set_state(self, key: str, value: str) -> None: ...
+
+    def delete_state(self, key: str) -> None: ...
+
+    def close(self) -> None: ...

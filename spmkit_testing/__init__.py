@@ -1,0 +1,1 @@
+"""spmkit_testing."""
