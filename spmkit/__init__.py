@@ -14,7 +14,10 @@ See the README for a complete example.
 
 from __future__ import annotations
 
+from spmkit._bulk import define_bulk_step
 from spmkit._clock import Clock, SystemClock
+from spmkit._context import CustomDataHandle, SourceHandle, StepContext, SyncContext
+from spmkit._engine import run_integration_sync
 from spmkit._envelope import BulkData, ChunkSummary, Envelope, EnvelopeError
 from spmkit._errors import (
     ChunkRefused,
@@ -29,29 +32,78 @@ from spmkit._errors import (
     StoreError,
     TransportFailure,
 )
+from spmkit._integration import Integration, StepResult, SyncStep, define_integration
+from spmkit._paginate import UnexpectedPage, paginate, stream_pages
+from spmkit._push import PushOutcome, RejectedItem, outcome_from_envelope
+from spmkit._redact import RedactingFilter, install_redaction
+from spmkit._resources import BULK_RESOURCES, BulkResource
+from spmkit._secrets import SecretCipher, SecretState
 from spmkit._store import CursorState, DeadLetter, NewDeadLetter, RunRecord, Store
+from spmkit._summary import StepSummary, SyncOptions, SyncSummary
+from spmkit._webhooks import ReplayGuard, Verification, sign_webhook, verify_webhook
+from spmkit._window import (
+    SyncWindow,
+    TolerancePolicy,
+    backoff_window,
+    compute_window,
+    rejects_tolerated,
+)
 
 __all__ = [
+    "backoff_window",
+    "BULK_RESOURCES",
     "BulkData",
+    "BulkResource",
     "ChunkRefused",
     "ChunkSummary",
     "Clock",
+    "compute_window",
     "CursorError",
     "CursorState",
+    "CustomDataHandle",
     "DeadLetter",
+    "define_bulk_step",
+    "define_integration",
     "Envelope",
     "EnvelopeError",
+    "install_redaction",
+    "Integration",
     "IntegrationDefinitionError",
     "InvalidArgument",
     "NewDeadLetter",
+    "outcome_from_envelope",
+    "paginate",
     "ProvisioningError",
     "PushFailed",
+    "PushOutcome",
+    "RedactingFilter",
+    "RejectedItem",
+    "rejects_tolerated",
+    "ReplayGuard",
+    "run_integration_sync",
     "RunRecord",
+    "SecretCipher",
     "SecretError",
+    "SecretState",
+    "sign_webhook",
+    "SourceHandle",
     "SpmApiError",
     "SpmkitError",
+    "StepContext",
+    "StepResult",
+    "StepSummary",
     "Store",
     "StoreError",
+    "stream_pages",
+    "SyncContext",
+    "SyncOptions",
+    "SyncStep",
+    "SyncSummary",
+    "SyncWindow",
     "SystemClock",
+    "TolerancePolicy",
     "TransportFailure",
+    "UnexpectedPage",
+    "Verification",
+    "verify_webhook",
 ]

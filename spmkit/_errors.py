@@ -7,8 +7,8 @@ The tree::
     ├── IntegrationDefinitionError (also ValueError)  an Integration / SyncStep defined wrongly
     ├── StoreError                             the store cannot be opened, read or written
     ├── CursorError                            an invalid advance_cursor_to or cursor value
-    ├── ProvisioningError                      a data source / definition / event is missing or failed
-    ├── SecretError                            encrypted state: missing key, tampered or wrong-key value
+    ├── ProvisioningError                      a provisioned resource is missing or failed
+    ├── SecretError                            missing key, tampered or wrong-key value
     └── SpmApiError                            an API answer that the caller asked to be raised
         └── PushFailed                         a bulk push that must hold the cursor
             ├── TransportFailure               non-2xx, network error, or failed_count > 0

@@ -1,0 +1,146 @@
+"""``define_bulk_step``: the common step shape — stream the window, map, push in batches."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from spmkit._context import StepContext, SyncContext
+from spmkit._errors import ChunkRefused, IntegrationDefinitionError, PushFailed
+from spmkit._integration import CursorScope, StepResult, SyncStep
+from spmkit._paginate import UnexpectedPage
+from spmkit._push import PushOutcome
+from spmkit._window import TolerancePolicy
+
+__all__ = ["define_bulk_step"]
+
+Record = Any
+Item = Mapping[str, Any]
+StreamFn = Callable[[StepContext], AsyncIterable[Record] | Iterable[Record]]
+MapFn = Callable[[Record, StepContext], Item | None]
+PushBatchFn = Callable[[StepContext, Sequence[Item]], Awaitable[PushOutcome]]
+
+
+def define_bulk_step(
+    entity: str,
+    *,
+    stream: StreamFn,
+    map: MapFn,
+    push: PushBatchFn | None = None,
+    resource: str | None = None,
+    data_source: str | Callable[[StepContext], str] | None = None,
+    batch_size: int = 500,
+    cursor_scope: CursorScope = "global",
+    sources: Callable[[SyncContext], Awaitable[Sequence[str]] | Sequence[str]] | None = None,
+    enabled: Callable[[Any], bool] | None = None,
+    tolerate_rejects: TolerancePolicy = False,
+) -> SyncStep:
+    """Build a step that streams the window's records, maps them and pushes them in batches.
+
+    ``stream(ctx)`` yields the partner records of ``ctx.window`` (async or plain
+    iterable); ``map(record, ctx)`` turns one into an API item (``None`` skips it).
+    Batches go to ``push(ctx, items)`` when given, else to ``ctx.send_bulk(resource)``
+    (``resource`` defaults to ``entity``), through the provisioned data source
+    ``data_source`` when set (a key, or a function of ctx such as
+    ``lambda ctx: ctx.source_key`` for a per-source step).
+
+    Errors are collected, not raised: a refused chunk is recorded and the next
+    batches still go (good records keep flowing while a poisoned one holds the
+    cursor); a transport failure stops the step. A clean run advances to
+    ``window.until``.
+
+    For example::
+
+        customers = define_bulk_step(
+            "customers",
+            stream=lambda ctx: partner.customers(ctx.window.since, ctx.window.until),
+            map=lambda row, ctx: {"customer_id": row["id"], "email": row["email"]},
+        )
+    """
+    if not callable(stream) or not callable(map):
+        raise IntegrationDefinitionError(
+            f"define_bulk_step({entity!r}): stream and map must be functions: "
+            f"stream(ctx) yields records, map(record, ctx) returns an item or None."
+        )
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise IntegrationDefinitionError(
+            f"define_bulk_step({entity!r}): batch_size={batch_size!r} must be an int >= 1 "
+            f"(500 by default; the client also chunks to the API's own limit)."
+        )
+    target = resource or entity
+
+    async def send(ctx: StepContext, batch: Sequence[Item]) -> None:
+        if push is not None:
+            outcome = await push(ctx, batch)
+            if not isinstance(outcome, PushOutcome):
+                raise PushFailed(
+                    f"push of step '{entity}' returned {outcome!r}; return the PushOutcome of "
+                    f"ctx.send_bulk(...) so the engine can count rejects",
+                    resource=target,
+                )
+            return
+        if data_source is None:
+            await ctx.send_bulk(target, batch)
+            return
+        key = data_source(ctx) if callable(data_source) else data_source
+        await ctx.with_source(key).send(target, batch)
+
+    async def run(ctx: StepContext) -> StepResult:
+        errors: list[str] = []
+        items = 0
+        batch: list[Item] = []
+        try:
+            async for record in _iterate(stream(ctx)):
+                item = map(record, ctx)
+                if item is None:
+                    continue
+                batch.append(item)
+                if len(batch) >= batch_size:
+                    items += await _flush(send, ctx, batch, errors)
+                    batch = []
+            items += await _flush(send, ctx, batch, errors)
+        except Exception as exc:
+            errors.append(f"bulk step '{entity}': {type(exc).__name__}: {exc}")
+        if errors:
+            return StepResult(items=items, errors=errors)
+        assert ctx.window is not None
+        return StepResult(items=items, advance_cursor_to=ctx.window.until)
+
+    return SyncStep(
+        entity=entity,
+        run=run,
+        cursor_scope=cursor_scope,
+        sources=sources,
+        enabled=enabled,
+        tolerate_rejects=tolerate_rejects,
+    )
+
+
+async def _flush(
+    send: Callable[[StepContext, Sequence[Item]], Awaitable[None]],
+    ctx: StepContext,
+    batch: list[Item],
+    errors: list[str],
+) -> int:
+    if not batch:
+        return 0
+    try:
+        await send(ctx, batch)
+    except ChunkRefused as exc:
+        errors.append(str(exc))
+    return len(batch)
+
+
+async def _iterate(source: object) -> Any:
+    if isinstance(source, AsyncIterable):
+        async for record in source:
+            yield record
+    elif isinstance(source, Iterable) and not isinstance(source, str | bytes | Mapping):
+        for record in source:
+            yield record
+    else:
+        raise UnexpectedPage(
+            f"stream(ctx) returned {type(source).__name__} {source!r:.200}; it must return an "
+            f"iterable or async iterable of records (an empty list when there is nothing new). "
+            f"An unexpected value is an error, not the end of the data: the cursor is held."
+        )

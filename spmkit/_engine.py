@@ -1,0 +1,388 @@
+"""The sync engine: runs the enabled steps and owns every cursor (the golden cursor rule).
+
+Per step-source, in order:
+
+1. backoff: after ``n`` consecutive failures, skip while
+   ``now < last_failure_at + backoff_window(n)`` (a full backfill bypasses it);
+2. a cursor in the future of ``now`` (a clock that stepped back) runs nothing:
+   the window would be inverted;
+3. run the step with its window; any exception is an error of that step;
+4. dead-letter the rejected items (awaited, best-effort, capped per run);
+5. advance only on a clean run with ``advance_cursor_to`` and no untolerated
+   reject, clamped to ``window.until`` and never backwards outside a full
+   backfill; otherwise record the failure (value kept, failures + 1).
+
+``sources()``, ``enabled()`` or an invalid ``advance_cursor_to`` failing are
+failures of that step (recorded and backed off), never a crash of the run.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from spmkit._clock import Clock, SystemClock
+from spmkit._context import PushTally, StepContext, SyncContext
+from spmkit._errors import CursorError, InvalidArgument
+from spmkit._integration import Integration, StepResult, SyncStep
+from spmkit._push import PushFn, client_pusher
+from spmkit._store import CursorState, NewDeadLetter, Store
+from spmkit._summary import StepSummary, SyncOptions, SyncSummary
+from spmkit._window import backoff_window, compute_window, rejects_tolerated
+
+__all__ = ["ESCALATE_AT_FAILURES", "run_integration_sync"]
+
+ESCALATE_AT_FAILURES = 3
+_LOGGER = "spmkit.engine"
+
+
+async def run_integration_sync(
+    integration: Integration,
+    *,
+    store: Store,
+    clock: Clock | None = None,
+    client: Any = None,
+    push: PushFn | None = None,
+    settings: Any = None,
+    options: SyncOptions | None = None,
+    provisioned: Any = None,
+    logger: logging.Logger | None = None,
+) -> SyncSummary:
+    """Run every enabled step of ``integration`` once and return what happened.
+
+    The engine, never the integration, reads and writes the cursors. Pushes go
+    through ``push`` (the push protocol) or, when only ``client`` is given, the safe
+    push over ``client.bulk_save``. ``settings`` is passed to ``enabled`` and to the
+    steps as ``ctx.settings``.
+
+    For example::
+
+        summary = await run_integration_sync(integration, store=open_store(":memory:"),
+                                             client=client, clock=SystemClock())
+        summary.status  # "ok" or "partial"
+    """
+    if not isinstance(integration, Integration):
+        raise InvalidArgument(
+            f"run_integration_sync expects an Integration from define_integration(...); "
+            f"got {integration!r} (type={type(integration).__name__})."
+        )
+    clock = clock if clock is not None else SystemClock()
+    options = options if options is not None else SyncOptions()
+    log = logger if logger is not None else logging.getLogger(_LOGGER)
+    if push is None and client is not None:
+        push = client_pusher(client)
+    if provisioned is None:
+        provisioned = _load_provisioned(store)
+    mode: Literal["incremental", "full"] = "full" if options.full_backfill else "incremental"
+    started_at = clock.now()
+    run_id = store.start_run(mode)
+    base = SyncContext(
+        settings=settings,
+        clock=clock,
+        logger=log,
+        store=store,
+        run_id=run_id,
+        client=client,
+        provisioned=provisioned,
+        checkpoint_hook=options.checkpoint,
+    )
+    runner = _Runner(base, options, push)
+    try:
+        for step in integration.sync_steps:
+            await runner.run_step(step)
+        errors = tuple(e for s in runner.steps for e in s.errors) + tuple(runner.run_errors)
+        summary = SyncSummary(
+            run_id=run_id,
+            status="partial" if errors else "ok",
+            mode=mode,
+            steps=tuple(runner.steps),
+            errors=errors,
+            started_at=started_at,
+            finished_at=clock.now(),
+        )
+        base.checkpoint("before_run_finish")
+        store.finish_run(run_id, summary.status, summary.to_dict())
+        return summary
+    except Exception as exc:
+        # A crash of the engine itself (store down, a bug): mark the run failed, re-raise.
+        try:
+            store.finish_run(run_id, "failed", {"errors": [f"{type(exc).__name__}: {exc}"]})
+        except Exception:
+            log.exception("could not mark run %s as failed", run_id)
+        raise
+
+
+class _Runner:
+    """One run's walk over the steps; keeps the per-run dead-letter budget."""
+
+    def __init__(self, base: SyncContext, options: SyncOptions, push: PushFn | None) -> None:
+        self.base = base
+        self.options = options
+        self.push = push
+        self.steps: list[StepSummary] = []
+        self.run_errors: list[str] = []
+        self.dead_letter_budget = options.dead_letter_cap
+
+    @property
+    def now(self) -> datetime:
+        return self.base.clock.now()
+
+    async def run_step(self, step: SyncStep) -> None:
+        store = self.base.store
+        # The step-level row (entity, "") carries failures of enabled()/sources(): for a
+        # global step it is the cursor itself; for a per-source step it is its health row.
+        step_row = store.get_cursor(step.entity, "")
+        if self._in_backoff(step_row):
+            self._skip_backoff(step, "", step_row)
+            return
+        try:
+            enabled = True if step.enabled is None else bool(step.enabled(self.base.settings))
+        except Exception as exc:
+            self._record_failure(step, "", step_row, [f"enabled() raised {_describe(exc)}"])
+            return
+        if not enabled:
+            return
+        source_keys = [""]
+        if step.cursor_scope == "per-source":
+            try:
+                source_keys = await self._sources(step)
+            except Exception as exc:
+                self._record_failure(step, "", step_row, [f"sources() failed: {_describe(exc)}"])
+                return
+        if step.cursor_scope == "per-source":
+            if step_row is not None and _is_stale(step_row):
+                self._record_clean_no_advance(step, "", step_row, items=0)
+            if not source_keys:
+                self.base.logger.warning(
+                    "per-source step '%s' has no sources this run: nothing synced", step.entity
+                )
+        for key in source_keys:
+            cursor = step_row if key == "" else store.get_cursor(step.entity, key)
+            await self._run_source(step, key, cursor)
+
+    async def _sources(self, step: SyncStep) -> list[str]:
+        if step.sources is None:
+            raise InvalidArgument(f"per-source step '{step.entity}' has no sources()")
+        raw = step.sources(self.base)
+        keys = await raw if inspect.isawaitable(raw) else raw
+        if isinstance(keys, str) or not isinstance(keys, Sequence):
+            raise InvalidArgument(
+                f"sources() of step '{step.entity}' returned {keys!r}; return a list of "
+                f"source keys such as ['store-1', 'store-2']"
+            )
+        bad = [k for k in keys if not isinstance(k, str) or not k]
+        if bad or len(set(keys)) != len(keys):
+            raise InvalidArgument(
+                f"sources() of step '{step.entity}' returned {list(keys)!r}; keys must be "
+                f"distinct non-empty strings"
+            )
+        return list(keys)
+
+    def _in_backoff(self, cursor: CursorState | None) -> bool:
+        if self.options.full_backfill or cursor is None or cursor.consecutive_failures <= 0:
+            return False
+        if cursor.last_status != "error":
+            return False
+        return self.now < cursor.updated_at + backoff_window(cursor.consecutive_failures)
+
+    def _skip_backoff(self, step: SyncStep, key: str, cursor: CursorState | None) -> None:
+        assert cursor is not None
+        retry_at = cursor.updated_at + backoff_window(cursor.consecutive_failures)
+        self.base.logger.info(
+            "sync step '%s' source %r in backoff after %d failure(s): skipped until %s",
+            step.entity, key, cursor.consecutive_failures, retry_at.isoformat(),
+        )
+        self.steps.append(StepSummary(
+            entity=step.entity, source_key=key, skipped_backoff=True, skipped_reason="backoff",
+            cursor_before=cursor.last_synced_at, cursor_after=cursor.last_synced_at,
+        ))
+
+    async def _run_source(self, step: SyncStep, key: str, cursor: CursorState | None) -> None:
+        if key != "" and self._in_backoff(cursor):
+            self._skip_backoff(step, key, cursor)
+            return
+        now = self.now
+        last = cursor.last_synced_at if cursor is not None else None
+        if not self.options.full_backfill and last is not None and last > now:
+            self.base.logger.warning(
+                "sync step '%s' source %r not run: its cursor %s is after now %s (the clock "
+                "stepped back?). Running would read an inverted window; it will run once the "
+                "clock passes the cursor.", step.entity, key, last.isoformat(), now.isoformat(),
+            )
+            self.steps.append(StepSummary(
+                entity=step.entity, source_key=key, skipped_reason="clock_behind_cursor",
+                cursor_before=last, cursor_after=last,
+            ))
+            return
+        window = compute_window(
+            last, now=now, full=self.options.full_backfill,
+            backfill_days=self.options.backfill_days,
+            overlap_seconds=self.options.overlap_seconds,
+        )
+        ctx = StepContext(
+            settings=self.base.settings, clock=self.base.clock, logger=self.base.logger,
+            store=self.base.store, run_id=self.base.run_id, client=self.base.client,
+            provisioned=self.base.provisioned, checkpoint_hook=self.base.checkpoint_hook,
+            entity=step.entity, source_key=key, window=window, cursor=cursor, push=self.push,
+            tally=PushTally(),
+        )
+        errors: list[str] = []
+        items = 0
+        advance_to: datetime | None = None
+        try:
+            result = await step.run(ctx)
+            items, errors, advance_to = _check_result(step, result)
+        except Exception as exc:
+            errors = [f"fatal: {_describe(exc)}"]
+        tally = ctx.tally
+        dead_lettered = self._dead_letter(step, key, tally)
+        if tally.rejected > 0 and not rejects_tolerated(
+            step.tolerate_rejects, tally.rejected, max(tally.attempted, tally.rejected)
+        ):
+            errors.append(
+                f"{tally.rejected} item(s) rejected (cursor held; set tolerate_rejects to advance)"
+            )
+        base = dict(entity=step.entity, source_key=key, items=items, attempted=tally.attempted,
+                    rejected=tally.rejected, window=window, cursor_before=last,
+                    dead_lettered=dead_lettered)
+        self.base.checkpoint("before_cursor_write")
+        if errors:
+            self._record_failure(step, key, cursor, errors, items=items, summary=base)
+        elif advance_to is None:
+            self.base.logger.warning(
+                "sync step '%s' source %r completed clean without advance_cursor_to: cursor "
+                "not advanced (the window will replay). Return "
+                "StepResult(advance_cursor_to=ctx.window.until) to advance.", step.entity, key,
+            )
+            if cursor is not None and _is_stale(cursor):
+                self._record_clean_no_advance(step, key, cursor, items=items)
+            self.steps.append(StepSummary(**base, cursor_after=last))  # type: ignore[arg-type]
+        else:
+            target = min(advance_to, window.until)
+            if not self.options.full_backfill and last is not None and target < last:
+                self.base.logger.warning(
+                    "sync step '%s' source %r asked to move its cursor backwards (%s -> %s); "
+                    "kept at %s. Only a full backfill moves a cursor backwards.",
+                    step.entity, key, last.isoformat(), target.isoformat(), last.isoformat(),
+                )
+                target = last
+            self.base.store.set_cursor(
+                step.entity, key, last_synced_at=target, last_status="ok", last_error=None,
+                items=items, consecutive_failures=0,
+            )
+            self.base.checkpoint("after_cursor_write")
+            self.steps.append(StepSummary(**base, advanced=True, cursor_after=target))  # type: ignore[arg-type]
+
+    def _record_failure(
+        self,
+        step: SyncStep,
+        key: str,
+        cursor: CursorState | None,
+        errors: list[str],
+        *,
+        items: int = 0,
+        summary: dict[str, Any] | None = None,
+    ) -> None:
+        failures = (cursor.consecutive_failures if cursor is not None else 0) + 1
+        value = cursor.last_synced_at if cursor is not None else None
+        message = "; ".join(errors)
+        if failures >= ESCALATE_AT_FAILURES:
+            self.base.logger.error(
+                "sync step '%s' source %r failing repeatedly (%d consecutive failures): %s",
+                step.entity, key, failures, message,
+            )
+        else:
+            self.base.logger.warning("sync step '%s' source %r failed: %s", step.entity, key,
+                                     message)
+        self.base.store.set_cursor(
+            step.entity, key, last_synced_at=value, last_status="error", last_error=message,
+            items=items, consecutive_failures=failures,
+        )
+        fields = summary or dict(entity=step.entity, source_key=key, cursor_before=value)
+        self.steps.append(StepSummary(**fields, errors=tuple(errors), cursor_after=value))
+
+    def _record_clean_no_advance(
+        self, step: SyncStep, key: str, cursor: CursorState, *, items: int
+    ) -> None:
+        # A clean run always records itself: no stale "error" status or failure count.
+        self.base.store.set_cursor(
+            step.entity, key, last_synced_at=cursor.last_synced_at, last_status="ok",
+            last_error=None, items=items, consecutive_failures=0,
+        )
+
+    def _dead_letter(self, step: SyncStep, key: str, tally: PushTally) -> int:
+        if not tally.rejected_items or self.dead_letter_budget <= 0:
+            return 0
+        batch = tally.rejected_items[: self.dead_letter_budget]
+        rows = [
+            NewDeadLetter(run_id=self.base.run_id, entity=step.entity, source_key=key,
+                          item_key=item.key, payload=_jsonable(item.payload), reason=item.reason)
+            for item in batch
+        ]
+        try:
+            self.base.checkpoint("during_dead_letter")
+            self.base.store.add_rejected(rows)
+        except Exception as exc:
+            # Best-effort: the rejection is already visible (cursor held or counted).
+            self.base.logger.warning(
+                "dead-letter write failed for step '%s' source %r (%d item(s) not recorded): %s",
+                step.entity, key, len(rows), _describe(exc),
+            )
+            return 0
+        self.dead_letter_budget -= len(rows)
+        if len(tally.rejected_items) > len(rows):
+            self.base.logger.warning(
+                "dead-letter cap of %d per run reached: %d rejected item(s) of step '%s' not "
+                "recorded", self.options.dead_letter_cap,
+                len(tally.rejected_items) - len(rows), step.entity,
+            )
+        return len(rows)
+
+
+def _check_result(step: SyncStep, result: object) -> tuple[int, list[str], datetime | None]:
+    if not isinstance(result, StepResult):
+        raise CursorError(
+            f"step '{step.entity}' returned {result!r}; run() must return "
+            f"StepResult(items=..., errors=[...], advance_cursor_to=...)"
+        )
+    errors = [str(e) for e in result.errors]
+    advance_to = result.advance_cursor_to
+    if advance_to is not None and (
+        not isinstance(advance_to, datetime) or advance_to.utcoffset() is None
+    ):
+        raise CursorError(
+            f"step '{step.entity}' returned advance_cursor_to={advance_to!r}, which is not an "
+            f"aware datetime; return ctx.window.until or an aware UTC datetime"
+        )
+    return int(result.items), errors, advance_to
+
+
+def _is_stale(cursor: CursorState) -> bool:
+    return cursor.last_status != "ok" or cursor.consecutive_failures != 0
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return repr(value)
+
+
+def _load_provisioned(store: Store) -> Any:
+    try:
+        from spmkit._provisioning import load_provisioned
+    except ImportError:  # pragma: no cover - provisioning ships with spmkit
+        return None
+    return load_provisioned(store)

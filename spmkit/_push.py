@@ -1,0 +1,153 @@
+"""Safe bulk push: what a push returns, and how an API envelope becomes one.
+
+The rule (DESIGN §1, rule 6): a *transport* failure — a non-2xx answer, a network
+error, or a 2xx that reports ``failed_count > 0`` — **raises**, so the step fails
+and the cursor holds; ``tolerate_rejects`` can never tolerate it. Per-item
+*validation* rejects are **returned** (and fed to the engine's reject sink and
+dead-letter): one bad item must not abort the batch.
+
+A chunk refused as a whole with a 4xx raises :class:`~spmkit.ChunkRefused`, naming
+the resource, the chunk's item keys and the API's message, so a poisoned batch is
+visible instead of a window that silently freezes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spmkit._envelope import BulkData, Envelope
+from spmkit._errors import ChunkRefused, TransportFailure
+
+__all__ = [
+    "PushFn",
+    "client_pusher",
+    "PushOutcome",
+    "RejectedItem",
+    "outcome_from_envelope",
+    "rejected_items_from_api",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedItem:
+    """One item the API refused: its natural key (if known), the API's reason, the payload."""
+
+    key: str | None
+    reason: str
+    payload: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class PushOutcome:
+    """What one bulk push delivered. ``attempted`` is ``sent + rejected``."""
+
+    sent: int
+    rejected: int = 0
+    rejected_items: tuple[RejectedItem, ...] = ()
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.rejected
+
+
+PushFn = Callable[[str, Sequence[Mapping[str, Any]]], Awaitable[PushOutcome]]
+"""The push protocol: ``await push(resource, items) -> PushOutcome``; raises on failure."""
+
+_NON_CHUNK_4XX = frozenset({408, 429})
+
+
+def outcome_from_envelope(
+    resource: str, items: Sequence[Mapping[str, Any]], envelope: Envelope, *, natural_key: str
+) -> PushOutcome:
+    """Turn a bulk envelope into a :class:`PushOutcome`, raising on any transport failure."""
+    data = envelope.data if isinstance(envelope.data, BulkData) else BulkData()
+    if not envelope.ok:
+        for chunk in data.chunks:
+            if not chunk.ok and 400 <= chunk.status_code < 500 and chunk.status_code not in (
+                _NON_CHUNK_4XX
+            ):
+                message = chunk.error.message if chunk.error else "no message"
+                keys = ", ".join(chunk.item_keys) or "(no keys)"
+                raise ChunkRefused(
+                    f"{resource}: the API refused a whole chunk of {len(chunk.item_keys)} item(s) "
+                    f"with HTTP {chunk.status_code} ({message}); item keys: {keys}. Nothing in "
+                    f"this chunk was stored, so the cursor is held. Find the malformed item in "
+                    f"these keys and fix the mapping, or drop it before pushing.",
+                    resource=resource,
+                    item_keys=chunk.item_keys,
+                    status_code=chunk.status_code,
+                    code=chunk.error.code if chunk.error else f"HTTP_{chunk.status_code}",
+                )
+        error = envelope.error
+        code = error.code if error else f"HTTP_{envelope.status_code}"
+        message = error.message if error else "no message"
+        attempts = error.attempts if error else 1
+        raise TransportFailure(
+            f"{resource}: push of {len(items)} item(s) failed ({code}: {message}; "
+            f"{attempts} attempt(s)); {data.failed_count} item(s) not delivered. "
+            f"The cursor is held and the window will replay.",
+            resource=resource,
+            status_code=envelope.status_code or None,
+            code=code,
+        )
+    if data.failed_count > 0:
+        raise TransportFailure(
+            f"{resource}: the API answered {envelope.status_code} but reported "
+            f"failed_count={data.failed_count}: those items were not stored. The cursor is "
+            f"held and the window will replay.",
+            resource=resource,
+            status_code=envelope.status_code,
+            code="FAILED_COUNT",
+        )
+    rejected = rejected_items_from_api(data.rejected_items, items, natural_key=natural_key)
+    return PushOutcome(
+        sent=data.sent_count,
+        rejected=max(data.rejected_count, len(rejected)),
+        rejected_items=rejected,
+    )
+
+
+def rejected_items_from_api(
+    entries: Sequence[Any], items: Sequence[Mapping[str, Any]], *, natural_key: str
+) -> tuple[RejectedItem, ...]:
+    """Match the API's ``rejected_items`` entries to the pushed payloads by key.
+
+    The API's entries carry the item's key (``key`` or the natural key field) and
+    a reason (``reason``, ``message`` or ``error``). An entry that matches no
+    pushed item keeps the entry itself as payload, so nothing is dropped.
+    """
+    by_key: dict[str, Mapping[str, Any]] = {}
+    for item in items:
+        value = item.get(natural_key) if isinstance(item, Mapping) else None
+        if value is not None:
+            by_key.setdefault(str(value), item)
+    out: list[RejectedItem] = []
+    for entry in entries:
+        if isinstance(entry, Mapping):
+            raw_key = entry.get("key", entry.get(natural_key))
+            key = None if raw_key is None else str(raw_key)
+            reason = entry.get("reason") or entry.get("message") or entry.get("error")
+            payload: Any = by_key.get(key, entry) if key is not None else entry
+            out.append(RejectedItem(key=key, reason=str(reason or "rejected"), payload=payload))
+        else:
+            out.append(RejectedItem(key=None, reason="rejected", payload=entry))
+    return tuple(out)
+
+
+def client_pusher(client: Any) -> PushFn:
+    """The safe push over an ``SpmClient``: ``bulk_save`` then :func:`outcome_from_envelope`."""
+    from spmkit._resources import bulk_resource
+
+    async def push(
+        resource: str, items: Sequence[Mapping[str, Any]], id_definition: Any = None
+    ) -> PushOutcome:
+        spec = bulk_resource(resource)
+        if id_definition is None:
+            envelope = await client.bulk_save(resource, items)
+        else:
+            envelope = await client.bulk_save(resource, items, id_definition=id_definition)
+        return outcome_from_envelope(resource, items, envelope, natural_key=spec.natural_key)
+
+    return push

@@ -1,0 +1,120 @@
+"""Options of a sync run and what it reports: :class:`SyncOptions`, :class:`SyncSummary`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from spmkit._window import SyncWindow, check_non_negative
+
+__all__ = ["RunStatus", "StepSummary", "SyncOptions", "SyncSummary"]
+
+RunStatus = Literal["ok", "partial", "failed"]
+
+DEAD_LETTER_CAP_PER_RUN = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """How a run reads its windows.
+
+    ``full_backfill`` re-reads ``backfill_days`` for every step-source, bypasses
+    backoff and may move a cursor backwards (the only way it can). ``overlap_seconds``
+    starts each incremental window that much before the cursor, to cover partner
+    clock skew. ``checkpoint`` is called with a point name at every crash point
+    (the harness uses it to crash the engine; leave it ``None`` in production).
+    """
+
+    full_backfill: bool = False
+    backfill_days: float = 365
+    overlap_seconds: float = 0
+    dead_letter_cap: int = DEAD_LETTER_CAP_PER_RUN
+    checkpoint: Callable[[str], None] | None = None
+
+    def __post_init__(self) -> None:
+        check_non_negative(self.backfill_days, "backfill_days", "365 reads one year back")
+        check_non_negative(self.overlap_seconds, "overlap_seconds", "cover the partner's skew")
+        check_non_negative(self.dead_letter_cap, "dead_letter_cap", "500 per run by default")
+
+
+@dataclass(frozen=True, slots=True)
+class StepSummary:
+    """The outcome of one step-source in a run.
+
+    ``attempted`` and ``rejected`` are what the pushes reported (sent + rejected),
+    whatever the step's own ``items`` says. ``skipped_reason`` explains a step-source
+    that did not run: ``"backoff"`` or ``"clock_behind_cursor"``.
+    """
+
+    entity: str
+    source_key: str
+    items: int = 0
+    attempted: int = 0
+    rejected: int = 0
+    errors: tuple[str, ...] = ()
+    advanced: bool = False
+    skipped_backoff: bool = False
+    skipped_reason: str | None = None
+    window: SyncWindow | None = None
+    cursor_before: datetime | None = None
+    cursor_after: datetime | None = None
+    dead_lettered: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (datetimes as ISO-8601)."""
+        return {
+            "entity": self.entity,
+            "source_key": self.source_key,
+            "items": self.items,
+            "attempted": self.attempted,
+            "rejected": self.rejected,
+            "errors": list(self.errors),
+            "advanced": self.advanced,
+            "skipped_backoff": self.skipped_backoff,
+            "skipped_reason": self.skipped_reason,
+            "window": None
+            if self.window is None
+            else [_iso(self.window.since), _iso(self.window.until)],
+            "cursor_before": _iso(self.cursor_before),
+            "cursor_after": _iso(self.cursor_after),
+            "dead_lettered": self.dead_lettered,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSummary:
+    """The outcome of one run: ``ok`` when no errors, ``partial`` otherwise."""
+
+    run_id: int
+    status: RunStatus
+    mode: Literal["incremental", "full"]
+    steps: tuple[StepSummary, ...]
+    errors: tuple[str, ...]
+    started_at: datetime
+    finished_at: datetime
+
+    def step(self, entity: str, source_key: str = "") -> StepSummary:
+        """The summary of one step-source (raises ``KeyError`` naming the known ones)."""
+        for s in self.steps:
+            if s.entity == entity and s.source_key == source_key:
+                return s
+        known = ", ".join(f"{s.entity}/{s.source_key}" for s in self.steps)
+        raise KeyError(f"no step-source {entity}/{source_key} in this run; ran: {known}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (datetimes as ISO-8601)."""
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "mode": self.mode,
+            "steps": [s.to_dict() for s in self.steps],
+            "errors": list(self.errors),
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

@@ -1,0 +1,498 @@
+"""One named test per rule of the golden cursor rule (DESIGN §1) and per engine trap."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from spmkit import (
+    IntegrationDefinitionError,
+    StepContext,
+    StepResult,
+    SyncOptions,
+    SyncStep,
+    SyncSummary,
+    define_bulk_step,
+    define_integration,
+    run_integration_sync,
+)
+
+from .conftest import FakePush, ManualClock
+
+
+class Partner:
+    """Partner records with updated_at; `rows(window)` reads (since, until]."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def add(self, rid: str, at: datetime, **extra: Any) -> None:
+        self.records.append({"id": rid, "updated_at": at, **extra})
+
+    def rows(self, ctx: StepContext) -> Iterator[dict[str, Any]]:
+        assert ctx.window is not None
+        for r in self.records:
+            if ctx.window.since < r["updated_at"] <= ctx.window.until:
+                yield r
+
+
+def bulk(partner: Partner, **kwargs: Any) -> SyncStep:
+    return define_bulk_step(
+        kwargs.pop("entity", "customers"),
+        stream=partner.rows,
+        map=lambda r, ctx: {k: v for k, v in r.items() if k != "updated_at"},
+        **kwargs,
+    )
+
+
+def sync(steps: list[SyncStep], store: Any, clock: ManualClock, push: FakePush,
+         **options: Any) -> SyncSummary:
+    integration = define_integration(slug="test", sync_steps=steps)
+    return asyncio.run(run_integration_sync(integration, store=store, clock=clock, push=push,
+                                            options=SyncOptions(**options)))
+
+
+def step_returning(result: StepResult | Exception) -> SyncStep:
+    async def run(ctx: StepContext) -> StepResult:
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    return SyncStep(entity="orders", run=run)
+
+
+# Rule 1: advance only on a clean run with advance_cursor_to
+
+
+def test_clean_run_advances_cursor_to_window_until(store, clock, push) -> None:
+    partner = Partner()
+    partner.add("c1", clock.now() - timedelta(days=1))
+    summary = sync([bulk(partner)], store, clock, push)
+    cursor = store.get_cursor("customers", "")
+    assert summary.status == "ok"
+    assert cursor.last_synced_at == clock.now()
+    assert (cursor.last_status, cursor.consecutive_failures) == ("ok", 0)
+    assert set(push.delivered) == {"c1"}
+
+
+def test_step_error_holds_cursor(store, clock, push) -> None:
+    partner = Partner()
+    partner.add("c1", clock.now() - timedelta(days=1))
+    sync([bulk(partner)], store, clock, push)
+    first = store.get_cursor("customers", "").last_synced_at
+    clock.advance(hours=1)
+    push.down = True
+    summary = sync([bulk(partner)], store, clock, push)
+    cursor = store.get_cursor("customers", "")
+    assert summary.status == "partial"
+    assert cursor.last_synced_at == first
+    assert cursor.last_status == "error"
+
+
+# Rule 2: never past window.until
+
+
+def test_advance_past_window_until_is_clamped(store, clock, push) -> None:
+    summary = sync([step_returning(StepResult(advance_cursor_to=clock.now() + timedelta(days=3)))],
+                   store, clock, push)
+    assert store.get_cursor("orders", "").last_synced_at == clock.now()
+    assert summary.step("orders").cursor_after == clock.now()
+
+
+# Rule 3: failure bookkeeping
+
+
+def test_failure_keeps_null_cursor_joins_errors_and_counts(store, clock, push) -> None:
+    sync([step_returning(StepResult(errors=["page 3 timed out", "bad row 7"]))], store, clock, push)
+    cursor = store.get_cursor("orders", "")
+    assert cursor.last_synced_at is None
+    assert cursor.last_error == "page 3 timed out; bad row 7"
+    assert cursor.consecutive_failures == 1
+    clock.advance(minutes=1)
+    sync([step_returning(StepResult(errors=["again"]))], store, clock, push)
+    assert store.get_cursor("orders", "").consecutive_failures == 2
+
+
+def test_clean_advance_resets_failures(store, clock, push) -> None:
+    sync([step_returning(StepResult(errors=["boom"]))], store, clock, push)
+    clock.advance(minutes=1)
+    sync([step_returning(StepResult(advance_cursor_to=clock.now()))], store, clock, push)
+    cursor = store.get_cursor("orders", "")
+    assert (cursor.last_status, cursor.consecutive_failures, cursor.last_error) == ("ok", 0, None)
+
+
+def test_clean_run_without_advance_warns_and_keeps_cursor(store, clock, push, caplog) -> None:
+    sync([step_returning(StepResult(advance_cursor_to=clock.now()))], store, clock, push)
+    before = store.get_cursor("orders", "")
+    clock.advance(minutes=5)
+    with caplog.at_level(logging.WARNING, logger="spmkit"):
+        summary = sync([step_returning(StepResult(items=3))], store, clock, push)
+    assert summary.status == "ok"
+    assert store.get_cursor("orders", "").last_synced_at == before.last_synced_at
+    assert "without advance_cursor_to" in caplog.text
+
+
+def test_clean_run_without_advance_clears_stale_error_state(store, clock, push) -> None:
+    sync([step_returning(StepResult(errors=["boom"]))], store, clock, push)
+    clock.advance(minutes=1)
+    sync([step_returning(StepResult())], store, clock, push)
+    cursor = store.get_cursor("orders", "")
+    assert (cursor.last_status, cursor.consecutive_failures) == ("ok", 0)
+    assert cursor.last_synced_at is None
+
+
+# Rule 4: window
+
+
+def test_window_from_cursor_minus_overlap(store, clock, push) -> None:
+    seen = []
+
+    async def run(ctx: StepContext) -> StepResult:
+        seen.append(ctx.window)
+        return StepResult(advance_cursor_to=ctx.window.until)
+
+    step = SyncStep(entity="orders", run=run)
+    sync([step], store, clock, push, backfill_days=10)
+    first_until = clock.now()
+    clock.advance(hours=1)
+    sync([step], store, clock, push, overlap_seconds=90)
+    assert seen[0].since == first_until - timedelta(days=10)
+    assert seen[1].since == first_until - timedelta(seconds=90)
+    assert seen[1].until == clock.now()
+
+
+# Rule 5: backoff
+
+
+def test_backoff_skips_inside_window_and_runs_after(store, clock, push) -> None:
+    calls = []
+
+    async def run(ctx: StepContext) -> StepResult:
+        calls.append(ctx.clock.now())
+        return StepResult(errors=["down"])
+
+    step = SyncStep(entity="orders", run=run)
+    sync([step], store, clock, push)  # failure 1 -> 1 minute
+    clock.advance(seconds=59)
+    skipped = sync([step], store, clock, push)
+    assert skipped.step("orders").skipped_backoff is True
+    assert skipped.status == "ok" and skipped.errors == ()
+    clock.advance(seconds=1)
+    sync([step], store, clock, push)  # failure 2 -> 2 minutes
+    clock.advance(seconds=119)
+    assert sync([step], store, clock, push).step("orders").skipped_backoff
+    clock.advance(seconds=1)
+    sync([step], store, clock, push)
+    assert len(calls) == 3
+    assert store.get_cursor("orders", "").consecutive_failures == 3
+
+
+def test_backoff_counts_from_the_injected_clock_not_the_wall(store, clock, push) -> None:
+    clock.current = datetime(2001, 1, 1, tzinfo=UTC)
+    sync([step_returning(StepResult(errors=["down"]))], store, clock, push)
+    assert store.get_cursor("orders", "").updated_at == datetime(2001, 1, 1, tzinfo=UTC)
+    assert sync([step_returning(StepResult())], store, clock, push).step("orders").skipped_backoff
+
+
+def test_full_backfill_bypasses_backoff(store, clock, push) -> None:
+    sync([step_returning(StepResult(errors=["down"]))], store, clock, push)
+    summary = sync([step_returning(StepResult(advance_cursor_to=clock.now()))], store, clock,
+                   push, full_backfill=True)
+    assert summary.step("orders").advanced is True
+
+
+def test_error_is_logged_at_three_consecutive_failures(store, clock, push, caplog) -> None:
+    step = step_returning(StepResult(errors=["down"]))
+    with caplog.at_level(logging.WARNING, logger="spmkit"):
+        for _ in range(3):
+            sync([step], store, clock, push)
+            clock.advance(hours=1)
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "3 consecutive failures" in errors[0].getMessage()
+
+
+# Rule 6: rejects
+
+
+def poisoned_partner(clock: ManualClock, bad: int, good: int) -> Partner:
+    partner = Partner()
+    for i in range(bad):
+        partner.add(f"bad{i}", clock.now() - timedelta(hours=1), poison=True)
+    for i in range(good):
+        partner.add(f"good{i}", clock.now() - timedelta(hours=1))
+    return partner
+
+
+def test_strict_reject_holds_cursor_with_message(store, clock, push) -> None:
+    summary = sync([bulk(poisoned_partner(clock, 1, 9))], store, clock, push)
+    step = summary.step("customers")
+    assert step.errors == ("1 item(s) rejected (cursor held; set tolerate_rejects to advance)",)
+    assert store.get_cursor("customers", "").last_synced_at is None
+    assert len(push.delivered) == 9
+
+
+def test_tolerate_true_advances_despite_rejects(store, clock, push) -> None:
+    summary = sync([bulk(poisoned_partner(clock, 3, 1), tolerate_rejects=True)], store, clock, push)
+    assert summary.step("customers").advanced and summary.step("customers").rejected == 3
+
+
+def test_ratio_counts_attempted_from_pushes_not_step_items(store, clock, push) -> None:
+    """5 of 10 rejected is 0.5 > 0.4: hold. The JS kit reads 5/15 = 0.33 and advances."""
+    summary = sync([bulk(poisoned_partner(clock, 5, 5), tolerate_rejects=0.4)], store, clock, push)
+    step = summary.step("customers")
+    assert (step.items, step.attempted, step.rejected) == (10, 10, 5)
+    assert step.advanced is False
+
+
+def test_ratio_within_budget_advances(store, clock, push) -> None:
+    summary = sync([bulk(poisoned_partner(clock, 4, 6), tolerate_rejects=0.4)], store, clock, push)
+    assert summary.step("customers").advanced is True
+
+
+def test_transport_failure_is_never_tolerated(store, clock, push) -> None:
+    push.down = True
+    partner = Partner()
+    partner.add("c1", clock.now() - timedelta(hours=1))
+    summary = sync([bulk(partner, tolerate_rejects=True)], store, clock, push)
+    assert summary.step("customers").advanced is False
+    assert "HTTP 503" in summary.step("customers").errors[0]
+
+
+def test_ratio_outside_0_1_is_refused_naming_the_step() -> None:
+    with pytest.raises(IntegrationDefinitionError, match="step 'customers': tolerate_rejects=1.5"):
+        bulk(Partner(), tolerate_rejects=1.5)
+
+
+# Rule 7: dead-letter
+
+
+def test_rejected_items_are_dead_lettered_before_the_run_reports(store, clock, push) -> None:
+    summary = sync([bulk(poisoned_partner(clock, 2, 1))], store, clock, push)
+    rows = store.list_rejected(run_id=summary.run_id)
+    assert [(r.entity, r.source_key, r.item_key, r.reason) for r in rows] == [
+        ("customers", "", "bad0", "invalid email"), ("customers", "", "bad1", "invalid email")]
+    assert rows[0].payload == {"id": "bad0", "poison": True}
+    assert summary.step("customers").dead_lettered == 2
+
+
+def test_dead_letter_is_capped_at_500_per_run_across_steps(store, clock, push) -> None:
+    a = bulk(poisoned_partner(clock, 400, 0), entity="customers", tolerate_rejects=True)
+    b = bulk(poisoned_partner(clock, 400, 0), entity="orders", tolerate_rejects=True)
+    summary = sync([a, b], store, clock, push)
+    assert store.count_rejected(run_id=summary.run_id) == 500
+    assert [s.dead_lettered for s in summary.steps] == [400, 100]
+
+
+def test_dead_letter_write_failure_never_fails_the_sync(store, clock, push, caplog) -> None:
+    def broken(rows: Any) -> None:
+        raise OSError("disk full")
+
+    store.add_rejected = broken
+    summary = sync([bulk(poisoned_partner(clock, 1, 1), tolerate_rejects=True)], store, clock, push)
+    assert summary.status == "ok" and summary.step("customers").advanced
+    assert "dead-letter write failed" in caplog.text
+
+
+# Rule 8: per-source isolation
+
+
+def per_source_step(failing: set[str]) -> SyncStep:
+    async def run(ctx: StepContext) -> StepResult:
+        if ctx.source_key in failing:
+            raise ConnectionError(f"store {ctx.source_key} unreachable")
+        return StepResult(advance_cursor_to=ctx.window.until)
+
+    return SyncStep(entity="orders", run=run, cursor_scope="per-source",
+                    sources=lambda ctx: ["store-1", "store-2"])
+
+
+def test_one_failing_source_never_blocks_another(store, clock, push) -> None:
+    summary = sync([per_source_step({"store-1"})], store, clock, push)
+    assert store.get_cursor("orders", "store-1").last_synced_at is None
+    assert store.get_cursor("orders", "store-2").last_synced_at == clock.now()
+    assert summary.status == "partial"
+    assert summary.step("orders", "store-1").errors == (
+        "fatal: ConnectionError: store store-1 unreachable",)
+
+
+def test_per_source_step_without_sources_is_refused_at_definition() -> None:
+    async def run(ctx: StepContext) -> StepResult:
+        return StepResult()
+
+    with pytest.raises(IntegrationDefinitionError, match=r"cursor_scope='per-source' needs sources"):
+        SyncStep(entity="orders", run=run, cursor_scope="per-source")
+
+
+def test_sources_raising_is_a_recorded_backed_off_failure_of_the_step(store, clock, push) -> None:
+    def sources(ctx: Any) -> list[str]:
+        raise TimeoutError("partner store list timed out")
+
+    async def run(ctx: StepContext) -> StepResult:
+        return StepResult(advance_cursor_to=ctx.window.until)
+
+    step = SyncStep(entity="orders", run=run, cursor_scope="per-source", sources=sources)
+    ok = step_returning(StepResult(advance_cursor_to=clock.now()))
+    other = SyncStep(entity="customers", run=ok.run)
+    summary = sync([step, other], store, clock, push)
+    row = store.get_cursor("orders", "")
+    assert summary.status == "partial"
+    assert row.consecutive_failures == 1 and "partner store list timed out" in row.last_error
+    assert summary.step("customers").advanced is True
+    again = sync([step, other], store, clock, push)
+    assert again.step("orders").skipped_backoff is True
+
+
+def test_enabled_raising_is_a_recorded_failure_of_the_step(store, clock, push) -> None:
+    async def run(ctx: StepContext) -> StepResult:
+        return StepResult(advance_cursor_to=ctx.window.until)
+
+    def enabled(settings: Any) -> bool:
+        raise KeyError("sync_orders")
+
+    summary = sync([SyncStep(entity="orders", run=run, enabled=enabled)], store, clock, push)
+    assert summary.step("orders").errors == ("enabled() raised KeyError: 'sync_orders'",)
+    assert store.get_cursor("orders", "").consecutive_failures == 1
+
+
+def test_disabled_step_does_not_run(store, clock, push) -> None:
+    async def run(ctx: StepContext) -> StepResult:
+        raise AssertionError("must not run")
+
+    summary = sync([SyncStep(entity="orders", run=run, enabled=lambda s: False)], store, clock,
+                   push)
+    assert summary.steps == () and summary.status == "ok"
+
+
+def test_invalid_advance_cursor_to_is_a_failure_of_the_step(store, clock, push) -> None:
+    summary = sync([step_returning(StepResult(advance_cursor_to=datetime(2026, 1, 1)))],
+                   store, clock, push)
+    assert "not an aware datetime" in summary.step("orders").errors[0]
+    assert store.get_cursor("orders", "").consecutive_failures == 1
+
+
+def test_step_returning_something_else_is_a_failure_of_the_step(store, clock, push) -> None:
+    async def run(ctx: StepContext) -> Any:
+        return {"items": 3}
+
+    summary = sync([SyncStep(entity="orders", run=run)], store, clock, push)
+    assert "run() must return StepResult" in summary.step("orders").errors[0]
+
+
+# Rule 9: run status
+
+
+def test_run_is_recorded_ok_or_partial(store, clock, push) -> None:
+    ok = sync([step_returning(StepResult(advance_cursor_to=clock.now()))], store, clock, push)
+    bad = sync([SyncStep(entity="customers", run=step_returning(StepResult(errors=["x"])).run)],
+               store, clock, push)
+    assert store.get_run(ok.run_id).status == "ok"
+    assert store.get_run(bad.run_id).status == "partial"
+    assert store.get_run(bad.run_id).summary["errors"] == ["x"]
+
+
+def test_engine_crash_marks_run_failed_and_reraises(store, clock, push) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database is locked")
+
+    store.set_cursor = broken
+    with pytest.raises(RuntimeError, match="database is locked"):
+        sync([step_returning(StepResult(advance_cursor_to=clock.now()))], store, clock, push)
+    run = store.list_runs()[-1]
+    assert run.status == "failed" and "database is locked" in run.summary["errors"][0]
+
+
+# Traps
+
+
+def test_non_list_page_is_an_error_not_the_end_of_data(store, clock, push) -> None:
+    pages = {1: [{"id": "c1"}], 2: None, 3: [{"id": "c3"}]}
+
+    async def fetch(page: int) -> Any:
+        return pages.get(page, [])
+
+    step = define_bulk_step("customers", stream=lambda ctx: ctx.paginate(fetch),
+                            map=lambda r, ctx: r)
+    summary = sync([step], store, clock, push)
+    assert "expected a list of records but got NoneType" in summary.step("customers").errors[0]
+    assert store.get_cursor("customers", "").last_synced_at is None
+
+
+def test_cursor_in_the_future_runs_nothing(store, clock, push, caplog) -> None:
+    ran = []
+
+    async def run(ctx: StepContext) -> StepResult:
+        ran.append(ctx.window)
+        return StepResult(advance_cursor_to=ctx.window.until)
+
+    step = SyncStep(entity="orders", run=run)
+    sync([step], store, clock, push)
+    cursor = store.get_cursor("orders", "").last_synced_at
+    clock.advance(hours=-2)  # the clock steps back
+    summary = sync([step], store, clock, push)
+    assert len(ran) == 1
+    assert summary.step("orders").skipped_reason == "clock_behind_cursor"
+    assert store.get_cursor("orders", "").last_synced_at == cursor
+    assert "inverted window" in caplog.text
+
+
+def test_step_cannot_move_cursor_backwards(store, clock, push) -> None:
+    sync([step_returning(StepResult(advance_cursor_to=clock.now()))], store, clock, push)
+    first = clock.now()
+    clock.advance(hours=1)
+    sync([step_returning(StepResult(advance_cursor_to=first - timedelta(days=1)))], store, clock,
+         push)
+    assert store.get_cursor("orders", "").last_synced_at == first
+
+
+def test_full_backfill_may_move_cursor_backwards(store, clock, push) -> None:
+    sync([step_returning(StepResult(advance_cursor_to=clock.now()))], store, clock, push)
+    earlier = clock.now() - timedelta(days=1)
+    sync([step_returning(StepResult(advance_cursor_to=earlier))], store, clock, push,
+         full_backfill=True)
+    assert store.get_cursor("orders", "").last_synced_at == earlier
+
+
+def test_checkpoints_are_called_in_order(store, clock, push) -> None:
+    points: list[str] = []
+    partner = poisoned_partner(clock, 1, 1)
+    sync([bulk(partner, tolerate_rejects=True)], store, clock, push, checkpoint=points.append)
+    assert points == ["after_push", "during_dead_letter", "before_cursor_write",
+                      "after_cursor_write", "before_run_finish"]
+
+
+# Bad input
+
+
+def test_step_without_entity_is_refused() -> None:
+    async def run(ctx: StepContext) -> StepResult:
+        return StepResult()
+
+    with pytest.raises(IntegrationDefinitionError, match="SyncStep needs an entity: got entity=''"):
+        SyncStep(entity="", run=run)
+
+
+def test_duplicate_entities_are_refused() -> None:
+    step = step_returning(StepResult())
+    with pytest.raises(IntegrationDefinitionError, match=r"entities \['orders'\] appear"):
+        define_integration(slug="x", sync_steps=[step, step])
+
+
+def test_bad_slug_is_refused() -> None:
+    with pytest.raises(IntegrationDefinitionError, match="slug='My POS' is not valid"):
+        define_integration(slug="My POS", sync_steps=[])
+
+
+def test_negative_backfill_option_is_refused() -> None:
+    with pytest.raises(ValueError, match="backfill_days=-3 must be >= 0"):
+        SyncOptions(backfill_days=-3)
+
+
+def test_stream_returning_none_is_an_error_not_an_empty_window(store, clock, push) -> None:
+    step = define_bulk_step("customers", stream=lambda ctx: None, map=lambda r, ctx: r)
+    summary = sync([step], store, clock, push)
+    assert "stream(ctx) returned NoneType None" in summary.step("customers").errors[0]
