@@ -1,0 +1,193 @@
+"""``FakeShopimind``: the stateful fake ShopiMind API, with three ways in.
+
+One model (:mod:`._state`), one wire (:mod:`._wire`), fault rules (:mod:`._faults`),
+and three ways in: :meth:`FakeShopimind.transport` (httpx, in-process),
+:meth:`FakeShopimind.mount` (routes on your ``respx.Router``) and
+:meth:`FakeShopimind.asgi_app` (a real server, ``spmkit serve``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import random
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from spmkit._errors import InvalidArgument
+from spmkit_testing.fake._asgi import FakeAsgiApp
+from spmkit_testing.fake._clock import FakeClock
+from spmkit_testing.fake._faults import FaultBook, FaultHandle, FaultRule
+from spmkit_testing.fake._journal import JournalEntry
+from spmkit_testing.fake._routes import mount as mount_routes
+from spmkit_testing.fake._state import FakeState
+from spmkit_testing.fake._transport import FakeTransport
+from spmkit_testing.fake._wire import Wire
+
+if TYPE_CHECKING:
+    import httpx
+    import respx
+
+__all__ = ["DEFAULT_BASE_URL", "FakeShopimind"]
+
+#: The base URL the respx routes are mounted under by default (the SDK's default).
+DEFAULT_BASE_URL = "https://core.shopimind.com"
+
+
+class FakeShopimind:
+    """A stateful in-memory ShopiMind API: bulk upserts by natural key, data sources,
+    custom data, events, a journal, seeded fault rules and a rate limit.
+
+    For example::
+
+        fake = FakeShopimind(clock=clock, api_key="k", seed=7)
+        fake.add_fault(FaultRule.http_error(503, resource="customers", calls=2))
+        client = SpmClient(api_key="k", transport=fake.transport(), clock=clock)
+        ...
+        assert set(fake.records("customers")) == {"c1", "c2"}
+        assert [e.status for e in fake.journal] == [200, 503, 200]
+
+    ``clock`` is anything with ``now() -> aware datetime``; when it also has
+    ``async sleep(seconds)``, latency faults await it. Randomness (fault
+    probabilities) comes only from ``random.Random(seed)``.
+    """
+
+    def __init__(self, *, clock: FakeClock, api_key: str = "test-api-key", seed: int = 0) -> None:
+        now = getattr(clock, "now", None)
+        if not callable(now):
+            raise InvalidArgument(
+                f"clock must have a now() method returning an aware datetime, got clock={clock!r} "
+                f"(type={type(clock).__name__}); use spmkit_testing.SimClock(start=...)."
+            )
+        probe = now()
+        if not isinstance(probe, datetime) or probe.utcoffset() is None:
+            raise InvalidArgument(
+                f"clock.now() must return an aware datetime, got {probe!r}; "
+                f"use datetime(..., tzinfo=UTC)."
+            )
+        if not isinstance(api_key, str) or not api_key:
+            raise InvalidArgument(f"api_key must be a non-empty string, got api_key={api_key!r}.")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise InvalidArgument(
+                f"Expected int but got seed={seed!r} (type={type(seed).__name__})."
+            )
+        self.clock = clock
+        self.api_key = api_key
+        self.seed = seed
+        self.state = FakeState(clock)
+        self._faults = FaultBook(random.Random(seed))
+        self._journal: list[JournalEntry] = []
+        self._wire = Wire(self.state, self._faults, self._journal, clock, api_key)
+
+    def reset(self) -> None:
+        """Forget everything (records, journal, faults, rate limit): a re-construction.
+
+        Transports, mounts and apps made earlier keep working on the new state.
+        """
+        clock, api_key, seed = self.clock, self.api_key, self.seed
+        self.__dict__.clear()
+        self.__init__(clock=clock, api_key=api_key, seed=seed)  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return (
+            f"FakeShopimind(seed={self.seed}, requests={len(self._journal)}, "
+            f"faults={len(self._faults.entries)})"
+        )
+
+    # -- ways in ------------------------------------------------------------------------
+
+    def transport(self) -> FakeTransport:
+        """An httpx transport (async and sync) serving this fake in-process."""
+        return FakeTransport(self)
+
+    def mount(self, router: respx.Router, base_url: str = DEFAULT_BASE_URL) -> list[respx.Route]:
+        """Add this fake's routes to your ``respx.Router`` (never the global ``respx.mock``).
+
+        For example::
+
+            router = respx.Router(assert_all_called=False)
+            fake.mount(router, base_url="https://core.shopimind.com")
+            client = httpx.Client(transport=httpx.MockTransport(router.handler))
+
+        Latency faults are not waited for on this path (respx calls handlers
+        synchronously); they are still recorded in the journal.
+        """
+        return mount_routes(router, base_url, self._handle_routed)
+
+    def asgi_app(self) -> FakeAsgiApp:
+        """An ASGI app serving this fake (``uvicorn.run(fake.asgi_app())``)."""
+        return FakeAsgiApp(self)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request synchronously (for ``httpx.MockTransport(fake.handle)``)."""
+        return self._wire.handle_httpx(request)
+
+    def _handle_routed(
+        self, request: httpx.Request, route: Any, params: dict[str, str]
+    ) -> httpx.Response:
+        return self._wire.handle_httpx(request, route, params)
+
+    async def _sleep(self, seconds: float) -> None:
+        sleep = getattr(self.clock, "sleep", None)
+        if sleep is not None and inspect.iscoroutinefunction(sleep):
+            await sleep(seconds)
+
+    # -- faults -------------------------------------------------------------------------
+
+    def add_fault(self, rule: FaultRule) -> FaultHandle:
+        """Activate a fault rule (also while requests run); returns its handle."""
+        return self._faults.add(rule)
+
+    def remove_fault(self, handle: FaultHandle) -> bool:
+        """Deactivate a rule; ``False`` when it was not active (already removed)."""
+        return self._faults.remove(handle)
+
+    def clear_faults(self) -> None:
+        """Deactivate every fault rule (the rate limit stays)."""
+        self._faults.clear()
+
+    @property
+    def faults(self) -> list[FaultHandle]:
+        """The active rules, in the order they are evaluated."""
+        return self._faults.rules()
+
+    def rate_limit(self, capacity: float | None, refill_per_second: float = 1.0) -> None:
+        """A token bucket on the simulated clock: above it, 429 with ``Retry-After``.
+
+        ``rate_limit(None)`` removes it.
+        """
+        self._faults.rate_limit(capacity, refill_per_second)
+
+    # -- reading the state --------------------------------------------------------------
+
+    @property
+    def journal(self) -> list[JournalEntry]:
+        """Every request and answer so far, in order (a copy)."""
+        return list(self._journal)
+
+    def records(self, resource: str) -> dict[str, dict[str, Any]]:
+        """The stored items of a bulk resource (``"customers"``...) by natural key."""
+        return self.state.records(resource)
+
+    def data_sources(self) -> list[dict[str, Any]]:
+        """Every data source, by id."""
+        return self.state.data_sources()
+
+    def custom_data_definitions(self) -> list[dict[str, Any]]:
+        """Every custom-data definition, by id."""
+        return self.state.custom_data_definitions()
+
+    def custom_data_records(self, id_definition: int) -> dict[str, dict[str, Any]]:
+        """The records of one custom-data definition, by key."""
+        return self.state.custom_data_records(id_definition)
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every declared event type."""
+        return self.state.events()
+
+    def event_triggers(self) -> list[dict[str, Any]]:
+        """Every fired event instance, in order."""
+        return self.state.event_triggers()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as plain data (for comparing two fakes)."""
+        return self.state.snapshot()
