@@ -33,11 +33,14 @@ from spmkit._errors import (
     TransportFailure,
 )
 from spmkit._integration import Integration, StepResult, SyncStep, define_integration
+from spmkit._memory_store import MemoryStore
+from spmkit._open_store import open_store
 from spmkit._paginate import UnexpectedPage, paginate, stream_pages
 from spmkit._push import PushOutcome, RejectedItem, outcome_from_envelope
 from spmkit._redact import RedactingFilter, install_redaction
 from spmkit._resources import BULK_RESOURCES, BulkResource
 from spmkit._secrets import SecretCipher, SecretState
+from spmkit._sqlite_store import SqliteStore
 from spmkit._store import CursorState, DeadLetter, NewDeadLetter, RunRecord, Store
 from spmkit._summary import StepSummary, SyncOptions, SyncSummary
 from spmkit._webhooks import ReplayGuard, Verification, sign_webhook, verify_webhook
@@ -70,7 +73,9 @@ __all__ = [
     "Integration",
     "IntegrationDefinitionError",
     "InvalidArgument",
+    "MemoryStore",
     "NewDeadLetter",
+    "open_store",
     "outcome_from_envelope",
     "paginate",
     "ProvisioningError",
@@ -89,6 +94,7 @@ __all__ = [
     "SourceHandle",
     "SpmApiError",
     "SpmkitError",
+    "SqliteStore",
     "StepContext",
     "StepResult",
     "StepSummary",

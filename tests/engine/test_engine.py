@@ -86,6 +86,7 @@ def test_step_error_holds_cursor(store, clock, push) -> None:
     sync([bulk(partner)], store, clock, push)
     first = store.get_cursor("customers", "").last_synced_at
     clock.advance(hours=1)
+    partner.add("c2", clock.now() - timedelta(minutes=5))
     push.down = True
     summary = sync([bulk(partner)], store, clock, push)
     cursor = store.get_cursor("customers", "")

@@ -1,0 +1,262 @@
+"""The in-memory store: plain dicts and lists, for tests, simulations and one-off runs.
+
+It passes the same conformance tests as the SQLite store, including the JSON
+round-trip of run summaries and dead-letter payloads, so code that works against
+it works against a file. It keeps nothing after the process ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, final
+
+from spmkit._clock import Clock, ensure_aware_utc
+from spmkit._errors import InvalidArgument, StoreError
+from spmkit._store import (
+    CursorState,
+    CursorStatus,
+    DeadLetter,
+    NewDeadLetter,
+    RunRecord,
+    RunStatus,
+)
+from spmkit._store_codec import (
+    FINISH_STATUSES,
+    check_cursor_args,
+    check_filters,
+    check_state_key,
+    check_state_value,
+    clock_now,
+    encode_payload,
+    encode_summary,
+)
+
+__all__ = ["MemoryStore"]
+
+
+class _Run:
+    """A mutable run row; the summary is kept as JSON text and parsed on read."""
+
+    __slots__ = ("finished_at", "mode", "started_at", "status", "summary_json")
+
+    def __init__(self, mode: str, started_at: datetime) -> None:
+        self.mode = mode
+        self.status: RunStatus = "running"
+        self.started_at = started_at
+        self.finished_at: datetime | None = None
+        self.summary_json: str | None = None
+
+    def record(self, run_id: int) -> RunRecord:
+        summary = None if self.summary_json is None else json.loads(self.summary_json)
+        return RunRecord(
+            run_id, self.mode, self.status, self.started_at, self.finished_at, summary
+        )
+
+
+class _Rejected:
+    __slots__ = ("created_at", "entity", "id", "item_key", "payload_json", "reason", "run_id",
+                 "source_key")
+
+    def __init__(self, id: int, item: NewDeadLetter, payload_json: str, created_at: datetime):
+        self.id = id
+        self.run_id = item.run_id
+        self.entity = item.entity
+        self.source_key = item.source_key
+        self.item_key = item.item_key
+        self.payload_json = payload_json
+        self.reason = item.reason
+        self.created_at = created_at
+
+    def record(self) -> DeadLetter:
+        return DeadLetter(
+            self.id, self.run_id, self.entity, self.source_key, self.item_key,
+            json.loads(self.payload_json), self.reason, self.created_at,
+        )
+
+
+@final
+class MemoryStore:
+    """A :class:`~spmkit.Store` in process memory, stamped by the injected clock.
+
+    For example::
+
+        store = MemoryStore(SystemClock())      # or open_store(":memory:")
+        run_id = store.start_run("incremental")
+
+    Every call is a few dict operations, so it adds next to nothing to an engine
+    tick. It is meant for one thread (or one event loop); it holds no lock.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        if not isinstance(clock, Clock):
+            raise InvalidArgument(
+                f"Expected a Clock (with now() and async sleep()) for clock but got "
+                f"clock={clock!r}: pass SystemClock() or a simulated clock."
+            )
+        self._clock = clock
+        self._closed = False
+        self._cursors: dict[tuple[str, str], CursorState] = {}
+        self._runs: dict[int, _Run] = {}
+        self._rejected: list[_Rejected] = []
+        self._next_rejected_id = 1
+        self._state: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(clock={self._clock!r})"
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(
+                "This MemoryStore is closed (':memory:'); open a new one with "
+                "open_store(':memory:', clock=...)."
+            )
+
+    # cursors
+
+    def get_cursor(self, entity: str, source_key: str) -> CursorState | None:
+        if self._closed:
+            self._check_open()
+        return self._cursors.get((entity, source_key))
+
+    def set_cursor(
+        self,
+        entity: str,
+        source_key: str,
+        *,
+        last_synced_at: datetime | None,
+        last_status: CursorStatus,
+        last_error: str | None = None,
+        items: int = 0,
+        consecutive_failures: int | None = None,
+    ) -> CursorState:
+        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count."""
+        if self._closed:
+            self._check_open()
+        synced = check_cursor_args(
+            entity, source_key, last_synced_at, last_status, items, consecutive_failures
+        )
+        key = (entity, source_key)
+        if consecutive_failures is None:
+            old = self._cursors.get(key)
+            consecutive_failures = 0 if old is None else old.consecutive_failures
+        row = CursorState(
+            entity, source_key, synced, last_status, last_error, items,
+            consecutive_failures, clock_now(self._clock),
+        )
+        self._cursors[key] = row
+        return row
+
+    def list_cursors(self) -> list[CursorState]:
+        self._check_open()
+        return [self._cursors[key] for key in sorted(self._cursors)]
+
+    # runs
+
+    def start_run(self, mode: str) -> int:
+        if self._closed:
+            self._check_open()
+        if type(mode) is not str:
+            raise InvalidArgument(f"Expected a str for mode but got mode={mode!r}.")
+        run_id = len(self._runs) + 1  # runs are never deleted, so ids stay dense
+        self._runs[run_id] = _Run(mode, clock_now(self._clock))
+        return run_id
+
+    def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None:
+        if self._closed:
+            self._check_open()
+        run = self._runs.get(run_id)
+        if run is None:
+            raise StoreError(
+                f"Cannot finish run {run_id!r}: no such run in this MemoryStore "
+                f"(use the id that start_run returned)."
+            )
+        if status not in FINISH_STATUSES:
+            raise InvalidArgument(
+                f"Cannot finish run {run_id} with status={status!r}: use 'ok', 'partial' "
+                f"or 'failed'."
+            )
+        summary_json = encode_summary(run_id, summary)
+        run.status = status
+        run.finished_at = clock_now(self._clock)
+        run.summary_json = summary_json
+
+    def get_run(self, run_id: int) -> RunRecord | None:
+        self._check_open()
+        run = self._runs.get(run_id)
+        return None if run is None else run.record(run_id)
+
+    def list_runs(self) -> list[RunRecord]:
+        self._check_open()
+        return [run.record(run_id) for run_id, run in self._runs.items()]
+
+    # dead-letter
+
+    def add_rejected(self, items: Sequence[NewDeadLetter]) -> None:
+        self._check_open()
+        if not items:
+            return
+        now = clock_now(self._clock)
+        # Encode everything first: one bad item must not leave half a batch stored.
+        encoded = []
+        for index, item in enumerate(items):
+            if not isinstance(item, NewDeadLetter):
+                raise InvalidArgument(
+                    f"add_rejected expects NewDeadLetter items but items[{index}] is "
+                    f"{type(item).__name__}: {item!r:.200}."
+                )
+            encoded.append((item, encode_payload(item.payload)))
+        for item, payload_json in encoded:
+            self._rejected.append(_Rejected(self._next_rejected_id, item, payload_json, now))
+            self._next_rejected_id += 1
+
+    def _matching(self, run_id: int | None, entity: str | None) -> list[_Rejected]:
+        return [
+            row
+            for row in self._rejected
+            if (run_id is None or row.run_id == run_id)
+            and (entity is None or row.entity == entity)
+        ]
+
+    def list_rejected(
+        self, *, run_id: int | None = None, entity: str | None = None, limit: int = 500
+    ) -> list[DeadLetter]:
+        self._check_open()
+        check_filters(run_id, entity, limit)
+        return [row.record() for row in self._matching(run_id, entity)[:limit]]
+
+    def count_rejected(self, *, run_id: int | None = None, entity: str | None = None) -> int:
+        self._check_open()
+        check_filters(run_id, entity)
+        return len(self._matching(run_id, entity))
+
+    def purge_rejected(self, *, before: datetime) -> int:
+        self._check_open()
+        cutoff = ensure_aware_utc(before, "before")
+        kept = [row for row in self._rejected if row.created_at >= cutoff]
+        purged = len(self._rejected) - len(kept)
+        self._rejected = kept
+        return purged
+
+    # key-value state
+
+    def get_state(self, key: str) -> str | None:
+        self._check_open()
+        check_state_key(key)
+        return self._state.get(key)
+
+    def set_state(self, key: str, value: str) -> None:
+        self._check_open()
+        check_state_key(key)
+        check_state_value(key, value)
+        self._state[key] = value
+
+    def delete_state(self, key: str) -> None:
+        self._check_open()
+        check_state_key(key)
+        self._state.pop(key, None)
+
+    def close(self) -> None:
+        """Mark the store closed; further calls raise :class:`StoreError`. Idempotent."""
+        self._closed = True

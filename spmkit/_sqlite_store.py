@@ -1,0 +1,547 @@
+"""The SQLite store: one file, WAL journal, stdlib :mod:`sqlite3`.
+
+Durability. The journal is WAL with ``synchronous=NORMAL``. Every public write is
+one transaction, so a crash of the process (even ``SIGKILL``) never leaves a half
+write: on reopen SQLite replays or drops the WAL tail, and a cursor is always at a
+value some complete ``set_cursor`` wrote. What NORMAL gives up against FULL is only
+the last few commits on an **OS crash or power loss**: the file stays consistent,
+but it may come back as of slightly earlier. For spmkit that is the safe direction:
+a cursor that rolls back only makes the next run re-read a window (pushes are
+idempotent upserts by natural key); it never makes one skipped. FULL would add an
+fsync to every commit, several times the cost of a tick, for no gain in that rule.
+
+Timestamps are stored as fixed-width ISO-8601 UTC text with microseconds and
+``Z`` (``2026-03-01T12:00:00.000000Z``), stamped by the injected clock, never by
+SQLite's ``datetime('now')`` (the JS kit's "two clocks" trap). Fixed width makes
+text order time order, which ``purge_rejected`` relies on.
+
+Threads: the connection is shared (``check_same_thread=False``) and every call
+holds the store's lock, so one store may be used from several threads; several
+processes may open the same file (writes wait up to :data:`BUSY_TIMEOUT_S`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn, final
+
+from spmkit._clock import Clock, ensure_aware_utc
+from spmkit._errors import InvalidArgument, StoreError
+from spmkit._store import (
+    CursorState,
+    CursorStatus,
+    DeadLetter,
+    NewDeadLetter,
+    RunRecord,
+    RunStatus,
+)
+from spmkit._store_codec import (
+    FINISH_STATUSES,
+    check_cursor_args,
+    check_filters,
+    check_state_key,
+    check_state_value,
+    clock_now,
+    encode_payload,
+    encode_summary,
+    from_iso,
+    to_iso,
+)
+
+__all__ = ["BUSY_TIMEOUT_S", "SCHEMA_VERSION", "SqliteStore"]
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 5.0
+
+_SCHEMA = (
+    """CREATE TABLE cursors (
+        entity TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        last_synced_at TEXT,
+        last_status TEXT,
+        last_error TEXT,
+        items INTEGER NOT NULL,
+        consecutive_failures INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (entity, source_key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE runs (
+        run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        mode TEXT NOT NULL,
+        status TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        summary TEXT
+    )""",
+    """CREATE TABLE rejected_items (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER NOT NULL,
+        entity TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        item_key TEXT,
+        payload TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX rejected_items_run ON rejected_items (run_id)",
+    "CREATE INDEX rejected_items_entity ON rejected_items (entity)",
+    "CREATE INDEX rejected_items_created ON rejected_items (created_at)",
+    """CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID""",
+)
+
+# Statements are constants: sqlite3 caches the prepared statement per SQL text.
+_CURSOR_COLUMNS = (
+    "entity, source_key, last_synced_at, last_status, last_error, items, "
+    "consecutive_failures, updated_at"
+)
+_GET_CURSOR = f"SELECT {_CURSOR_COLUMNS} FROM cursors WHERE entity = ? AND source_key = ?"
+_LIST_CURSORS = f"SELECT {_CURSOR_COLUMNS} FROM cursors ORDER BY entity, source_key"
+# One statement, so atomic without BEGIN; NULL for :failures keeps the stored count.
+_SET_CURSOR = """
+INSERT INTO cursors (entity, source_key, last_synced_at, last_status, last_error, items,
+                     consecutive_failures, updated_at)
+VALUES (:entity, :source_key, :synced, :status, :error, :items, COALESCE(:failures, 0), :now)
+ON CONFLICT (entity, source_key) DO UPDATE SET
+    last_synced_at = excluded.last_synced_at,
+    last_status = excluded.last_status,
+    last_error = excluded.last_error,
+    items = excluded.items,
+    consecutive_failures = COALESCE(:failures, cursors.consecutive_failures),
+    updated_at = excluded.updated_at
+RETURNING consecutive_failures
+"""
+_START_RUN = "INSERT INTO runs (mode, status, started_at) VALUES (?, 'running', ?)"
+_FINISH_RUN = "UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?"
+_RUN_COLUMNS = "run_id, mode, status, started_at, finished_at, summary"
+_GET_RUN = f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?"
+_LIST_RUNS = f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY run_id"
+_ADD_REJECTED = """
+INSERT INTO rejected_items (run_id, entity, source_key, item_key, payload, reason, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+_REJECTED_COLUMNS = "id, run_id, entity, source_key, item_key, payload, reason, created_at"
+_REJECTED_WHERE = {
+    (False, False): "",
+    (True, False): " WHERE run_id = :run_id",
+    (False, True): " WHERE entity = :entity",
+    (True, True): " WHERE run_id = :run_id AND entity = :entity",
+}
+_LIST_REJECTED = {
+    key: f"SELECT {_REJECTED_COLUMNS} FROM rejected_items{where} ORDER BY id LIMIT :limit"
+    for key, where in _REJECTED_WHERE.items()
+}
+_COUNT_REJECTED = {
+    key: f"SELECT COUNT(*) FROM rejected_items{where}" for key, where in _REJECTED_WHERE.items()
+}
+_PURGE_REJECTED = "DELETE FROM rejected_items WHERE created_at < ?"
+_GET_STATE = "SELECT value FROM state WHERE key = ?"
+_SET_STATE = (
+    "INSERT INTO state (key, value) VALUES (?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+_DELETE_STATE = "DELETE FROM state WHERE key = ?"
+
+
+def _cursor_row(row: tuple[Any, ...]) -> CursorState:
+    synced = row[2]
+    return CursorState(
+        row[0], row[1], None if synced is None else from_iso(synced), row[3], row[4], row[5],
+        row[6], from_iso(row[7]),
+    )
+
+
+def _run_row(row: tuple[Any, ...]) -> RunRecord:
+    finished, summary = row[4], row[5]
+    return RunRecord(
+        row[0], row[1], row[2], from_iso(row[3]),
+        None if finished is None else from_iso(finished),
+        None if summary is None else json.loads(summary),
+    )
+
+
+def _rejected_row(row: tuple[Any, ...]) -> DeadLetter:
+    return DeadLetter(
+        row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), row[6], from_iso(row[7])
+    )
+
+
+def _hint(exc: sqlite3.Error) -> str:
+    text = str(exc).lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (
+            "the file is not an SQLite database or is corrupt: move it aside (keep it for "
+            "inspection) and open the path again to start a new store, or restore a backup"
+        )
+    if "locked" in text or "busy" in text:
+        return (
+            f"another process held the database for more than {BUSY_TIMEOUT_S:g} s: "
+            f"check for a stuck process using the same file"
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return (
+            "check that the file and its directory exist and are readable and writable by "
+            "this user (SQLite also writes '-wal' and '-shm' files next to it)"
+        )
+    return "check the file and its directory, or open a new path"
+
+
+@final
+class SqliteStore:
+    """A :class:`~spmkit.Store` in one SQLite file, created on first open.
+
+    For example::
+
+        store = SqliteStore("state/spmkit.sqlite3", SystemClock())  # or open_store(path)
+        try:
+            ...
+        finally:
+            store.close()
+
+    A path that cannot be opened (missing directory, a directory, no permission)
+    or a file that is not an spmkit store raises :class:`~spmkit.StoreError`
+    naming the path and what to do.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], clock: Clock) -> None:
+        if not isinstance(clock, Clock):
+            raise InvalidArgument(
+                f"Expected a Clock (with now() and async sleep()) for clock but got "
+                f"clock={clock!r}: pass SystemClock() or a simulated clock."
+            )
+        self._clock = clock
+        self._path = Path(path)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._conn = self._connect()
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self._path)!r}, clock={self._clock!r})"
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._path
+
+    # opening
+
+    def _connect(self) -> sqlite3.Connection:
+        path = self._path
+        if path.is_dir():
+            raise StoreError(
+                f"Cannot open the store at {str(path)!r}: it is a directory. Pass a file path, "
+                f"for example {str(path / 'spmkit.sqlite3')!r}."
+            )
+        parent = path.parent
+        if not parent.is_dir():
+            raise StoreError(
+                f"Cannot open the store at {str(path)!r}: the directory {str(parent)!r} does "
+                f"not exist. Create it first (os.makedirs) or choose another path."
+            )
+        try:
+            conn = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"Cannot open the store at {str(path)!r}: {exc}; {_hint(exc)}."
+            ) from exc
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate(conn)
+        except BaseException as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(
+                    f"Cannot open the store at {str(path)!r}: {exc}; {_hint(exc)}."
+                ) from exc
+            raise
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The store at {str(self._path)!r} has schema version {version}, newer than "
+                f"this spmkit understands ({SCHEMA_VERSION}): upgrade spmkit."
+            )
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have just created it.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                tables = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT name FROM sqlite_master WHERE type = 'table' "
+                        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                    )
+                ]
+                if tables:
+                    raise StoreError(
+                        f"The file {str(self._path)!r} is an SQLite database but not an "
+                        f"spmkit store (it has tables {tables}): use a separate file for "
+                        f"the spmkit store."
+                    )
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    # errors
+
+    def _fail(self, exc: sqlite3.Error, doing: str) -> NoReturn:
+        raise StoreError(
+            f"The store at {str(self._path)!r} could not {doing}: {exc}; {_hint(exc)}."
+        ) from exc
+
+    def _closed_error(self) -> NoReturn:
+        raise StoreError(
+            f"The store at {str(self._path)!r} is closed: open it again with "
+            f"open_store({str(self._path)!r}, clock=...)."
+        )
+
+    # cursors
+
+    def get_cursor(self, entity: str, source_key: str) -> CursorState | None:
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                rows = self._conn.execute(_GET_CURSOR, (entity, source_key)).fetchall()
+            except sqlite3.Error as exc:
+                self._fail(exc, f"read the cursor ({entity!r}, {source_key!r})")
+        return _cursor_row(rows[0]) if rows else None
+
+    def set_cursor(
+        self,
+        entity: str,
+        source_key: str,
+        *,
+        last_synced_at: datetime | None,
+        last_status: CursorStatus,
+        last_error: str | None = None,
+        items: int = 0,
+        consecutive_failures: int | None = None,
+    ) -> CursorState:
+        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count."""
+        synced = check_cursor_args(
+            entity, source_key, last_synced_at, last_status, items, consecutive_failures
+        )
+        now = clock_now(self._clock)
+        params = {
+            "entity": entity,
+            "source_key": source_key,
+            "synced": None if synced is None else to_iso(synced),
+            "status": last_status,
+            "error": last_error,
+            "items": items,
+            "failures": consecutive_failures,
+            "now": to_iso(now),
+        }
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                # fetchall steps the statement to its end, which commits it.
+                failures = self._conn.execute(_SET_CURSOR, params).fetchall()[0][0]
+            except sqlite3.Error as exc:
+                self._fail(exc, f"write the cursor ({entity!r}, {source_key!r})")
+        return CursorState(
+            entity, source_key, synced, last_status, last_error, items, failures, now
+        )
+
+    def list_cursors(self) -> list[CursorState]:
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                rows = self._conn.execute(_LIST_CURSORS).fetchall()
+            except sqlite3.Error as exc:
+                self._fail(exc, "list the cursors")
+        return [_cursor_row(row) for row in rows]
+
+    # runs
+
+    def start_run(self, mode: str) -> int:
+        if type(mode) is not str:
+            raise InvalidArgument(f"Expected a str for mode but got mode={mode!r}.")
+        now = to_iso(clock_now(self._clock))
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                run_id = self._conn.execute(_START_RUN, (mode, now)).lastrowid
+            except sqlite3.Error as exc:
+                self._fail(exc, "start a run")
+        assert run_id is not None
+        return run_id
+
+    def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None:
+        if status not in FINISH_STATUSES:
+            raise InvalidArgument(
+                f"Cannot finish run {run_id} with status={status!r}: use 'ok', 'partial' "
+                f"or 'failed'."
+            )
+        summary_json = encode_summary(run_id, summary)
+        now = to_iso(clock_now(self._clock))
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                changed = self._conn.execute(
+                    _FINISH_RUN, (status, now, summary_json, run_id)
+                ).rowcount
+            except sqlite3.Error as exc:
+                self._fail(exc, f"finish run {run_id}")
+        if changed == 0:
+            raise StoreError(
+                f"Cannot finish run {run_id!r}: no such run in the store at "
+                f"{str(self._path)!r} (use the id that start_run returned)."
+            )
+
+    def get_run(self, run_id: int) -> RunRecord | None:
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                rows = self._conn.execute(_GET_RUN, (run_id,)).fetchall()
+            except sqlite3.Error as exc:
+                self._fail(exc, f"read run {run_id}")
+        return _run_row(rows[0]) if rows else None
+
+    def list_runs(self) -> list[RunRecord]:
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                rows = self._conn.execute(_LIST_RUNS).fetchall()
+            except sqlite3.Error as exc:
+                self._fail(exc, "list the runs")
+        return [_run_row(row) for row in rows]
+
+    # dead-letter
+
+    def add_rejected(self, items: Sequence[NewDeadLetter]) -> None:
+        if not items:
+            return
+        now = to_iso(clock_now(self._clock))
+        rows = []
+        for index, item in enumerate(items):
+            if not isinstance(item, NewDeadLetter):
+                raise InvalidArgument(
+                    f"add_rejected expects NewDeadLetter items but items[{index}] is "
+                    f"{type(item).__name__}: {item!r:.200}."
+                )
+            rows.append((
+                item.run_id, item.entity, item.source_key, item.item_key,
+                encode_payload(item.payload), item.reason, now,
+            ))
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.executemany(_ADD_REJECTED, rows)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                self._fail(exc, f"store {len(rows)} rejected item(s)")
+
+    def list_rejected(
+        self, *, run_id: int | None = None, entity: str | None = None, limit: int = 500
+    ) -> list[DeadLetter]:
+        check_filters(run_id, entity, limit)
+        sql = _LIST_REJECTED[run_id is not None, entity is not None]
+        params = {"run_id": run_id, "entity": entity, "limit": limit}
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                rows = self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                self._fail(exc, "list rejected items")
+        return [_rejected_row(row) for row in rows]
+
+    def count_rejected(self, *, run_id: int | None = None, entity: str | None = None) -> int:
+        check_filters(run_id, entity)
+        sql = _COUNT_REJECTED[run_id is not None, entity is not None]
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                count: int = self._conn.execute(
+                    sql, {"run_id": run_id, "entity": entity}
+                ).fetchone()[0]
+            except sqlite3.Error as exc:
+                self._fail(exc, "count rejected items")
+        return count
+
+    def purge_rejected(self, *, before: datetime) -> int:
+        cutoff = to_iso(ensure_aware_utc(before, "before"))
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                return self._conn.execute(_PURGE_REJECTED, (cutoff,)).rowcount
+            except sqlite3.Error as exc:
+                self._fail(exc, "purge rejected items")
+
+    # key-value state
+
+    def get_state(self, key: str) -> str | None:
+        check_state_key(key)
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                rows = self._conn.execute(_GET_STATE, (key,)).fetchall()
+            except sqlite3.Error as exc:
+                self._fail(exc, f"read state {key!r}")
+        return str(rows[0][0]) if rows else None
+
+    def set_state(self, key: str, value: str) -> None:
+        check_state_key(key)
+        check_state_value(key, value)
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                self._conn.execute(_SET_STATE, (key, value))
+            except sqlite3.Error as exc:
+                self._fail(exc, f"write state {key!r}")
+
+    def delete_state(self, key: str) -> None:
+        check_state_key(key)
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                self._conn.execute(_DELETE_STATE, (key,))
+            except sqlite3.Error as exc:
+                self._fail(exc, f"delete state {key!r}")
+
+    def close(self) -> None:
+        """Close the connection; further calls raise :class:`StoreError`. Idempotent."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
