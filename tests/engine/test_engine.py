@@ -265,7 +265,8 @@ def test_transport_failure_is_never_tolerated(store, clock, push) -> None:
 
 
 def test_ratio_outside_0_1_is_refused_naming_the_step() -> None:
-    with pytest.raises(IntegrationDefinitionError, match="step 'customers': tolerate_rejects=1.5"):
+    with pytest.raises(IntegrationDefinitionError,
+                       match=r"step 'customers': tolerate_rejects=1\.5"):
         bulk(Partner(), tolerate_rejects=1.5)
 
 
@@ -325,7 +326,8 @@ def test_per_source_step_without_sources_is_refused_at_definition() -> None:
     async def run(ctx: StepContext) -> StepResult:
         return StepResult()
 
-    with pytest.raises(IntegrationDefinitionError, match=r"cursor_scope='per-source' needs sources"):
+    with pytest.raises(IntegrationDefinitionError,
+                       match=r"cursor_scope='per-source' needs sources"):
         SyncStep(entity="orders", run=run, cursor_scope="per-source")
 
 

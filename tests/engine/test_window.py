@@ -40,7 +40,7 @@ def test_naive_now_is_a_clear_error() -> None:
 
 
 def test_naive_cursor_is_a_clear_error() -> None:
-    with pytest.raises(InvalidArgument, match="last_synced_at=.* naive"):
+    with pytest.raises(InvalidArgument, match=r"last_synced_at=.* naive"):
         compute_window(datetime(2026, 1, 1), now=NOW)
 
 
