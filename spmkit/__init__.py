@@ -15,6 +15,7 @@ See the README for a complete example.
 from __future__ import annotations
 
 from spmkit._bulk import define_bulk_step
+from spmkit._client import SpmClient, unwrap_or_raise
 from spmkit._clock import Clock, SystemClock
 from spmkit._context import CustomDataHandle, SourceHandle, StepContext, SyncContext
 from spmkit._engine import run_integration_sync
@@ -36,9 +37,19 @@ from spmkit._integration import Integration, StepResult, SyncStep, define_integr
 from spmkit._memory_store import MemoryStore
 from spmkit._open_store import open_store
 from spmkit._paginate import UnexpectedPage, paginate, stream_pages
+from spmkit._provisioning import (
+    CustomDataSpec,
+    DataSourceSpec,
+    EventSpec,
+    ProvisionedIds,
+    Provisioning,
+    ensure_provisioned,
+    load_provisioned,
+)
 from spmkit._push import PushOutcome, RejectedItem, outcome_from_envelope
 from spmkit._redact import RedactingFilter, install_redaction
 from spmkit._resources import BULK_RESOURCES, BulkResource
+from spmkit._retry import RetryPolicy
 from spmkit._secrets import SecretCipher, SecretState
 from spmkit._sqlite_store import SqliteStore
 from spmkit._store import CursorState, DeadLetter, NewDeadLetter, RunRecord, Store
@@ -64,20 +75,27 @@ __all__ = [
     "CursorError",
     "CursorState",
     "CustomDataHandle",
+    "CustomDataSpec",
+    "DataSourceSpec",
     "DeadLetter",
     "define_bulk_step",
     "define_integration",
+    "ensure_provisioned",
     "Envelope",
     "EnvelopeError",
+    "EventSpec",
     "install_redaction",
     "Integration",
     "IntegrationDefinitionError",
     "InvalidArgument",
+    "load_provisioned",
     "MemoryStore",
     "NewDeadLetter",
     "open_store",
     "outcome_from_envelope",
     "paginate",
+    "ProvisionedIds",
+    "Provisioning",
     "ProvisioningError",
     "PushFailed",
     "PushOutcome",
@@ -85,6 +103,7 @@ __all__ = [
     "RejectedItem",
     "rejects_tolerated",
     "ReplayGuard",
+    "RetryPolicy",
     "run_integration_sync",
     "RunRecord",
     "SecretCipher",
@@ -93,6 +112,7 @@ __all__ = [
     "sign_webhook",
     "SourceHandle",
     "SpmApiError",
+    "SpmClient",
     "SpmkitError",
     "SqliteStore",
     "StepContext",
@@ -110,6 +130,7 @@ __all__ = [
     "TolerancePolicy",
     "TransportFailure",
     "UnexpectedPage",
+    "unwrap_or_raise",
     "Verification",
     "verify_webhook",
 ]

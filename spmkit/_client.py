@@ -1,0 +1,671 @@
+"""The ShopiMind API client: :class:`SpmClient`, an async client over ``httpx`` that never raises.
+
+Every call returns an :class:`~spmkit.Envelope`, like ``@shopimind/sdk-js`` 1.1: HTTP
+errors and network errors become ``Envelope(ok=False, error=EnvelopeError(...))``.
+``httpx`` exceptions are mapped to the SDK's error codes (``ETIMEDOUT``,
+``ECONNREFUSED``, ``ECONNRESET``...) in one place, :meth:`SpmClient._send_once`.
+
+The surface:
+
+* ``await client.bulk_save(resource, items, *, id_definition=None)`` chunks by the
+  resource's batch limit and merges the chunk answers into one :class:`~spmkit.BulkData`;
+* one attribute per API area, for example ``client.customers.bulk_save(items)``,
+  ``client.orders.list(limit=50)``, ``client.data_sources.create({...})``,
+  ``client.custom_data_records.bulk_save(id_definition, records)``,
+  ``client.events.trigger("cart_abandoned", payload)``;
+* ``await client.request(method, path, json=..., params=..., headers=...)`` for any
+  other route;
+* :func:`unwrap_or_raise` for callers who prefer an exception to checking ``env.ok``.
+
+Reads and creates answer ``{"statusCode", "data"}``: ``Envelope.data`` is the inner
+``data``. Retries follow :class:`~spmkit.RetryPolicy` and wait on the injected clock.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from spmkit._clock import Clock, SystemClock
+from spmkit._envelope import BulkData, ChunkSummary, Envelope, EnvelopeError
+from spmkit._errors import InvalidArgument, SpmApiError
+from spmkit._resources import BulkResource, bulk_resource
+from spmkit._retry import RetryPolicy, RetrySignal, is_retryable_status, run_with_retries
+
+__all__ = [
+    "BulkApi",
+    "CustomDataDefinitionsApi",
+    "CustomDataRecordsApi",
+    "DataSourcesApi",
+    "EventsApi",
+    "ListableBulkApi",
+    "SpmClient",
+    "unwrap_or_raise",
+]
+
+DEFAULT_BASE_URL = "https://core.shopimind.com"
+QueryValue = str | int | float | bool
+
+# `label_source` tags ingested data with its origin; these endpoints validate their
+# bodies strictly and would refuse the extra field (SDK client.js, same list).
+_NO_LABEL_SOURCE = (
+    "shop/connection",
+    "data-sources",
+    "custom-data-definitions",
+    "custom-data-records",
+    "events",
+    "lists",
+    "custom-stats",
+    "contacts",
+    "carts",
+)
+_REPLAYABLE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_IDEMPOTENCY_HEADERS = frozenset({"idempotency-key", "x-idempotency-key"})
+_DNS_HINTS = ("name or service not known", "nodename nor servname", "getaddrinfo", "resolve")
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """One attempt's outcome: an HTTP answer (``status_code > 0``) or a network failure."""
+
+    status_code: int
+    body: Any = None
+    reason: str = ""
+    retry_after: str | None = None
+    location: str | None = None
+    network_code: str | None = None
+    network_message: str = ""
+    network_retryable: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status_code < 300
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str, allow_insecure: bool) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise InvalidArgument(
+            f"base_url={base_url!r} is not a valid URL ({exc}); pass something like "
+            f"{DEFAULT_BASE_URL!r}."
+        ) from exc
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidArgument(
+            f"base_url={base_url!r} must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}."
+        )
+    if url.scheme == "http" and not _is_loopback(url.host) and not allow_insecure:
+        raise InvalidArgument(
+            f"base_url={base_url!r} uses plain http to a remote host ({url.host}): the "
+            f"spm-api-key would travel in clear. Use https, a loopback host, or "
+            f"allow_insecure_base_url=True (development only)."
+        )
+    return base_url.rstrip("/")
+
+
+def _network_error(exc: httpx.RequestError) -> tuple[str, bool]:
+    """Map an ``httpx`` exception to the SDK's error code and whether it is retryable."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "ETIMEDOUT", True
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if any(hint in text for hint in _DNS_HINTS):
+            return "ENOTFOUND", True
+        return "ECONNREFUSED", True
+    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError):
+        return "ECONNRESET", True
+    return "ETRANSPORT", False
+
+
+def _parse_body(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return response.text
+
+
+def _unwrap(body: Any) -> Any:
+    """Peel the API's ``{"statusCode", "data"}`` wrapper; other bodies pass through."""
+    if isinstance(body, Mapping) and "statusCode" in body and "data" in body:
+        return body["data"]
+    return body
+
+
+def _api_message(body: Any) -> str:
+    if isinstance(body, Mapping):
+        raw = body.get("message") or body.get("error")
+        if isinstance(raw, str):
+            return raw
+        if isinstance(raw, list):
+            return "; ".join(str(m) for m in raw)
+    return ""
+
+
+def _error_of(answer: _Answer, attempts: int) -> EnvelopeError:
+    if answer.network_code is not None:
+        return EnvelopeError(
+            message=answer.network_message,
+            code=answer.network_code,
+            retryable=answer.network_retryable,
+            attempts=attempts,
+        )
+    status = answer.status_code
+    detail = _api_message(answer.body) or answer.reason or "no message"
+    message = f"HTTP {status}: {detail}"
+    if 300 <= status < 400:
+        message += (
+            f" (redirect to {answer.location or 'an unknown location'} not followed: the "
+            f"spm-api-key must not be relayed; point base_url at the final address)"
+        )
+    return EnvelopeError(
+        message=message,
+        code=f"HTTP_{status}",
+        retryable=is_retryable_status(status),
+        attempts=attempts,
+        details=answer.body,
+    )
+
+
+def _signal(answer: _Answer) -> RetrySignal | None:
+    if answer.network_code is not None:
+        return RetrySignal() if answer.network_retryable else None
+    if is_retryable_status(answer.status_code):
+        return RetrySignal(retry_after=answer.retry_after)
+    return None
+
+
+def _count(body: Mapping[str, Any], name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return 0
+
+
+def _bulk_body(body: Any) -> Mapping[str, Any]:
+    """The counters of a bulk answer: at the top level (tolerating a ``data`` wrapper)."""
+    if not isinstance(body, Mapping):
+        return {}
+    if "sent_count" not in body and isinstance(body.get("data"), Mapping):
+        inner: Mapping[str, Any] = body["data"]
+        return inner
+    return body
+
+
+def _merge_chunks(chunks: list[ChunkSummary], rejected_items: list[Any]) -> Envelope:
+    data = BulkData(
+        sent_count=sum(c.sent_count for c in chunks),
+        rejected_count=sum(c.rejected_count for c in chunks),
+        failed_count=sum(c.failed_count for c in chunks),
+        rejected_items=tuple(rejected_items),
+        chunks=tuple(chunks),
+    )
+    failed = [c for c in chunks if not c.ok]
+    if not failed:
+        return Envelope(ok=True, status_code=chunks[-1].status_code, data=data)
+    first = failed[0]
+    errors = [c.error for c in failed if c.error is not None]
+    first_message = first.error.message if first.error else "no message"
+    error = EnvelopeError(
+        message=(
+            f"{len(failed)} of {len(chunks)} chunk(s) failed; first: chunk {first.index} "
+            f"({len(first.item_keys)} item(s)): {first_message}"
+        ),
+        code=first.error.code if first.error else f"HTTP_{first.status_code}",
+        retryable=all(e.retryable for e in errors),
+        attempts=max((e.attempts for e in errors), default=1),
+        details=tuple(errors),
+    )
+    return Envelope(ok=False, status_code=first.status_code, data=data, error=error)
+
+
+def _encode_json(body: Any, what: str) -> bytes:
+    try:
+        return json.dumps(body, allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgument(
+            f"{what} is not JSON-serializable ({exc}). Convert datetimes with .isoformat(), "
+            f"Decimals with str() or float(), and sets with list() before sending."
+        ) from exc
+
+
+class SpmClient:
+    """An async ShopiMind API client that never raises on HTTP or network errors.
+
+    ``transport`` is the httpx seam (``None``: httpx's default network transport);
+    ``clock`` paces retries (default :class:`~spmkit.SystemClock`); ``seed`` seeds the
+    jitter of the backoff; ``label_source=None`` stops tagging data-sync bodies.
+
+    For example::
+
+        async with SpmClient(api_key, transport=fake.transport, clock=clock) as client:
+            env = await client.customers.bulk_save(customers)
+            if not env.ok:
+                print(env.error.code, env.data.failed_count)
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        label_source: str | None = "web",
+        allow_insecure_base_url: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise InvalidArgument(
+                f"Expected a non-empty str for api_key but got api_key={api_key!r} "
+                f"(type={type(api_key).__name__}); pass the shop's ShopiMind API key."
+            )
+        if not isinstance(base_url, str):
+            raise InvalidArgument(
+                f"Expected str for base_url but got base_url={base_url!r} "
+                f"(type={type(base_url).__name__})."
+            )
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise InvalidArgument(
+                f"Expected a number of seconds > 0 for timeout but got timeout={timeout!r}."
+            )
+        if label_source is not None and (not isinstance(label_source, str) or not label_source):
+            raise InvalidArgument(
+                f"label_source={label_source!r} must be a non-empty str such as 'web', or None "
+                f"to send no label_source."
+            )
+        self.base_url = _check_base_url(base_url, allow_insecure_base_url)
+        self.transport = transport
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.label_source = label_source
+        self._rng = random.Random(seed)
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(float(timeout)),
+            follow_redirects=False,
+            headers={
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+                "spm-api-key": api_key,
+            },
+        )
+        self.customers = ListableBulkApi(self, "customers")
+        self.customers_addresses = BulkApi(self, "customers-addresses")
+        self.customers_groups = ListableBulkApi(self, "customers-groups")
+        self.orders = ListableBulkApi(self, "orders")
+        self.orders_statuses = ListableBulkApi(self, "orders-statuses")
+        self.orders_carriers = ListableBulkApi(self, "orders-carriers")
+        self.products = ListableBulkApi(self, "products")
+        self.products_categories = ListableBulkApi(self, "products-categories")
+        self.products_manufacturers = ListableBulkApi(self, "products-manufacturers")
+        self.products_images = BulkApi(self, "products-images")
+        self.products_variations = BulkApi(self, "products-variations")
+        self.newsletter_subscribers = BulkApi(self, "newsletter-subscribers")
+        self.vouchers = ListableBulkApi(self, "vouchers")
+        self.data_sources = DataSourcesApi(self)
+        self.custom_data_definitions = CustomDataDefinitionsApi(self)
+        self.custom_data_records = CustomDataRecordsApi(self)
+        self.events = EventsApi(self)
+
+    def __repr__(self) -> str:
+        return f"SpmClient(base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> SpmClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the underlying ``httpx.AsyncClient``."""
+        await self._http.aclose()
+
+    # -- generic calls ---------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, QueryValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Envelope:
+        """Call ``{base_url}/v1/{path}``; ``data`` is the unwrapped body. Never raises on HTTP.
+
+        A POST/PATCH is retried only with an ``Idempotency-Key`` header.
+        """
+        answer, attempts = await self._call(
+            method, path, json, params=params, headers=headers, bulk_upsert=False
+        )
+        if answer.ok:
+            return Envelope(ok=True, status_code=answer.status_code, data=_unwrap(answer.body))
+        return Envelope(
+            ok=False,
+            status_code=answer.status_code,
+            data=answer.body,
+            error=_error_of(answer, attempts),
+        )
+
+    async def bulk_save(
+        self,
+        resource: str,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        id_definition: int | str | None = None,
+    ) -> Envelope:
+        """Upsert ``items`` into a bulk resource, chunked by its batch limit.
+
+        ``data`` is a :class:`~spmkit.BulkData` merging every chunk; ``ok`` only if
+        every chunk got a 2xx. ``custom-data-records`` needs ``id_definition``.
+        """
+        spec = bulk_resource(resource)
+        path = _bulk_path(spec, id_definition)
+        batch = _check_items(resource, items)
+        if not batch:
+            return Envelope(ok=True, status_code=200, data=BulkData())
+        chunks: list[ChunkSummary] = []
+        rejected: list[Any] = []
+        for index, start in enumerate(range(0, len(batch), spec.chunk_size)):
+            part = batch[start : start + spec.chunk_size]
+            keys = tuple(_item_key(item, spec.natural_key) for item in part)
+            answer, attempts = await self._call("POST", path, part, bulk_upsert=True)
+            if answer.ok:
+                body = _bulk_body(answer.body)
+                items_rejected = body.get("rejected_items")
+                if isinstance(items_rejected, list):
+                    rejected.extend(items_rejected)
+                chunks.append(
+                    ChunkSummary(
+                        index=index,
+                        status_code=answer.status_code,
+                        ok=True,
+                        item_keys=keys,
+                        sent_count=_count(body, "sent_count"),
+                        rejected_count=_count(body, "rejected_count"),
+                        # The SDK drops a 2xx's failed_count; those items were not stored.
+                        failed_count=_count(body, "failed_count"),
+                    )
+                )
+            else:
+                chunks.append(
+                    ChunkSummary(
+                        index=index,
+                        status_code=answer.status_code,
+                        ok=False,
+                        item_keys=keys,
+                        failed_count=len(part),
+                        error=_error_of(answer, attempts),
+                    )
+                )
+        return _merge_chunks(chunks, rejected)
+
+    # -- internals ---------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+        bulk_upsert: bool,
+    ) -> tuple[_Answer, int]:
+        method = method.upper()
+        path = path.lstrip("/")
+        body = self._with_label_source(method, path, body)
+        content = None if body is None else _encode_json(body, f"the body of {method} {path}")
+        request = self._http.build_request(
+            method,
+            f"{self.base_url}/v1/{path}",
+            content=content,
+            params=dict(params) if params else None,
+            headers=dict(headers) if headers else None,
+        )
+        has_key = any(name.lower() in _IDEMPOTENCY_HEADERS for name in (headers or {}))
+        replayable = (
+            method in _REPLAYABLE_METHODS
+            or has_key
+            or (bulk_upsert and self.retry.bulk_upserts_idempotent)
+        )
+
+        async def send() -> _Answer:
+            return await self._send_once(request)
+
+        return await run_with_retries(
+            send,
+            signal=_signal,
+            replayable=replayable,
+            policy=self.retry,
+            clock=self.clock,
+            rng=self._rng,
+        )
+
+    async def _send_once(self, request: httpx.Request) -> _Answer:
+        """Send once. THE boundary where ``httpx`` exceptions become error codes."""
+        try:
+            response = await self._http.send(request)
+        except httpx.RequestError as exc:
+            code, retryable = _network_error(exc)
+            return _Answer(
+                status_code=0,
+                network_code=code,
+                network_message=(
+                    f"{code}: {type(exc).__name__} calling {request.method} {request.url}: "
+                    f"{exc or 'no detail'}"
+                ),
+                network_retryable=retryable,
+            )
+        return _Answer(
+            status_code=response.status_code,
+            body=_parse_body(response),
+            reason=response.reason_phrase,
+            retry_after=response.headers.get("retry-after"),
+            location=response.headers.get("location"),
+        )
+
+    def _with_label_source(self, method: str, path: str, body: Any) -> Any:
+        if self.label_source is None or body is None or method not in ("POST", "PUT"):
+            return body
+        if any(endpoint in path for endpoint in _NO_LABEL_SOURCE):
+            return body
+        if isinstance(body, list):
+            return [
+                {**item, "label_source": self.label_source} if isinstance(item, Mapping) else item
+                for item in body
+            ]
+        if isinstance(body, Mapping):
+            return {**body, "label_source": self.label_source}
+        return body
+
+
+def _bulk_path(spec: BulkResource, id_definition: int | str | None) -> str:
+    needs_definition = "{id_definition}" in spec.path
+    if needs_definition:
+        if id_definition is None or isinstance(id_definition, bool) or str(id_definition) == "":
+            raise InvalidArgument(
+                f"bulk_save({spec.name!r}) needs id_definition=<the custom-data definition id> "
+                f"but got id_definition={id_definition!r}; get it from ensure_provisioned(...)."
+            )
+        return spec.path.format(id_definition=quote(str(id_definition), safe=""))
+    if id_definition is not None:
+        raise InvalidArgument(
+            f"id_definition={id_definition!r} only applies to 'custom-data-records', not "
+            f"{spec.name!r}; drop the argument."
+        )
+    return spec.path
+
+
+def _check_items(resource: str, items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Sequence):
+        raise InvalidArgument(
+            f"Expected a list of dicts for items of {resource!r} but got "
+            f"items={items!r:.80} (type={type(items).__name__})."
+        )
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise InvalidArgument(
+                f"items[{index}] of {resource!r} must be a dict but got {item!r:.80} "
+                f"(type={type(item).__name__})."
+            )
+    return list(items)
+
+
+def _item_key(item: Mapping[str, Any], natural_key: str) -> str:
+    value = item.get(natural_key)
+    return "?" if value is None else str(value)
+
+
+def unwrap_or_raise(envelope: Envelope) -> Any:
+    """Return ``envelope.data``, or raise :class:`~spmkit.SpmApiError` if the call failed.
+
+    For example::
+
+        sources = unwrap_or_raise(await client.data_sources.list())
+    """
+    if not isinstance(envelope, Envelope):
+        raise InvalidArgument(
+            f"Expected an Envelope but got envelope={envelope!r:.80} "
+            f"(type={type(envelope).__name__}); pass what an SpmClient call returned."
+        )
+    if envelope.ok:
+        return _unwrap(envelope.data)
+    error = envelope.error
+    code = error.code if error is not None else f"HTTP_{envelope.status_code}"
+    message = error.message if error is not None else "no message"
+    attempts = error.attempts if error is not None else 1
+    raise SpmApiError(
+        f"ShopiMind API call failed ({code}, {attempts} attempt(s)): {message}",
+        status_code=envelope.status_code or None,
+        code=code,
+    )
+
+
+# -- one small class per API area ---------------------------------------------------
+
+
+class _Area:
+    def __init__(self, client: SpmClient) -> None:
+        self._client = client
+
+
+class BulkApi(_Area):
+    """A bulk-writable resource: ``await api.bulk_save(items)``."""
+
+    def __init__(self, client: SpmClient, resource: str) -> None:
+        super().__init__(client)
+        self.resource = resource
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.resource!r})"
+
+    async def bulk_save(self, items: Sequence[Mapping[str, Any]]) -> Envelope:
+        """Upsert ``items`` (chunked); see :meth:`SpmClient.bulk_save`."""
+        return await self._client.bulk_save(self.resource, items)
+
+
+class ListableBulkApi(BulkApi):
+    """A bulk resource that can also be listed: ``await api.list(limit=50, page=2)``."""
+
+    async def list(self, **query: QueryValue) -> Envelope:
+        """GET the resource's listing with ``query`` as query parameters."""
+        return await self._client.request("GET", bulk_resource(self.resource).path, params=query)
+
+
+class DataSourcesApi(_Area):
+    """``data-sources``: ``list()``, ``create(dto)``, ``update(id, dto)``."""
+
+    async def list(self) -> Envelope:
+        return await self._client.request("GET", "data-sources")
+
+    async def create(self, dto: Mapping[str, Any]) -> Envelope:
+        return await self._client.request("POST", "data-sources", json=dict(dto))
+
+    async def update(self, id_data_source: int | str, dto: Mapping[str, Any]) -> Envelope:
+        path = f"data-sources/{quote(str(id_data_source), safe='')}"
+        return await self._client.request("PUT", path, json=dict(dto))
+
+
+class CustomDataDefinitionsApi(_Area):
+    """``custom-data-definitions``: ``list(**query)``, ``get``, ``create``, ``activate``."""
+
+    async def list(self, **query: QueryValue) -> Envelope:
+        return await self._client.request("GET", "custom-data-definitions", params=query)
+
+    async def get(self, id_definition: int | str) -> Envelope:
+        path = f"custom-data-definitions/{quote(str(id_definition), safe='')}"
+        return await self._client.request("GET", path)
+
+    async def create(self, dto: Mapping[str, Any]) -> Envelope:
+        return await self._client.request("POST", "custom-data-definitions", json=dict(dto))
+
+    async def activate(self, id_definition: int | str) -> Envelope:
+        path = f"custom-data-definitions/{quote(str(id_definition), safe='')}/activate"
+        return await self._client.request("PATCH", path)
+
+
+class CustomDataRecordsApi(_Area):
+    """``custom-data-records/{id}``: ``bulk_save(id, records)``, ``list(id, **query)``."""
+
+    async def bulk_save(
+        self, id_definition: int | str, records: Sequence[Mapping[str, Any]]
+    ) -> Envelope:
+        return await self._client.bulk_save(
+            "custom-data-records", records, id_definition=id_definition
+        )
+
+    async def list(self, id_definition: int | str, **query: QueryValue) -> Envelope:
+        path = f"custom-data-records/{quote(str(id_definition), safe='')}"
+        return await self._client.request("GET", path, params=query)
+
+
+class EventsApi(_Area):
+    """``events``: ``list(**query)``, ``create(dto)``, ``trigger(code_name, payload)``."""
+
+    async def list(self, **query: QueryValue) -> Envelope:
+        return await self._client.request("GET", "events", params=query)
+
+    async def create(self, dto: Mapping[str, Any]) -> Envelope:
+        """Declare an event type (``{"name", "code_name"}``); a 409 means it exists."""
+        return await self._client.request("POST", "events", json=dict(dto))
+
+    async def trigger(
+        self,
+        code_name: str,
+        payload: Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+    ) -> Envelope:
+        """Fire an event instance (``POST events/trigger/{code_name}``).
+
+        Pass ``idempotency_key`` to make the trigger safe to retry.
+        """
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        path = f"events/trigger/{quote(code_name, safe='')}"
+        return await self._client.request("POST", path, json=dict(payload), headers=headers)
