@@ -19,7 +19,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict spmkit spmkit_testing
 
 test: lint typecheck
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto -q
 
 demo: $(STAMP)
 	$(BIN)/spmkit demo

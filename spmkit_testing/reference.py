@@ -19,6 +19,7 @@ read calls ``ctx.checkpoint("after_fetch_page")`` so the harness can crash there
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from spmkit import (
     Integration,
     Provisioning,
     StepContext,
+    StepResult,
     SyncContext,
     define_bulk_step,
     define_integration,
@@ -42,6 +44,7 @@ from spmkit._paginate import ensure_page
 __all__ = [
     "DEFAULT_STORES",
     "PosSettings",
+    "build_forgetful_integration",
     "build_reference_integration",
     "customer_item",
     "order_item",
@@ -226,3 +229,25 @@ def build_reference_integration(*, tolerate_rejects: bool | float = False,
 
 reference_integration = build_reference_integration()
 """The Demo POS integration with the default (strict) reject policy."""
+
+
+def build_forgetful_integration(*, tolerate_rejects: bool | float = False,
+                                batch_size: int = 500) -> Integration:
+    """The Demo POS with a classic bug: the customers step never returns ``advance_cursor_to``.
+
+    It pushes everything, but its cursor never moves, so every run re-reads the whole
+    backfill window (the engine warns each time). The ``forgotten_advance`` scenario
+    shows it.
+    """
+    base = build_reference_integration(tolerate_rejects=tolerate_rejects, batch_size=batch_size)
+    customers = base.step("customers")
+    run = customers.run
+
+    async def forgetful_run(ctx: StepContext) -> StepResult:
+        result = await run(ctx)
+        return StepResult(items=result.items, errors=result.errors)
+
+    steps = [dataclasses.replace(s, run=forgetful_run) if s is customers else s
+             for s in base.sync_steps]
+    return define_integration(slug="demo-pos-forgetful", meta=base.meta, sync_steps=steps,
+                              parse_settings=parse_settings, provisioning=provisioning)
