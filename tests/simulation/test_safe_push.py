@@ -1,0 +1,76 @@
+"""The engine holds the cursor on every transport failure variant, end to end through the fake."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from spmkit_testing import Simulation
+from spmkit_testing.fake import FaultRule
+
+
+def world(**kwargs: object) -> Simulation:
+    sim = Simulation(seed=2, **kwargs)  # type: ignore[arg-type]
+    customers = sim.partner.stream("customers")
+    for i in range(60):
+        customers.put(f"c{i:02}", {"email": f"u{i}@example.com"},
+                      updated_at=sim.clock.now() - timedelta(minutes=120 - i))
+    return sim
+
+
+VARIANTS = {
+    "503": (FaultRule.http_error(503, resource="customers"), "HTTP_503"),
+    "network error": (FaultRule.connect_error(resource="customers"), "ECONNREFUSED"),
+    "read timeout": (FaultRule.read_timeout(resource="customers"), "ETIMEDOUT"),
+    "429 forever": (FaultRule.rate_limited(retry_after=5, resource="customers"), "HTTP_429"),
+    "failed_count on a 200": (FaultRule.failed_chunk(resource="customers", calls=2),
+                              "failed_count=10"),
+    "whole chunk 4xx": (FaultRule.refused_chunk(status=422, resource="customers", calls=1),
+                        "refused a whole chunk"),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_cursor_holds_on_every_transport_failure(variant: str) -> None:
+    rule, needle = VARIANTS[variant]
+    sim = world(tolerate_rejects=True)  # transport failures are never tolerated
+    sim.fake.add_fault(rule)
+    summary = sim.tick()
+    assert summary is not None
+    step = summary.step("customers")
+    assert step.advanced is False and sim.cursor("customers") is None
+    assert needle in " ".join(step.errors)
+    sim.fake.clear_faults()
+    sim.advance(timedelta(minutes=2))
+    sim.tick()
+    assert len(sim.fake.records("customers")) == 60
+    assert sim.cursor("customers") == sim.clock.now()
+
+
+def test_whole_chunk_refusal_names_resource_and_item_keys() -> None:
+    sim = world()
+    sim.fake.add_fault(FaultRule.refused_chunk(status=422, resource="customers", calls=1,
+                                               message="one item is malformed"))
+    summary = sim.tick()
+    assert summary is not None
+    error = summary.step("customers").errors[0]
+    assert "customers: the API refused a whole chunk of 50 item(s) with HTTP 422" in error
+    assert "one item is malformed" in error and "c00, c01" in error and "c49" in error
+    # the chunk after the refused one still went through
+    assert set(sim.fake.records("customers")) == {f"c{i:02}" for i in range(50, 60)}
+
+
+def test_rejected_items_are_dead_lettered_with_the_api_reason() -> None:
+    sim = Simulation(seed=4)
+    customers = sim.partner.stream("customers")
+    customers.put("good", {"email": "good@example.com"},
+                  updated_at=sim.clock.now() - timedelta(minutes=5))
+    customers.put("bad", {"email": "not-an-email"},
+                  updated_at=sim.clock.now() - timedelta(minutes=5))
+    summary = sim.tick()
+    assert summary is not None and summary.step("customers").advanced is False
+    rows = sim.db.list_rejected(entity="customers")
+    assert [(r.item_key, r.payload["email"]) for r in rows] == [("bad", "not-an-email")]
+    assert "email" in rows[0].reason
+    assert "good" in sim.fake.records("customers")
