@@ -1,0 +1,30 @@
+"""The README's examples run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    head = README.read_text().split("\n\n", 3)[:3]
+    assert "make demo" in head[2] and "make test" in head[2]
+
+
+@pytest.mark.parametrize("index", range(2))
+def test_readme_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> None:
+    code = python_blocks()[index]
+    exec(compile(code, f"README.md example {index + 1}", "exec"), {"__name__": "readme"})
+    out = capsys.readouterr().out
+    if index == 0:
+        assert out.startswith("partial 2 1 ('1 item(s) rejected")
+    else:
+        assert out.count('"index":') == 2
