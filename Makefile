@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check spmkit spmkit_testing tests benchmarks examples scenarios
+	$(BIN)/ruff check $(wildcard spmkit spmkit_testing tests benchmarks examples scenarios)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict spmkit spmkit_testing
