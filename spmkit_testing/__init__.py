@@ -22,6 +22,15 @@ from spmkit_testing.fake import FakeApiError, FakeShopimind, FaultHandle, FaultR
 from spmkit_testing.network import MountedTransport, UnmountedRequestError
 from spmkit_testing.oracle import INVARIANTS, Oracle, StreamBinding, Violation
 from spmkit_testing.partner import Partner
+from spmkit_testing.scenario import (
+    Scenario,
+    ScenarioFailed,
+    ScenarioResult,
+    World,
+    load_scenario,
+    run_scenario,
+    scenario_names,
+)
 from spmkit_testing.simulation import (
     CRASH_POINTS,
     SimulatedCrash,
@@ -41,9 +50,15 @@ __all__ = [
     "FaultRule",
     "INVARIANTS",
     "JournalEntry",
+    "load_scenario",
     "MountedTransport",
     "Oracle",
     "Partner",
+    "run_scenario",
+    "Scenario",
+    "scenario_names",
+    "ScenarioFailed",
+    "ScenarioResult",
     "SimClock",
     "SimulatedCrash",
     "Simulation",
@@ -55,4 +70,5 @@ __all__ = [
     "TickTrace",
     "UnmountedRequestError",
     "Violation",
+    "World",
 ]

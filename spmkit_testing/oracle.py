@@ -119,14 +119,19 @@ class Oracle:
         return _Snapshot({(c.entity, c.source_key): c for c in self.store.list_cursors()})
 
     def check(self, tick: int, now: datetime, summary: SyncSummary | None,
-              full_backfill: bool) -> list[Violation]:
-        """Check one finished tick (``summary`` is ``None`` when the engine crashed)."""
+              full_backfill: bool, *, finished: datetime | None = None) -> list[Violation]:
+        """Check one finished tick (``summary`` is ``None`` when the engine crashed).
+
+        ``now`` is when the tick started; ``finished`` when it ended (retries and
+        latency take simulated time, so later steps of a tick run later).
+        """
         before, after = self._before, self.snapshot()
         self._before = after
         found: list[Violation] = []
         if summary is not None:
             found += self._check_run(tick, now, summary, before, after, full_backfill)
-        found += self._check_cursors_vs_time(tick, now, before, after, full_backfill)
+        found += self._check_cursors_vs_time(tick, finished or now, before, after,
+                                             full_backfill)
         found += self._check_no_loss(tick, after)
         return found
 
@@ -159,7 +164,9 @@ class Oracle:
                     out.append(Violation("I5", tick, where, "skipped for backoff although the "
                                          "backoff window had elapsed"))
                 continue
-            if self._in_backoff(old, now, full):
+            # A step that ran read its window at its own start: window.until is that instant.
+            ran_at = step.window.until if step.window is not None else now
+            if self._in_backoff(old, ran_at, full):
                 out.append(Violation("I5", tick, where, f"ran inside its backoff window "
                                      f"({old.consecutive_failures if old else 0} failures)"))
             tolerated = rejects_tolerated(self.policies.get(step.entity, False), step.rejected,

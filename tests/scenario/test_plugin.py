@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+# Our own config disables the entry point (-p no:spmkit); load the module explicitly.
+PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.plugin")
+
+
+def test_scenario_option_runs_named_scenarios_as_items(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*PLUGIN, "--scenario=poison_pill", "--scenario", "max_ratio",
+                                "--spmkit-seed", "3", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([
+        "spmkit: seed=3; scenarios: max_ratio, poison_pill",
+        "*scenario?max_ratio? PASSED*",
+        "*scenario?poison_pill? PASSED*",
+    ])
+
+
+def test_unknown_scenario_is_a_usage_error_listing_names(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*PLUGIN, "--scenario=nope")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown scenario 'nope'; choose from: clean_backfill, *"])
+
+
+def test_a_failing_scenario_file_fails_with_its_message(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(wrong=(
+        "from spmkit_testing.scenario import *\n"
+        "scenario = Scenario('wrong', world=World(records=[customer('c1')]),\n"
+        "                    timeline=[advance('1m'), tick()],\n"
+        "                    expect=[cursor_at(1, 'customers', 'held')])\n"))
+    result = pytester.runpytest(*PLUGIN, "--scenario=wrong.py")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "scenario 'wrong' failed:",
+        "  - cursor_at(1, 'customers', 'held') failed at tick 1: the cursor went unset -> "
+        "2026-01-01T00:01:00Z",
+        "timeline:",
+        "*seed=0",
+    ], consecutive=False)
+
+
+def test_ini_names_scenarios(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nspmkit_scenario = max_ratio\n")
+    result = pytester.runpytest(*PLUGIN)
+    result.assert_outcomes(passed=1)
+
+
+def test_no_header_without_scenarios(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = pytester.runpytest(*PLUGIN)
+    result.assert_outcomes(passed=1)
+    assert "spmkit:" not in result.stdout.str()

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from spmkit_testing.scenario import (
+    InvalidScenario,
+    Scenario,
+    World,
+    add,
+    advance,
+    cursor_at,
+    customer,
+    dead_letters,
+    fault_off,
+    fault_on,
+    http_status,
+    load_scenario,
+    nothing_lost,
+    present,
+    ran,
+    run_for,
+    run_scenario,
+    run_status,
+    tick,
+    violates,
+)
+
+
+def test_expected_violation_that_never_happens_fails() -> None:
+    scenario = load_scenario("clock_skew_overlap")
+    hazard = dataclasses.replace(scenario, expect=[*scenario.expect, violates("I3")])
+    result = run_scenario(hazard)
+    assert not result.passed
+    assert result.failures == [
+        "violates('I3') failed: the oracle never reported I3 (no silent loss); invariants "
+        "reported: none"
+    ]
+
+
+def test_hazard_without_violates_fails_with_the_violation() -> None:
+    scenario = load_scenario("clock_skew_loss")
+    plain = dataclasses.replace(scenario, expect=[nothing_lost()])
+    result = run_scenario(plain)
+    assert not result.passed
+    assert result.failures[0].startswith(
+        "unexpected violation: I3 (no silent loss) violated at tick 3, step-source "
+        "customers/'', record 'late'")
+    assert "customers 'late'" in result.failures[-1]
+    assert result.stats.lost == 1
+
+
+def test_failed_expectations_say_what_was_seen() -> None:
+    scenario = Scenario(
+        "wrong_on_purpose",
+        world=World(records=[customer("c1")]),
+        timeline=[advance("1m"), tick()],
+        expect=[cursor_at(1, "customers", "held"), cursor_at(1, "customers", "5m"),
+                ran("customers", 2), run_status(1, "partial"), dead_letters(2),
+                present("customers", "nope")],
+    )
+    result = run_scenario(scenario)
+    assert result.failures == [
+        "cursor_at(1, 'customers', 'held') failed at tick 1: the cursor went unset -> "
+        "2026-01-01T00:01:00Z",
+        "cursor_at(1, 'customers', '5m') failed at tick 1: the cursor went unset -> "
+        "2026-01-01T00:01:00Z (start+1m)",
+        "ran('customers', 2) failed: tick 2: there is no tick 2 (the timeline ran 1 tick(s))",
+        "run_status(1, 'partial') failed at tick 1: the run status was 'ok'",
+        "dead_letters(2) failed: the dead-letter holds 0 row(s)",
+        "present('customers', 'nope') failed: missing from the fake API: nope (1 customers "
+        "stored)",
+    ]
+
+
+def test_faults_switch_on_and_off_by_name() -> None:
+    scenario = Scenario(
+        "fault_window",
+        world=World(records=[customer("c1")]),
+        timeline=[fault_on("down", http_status(503, resource="customers")),
+                  run_for("2m", every="2m"), fault_off("down"), add(customer("c2")),
+                  run_for("2m", every="2m")],
+        expect=[cursor_at(1, "customers", "held"), cursor_at(2, "customers", "advanced"),
+                nothing_lost()],
+    )
+    result = run_scenario(scenario)
+    assert result.passed, result.message()
+    assert result.trace[0].faults and not result.trace[1].faults
+
+
+def test_fault_off_of_an_unknown_name_is_an_error() -> None:
+    scenario = Scenario("bad_off", timeline=[fault_on("a", http_status()), fault_off("b")])
+    with pytest.raises(InvalidScenario, match=r"fault_off\('b'\): no fault is on under that "
+                                              r"name \(on now: a\)"):
+        run_scenario(scenario)
+
+
+def test_unknown_stream_is_an_error_listing_the_streams() -> None:
+    scenario = Scenario("bad_stream", timeline=[add(customer("c1")),
+                                                 add(dataclasses.replace(customer("x"),
+                                                                         stream="nope"))])
+    with pytest.raises(InvalidScenario, match="no partner stream 'nope'; streams: customers, "
+                                              "orders@store-1, orders@store-2"):
+        run_scenario(scenario)
+
+
+def test_integration_must_resolve() -> None:
+    with pytest.raises(InvalidScenario, match=r"module 'spmkit_testing\.reference' has no "
+                                              r"attribute 'nothing'"):
+        run_scenario(Scenario("x", world=World(
+            integration="spmkit_testing.reference:nothing")))
+    with pytest.raises(InvalidScenario, match="is a int, not an Integration"):
+        run_scenario(Scenario("x"), integration="spmkit_testing.oracle:DEAD_LETTER_CAP")
+
+
+def test_run_scenario_rejects_a_non_scenario() -> None:
+    with pytest.raises(InvalidScenario, match="run_scenario expects a Scenario"):
+        run_scenario("poison_pill")  # type: ignore[arg-type]
+
+
+def test_updates_deletes_and_world_lag_reach_the_fake() -> None:
+    from spmkit_testing.scenario import delete, update
+
+    scenario = Scenario(
+        "edits",
+        world=World(records=[customer("c1"), customer("c2")], lag="30s", overlap_seconds=60),
+        timeline=[advance("1m"), tick(), advance("10s"),
+                  update("c1", email="new@example.com"), delete("c2"), tick(),
+                  run_for("2m", every="1m")],
+        expect=[present("customers", "c1", "c2"), nothing_lost()],
+    )
+    result = run_scenario(scenario)
+    assert result.passed, result.message()
+    assert result.stats.records == 1  # c2 is deleted at the partner
+    assert [s.attempted for s in result.trace[1].steps if s.entity == "customers"] == [0]
+    assert [s.attempted for s in result.trace[2].steps if s.entity == "customers"] == [1]
