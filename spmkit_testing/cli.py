@@ -1,8 +1,9 @@
 """The ``spmkit`` command: one function per subcommand.
 
-Subcommands so far: ``serve`` (the fake ShopiMind API over HTTP). Add one by writing
-``_add_<name>(subparsers)`` that registers its parser with ``func=_cmd_<name>``, and
-listing it in ``_SUBCOMMANDS``.
+Subcommands so far: ``serve`` (the fake ShopiMind API over HTTP), ``scenarios`` (list
+the named scenarios), ``run`` (run one, exit 0/1/2) and ``demo`` (run the library, write
+HTML timelines). Add one by writing ``_add_<name>(subparsers)`` that registers its
+parser with ``func=_cmd_<name>``, and listing it in ``_SUBCOMMANDS``.
 """
 
 from __future__ import annotations
@@ -63,7 +64,173 @@ def _add_serve(subparsers: Any) -> None:
     parser.set_defaults(func=_cmd_serve)
 
 
-_SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (_add_serve,)
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    """List the named scenarios: name and the first line of its description."""
+    from spmkit_testing.scenario import InvalidScenario, load_scenario, scenario_names
+
+    names = scenario_names()
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        try:
+            summary = load_scenario(name).summary
+        except InvalidScenario as exc:
+            summary = f"(does not load: {exc})"
+        print(f"{name:<{width}}  {summary}")
+    return 0
+
+
+def _add_scenarios(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "scenarios",
+        help="List the named scenarios",
+        description="List the library's named scenarios with a one-line description each.",
+    )
+    parser.set_defaults(func=_cmd_scenarios)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario: 0 when every expectation holds, 1 when one fails, 2 on bad usage."""
+    from spmkit_testing.scenario import InvalidScenario, load_scenario, run_scenario
+
+    write_report: Callable[[Any, str], Any] | None = None
+    if args.report is not None:
+        try:
+            from spmkit_testing import report
+        except ImportError:
+            print("spmkit run: --report needs spmkit_testing.report, which is not available in "
+                  "this installation; run without --report.", file=sys.stderr)
+            return 2
+        write_report = report.write_report
+    try:
+        scenario = load_scenario(args.scenario)
+        result = run_scenario(scenario, seed=args.seed)
+    except InvalidScenario as exc:
+        print(f"spmkit run: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        for line in (tick.to_json() for tick in result.trace):
+            print(line)
+    verdict = result.message()
+    stats = result.stats
+    verdict += (f"\nticks={stats.ticks} records={stats.records} lost={stats.lost} "
+                f"undelivered={stats.undelivered} dead_lettered={stats.dead_lettered} "
+                f"wall={stats.wall_seconds:.2f}s")
+    print(verdict, file=sys.stderr if args.json else sys.stdout)
+    if write_report is not None:
+        path = write_report(result, args.report)
+        print(f"report: {path}", file=sys.stderr)
+    return 0 if result.passed else 1
+
+
+def _add_run(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="Run a named scenario or a scenario file",
+        description="Run one scenario against the simulation and the golden-rule oracle. Exit "
+        "status: 0 when every expectation holds, 1 when one fails (the message says which), 2 on "
+        "bad usage (an unknown name lists the known ones).",
+    )
+    parser.add_argument("scenario", metavar="NAME|PATH",
+                        help="A library name (see `spmkit scenarios`) or a .py scenario file")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="Seed of every random choice (default: the scenario's own)")
+    parser.add_argument("--json", action="store_true",
+                        help="Print the trace as JSON lines on stdout, one per tick (the "
+                        "verdict goes to stderr)")
+    parser.add_argument("--report", metavar="FILE.html", default=None,
+                        help="Also write a self-contained HTML timeline of the run")
+    parser.set_defaults(func=_cmd_run)
+
+
+_DEMO_HEADS = ("scenario", "verdict", "ticks", "records", "lost", "dead-lettered", "wall")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """Run the scenario library, print a table, write one HTML timeline per scenario."""
+    import logging
+    import time
+    import traceback
+    from pathlib import Path
+
+    from spmkit_testing.report import render_index, report_filename, write_report
+    from spmkit_testing.scenario import (
+        InvalidScenario,
+        load_scenario,
+        run_scenario,
+        scenario_dirs,
+        scenario_names,
+    )
+
+    try:
+        scenarios = [load_scenario(name) for name in args.scenario or scenario_names()]
+    except InvalidScenario as exc:
+        print(f"spmkit demo: {exc}", file=sys.stderr)
+        return 2
+    if not scenarios:
+        where = ", ".join(str(d) for d in scenario_dirs()) or "no scenarios/ folder"
+        print(f"spmkit demo: no scenario found (looked in {where}).", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    width = max(len(_DEMO_HEADS[0]), *(len(s.name) for s in scenarios))
+    print(_demo_row(_DEMO_HEADS, width), flush=True)
+    failed, started = 0, time.perf_counter()  # wall time, for the table only
+    written: list[tuple[Any, str]] = []
+    # The engine logs every failed step; the reports show them, so keep the table readable.
+    quiet = logging.NullHandler()
+    if not args.verbose:
+        logging.getLogger("spmkit").addHandler(quiet)
+    try:
+        for scenario in scenarios:
+            try:
+                result = run_scenario(scenario, seed=args.seed)
+            except Exception as exc:
+                failed += 1
+                print(_demo_row((scenario.name, "ERROR", "", "", "", "", ""), width), flush=True)
+                print("".join(traceback.format_exception_only(exc)).rstrip(), file=sys.stderr)
+                continue
+            failed += not result.passed
+            written.append((result, report_filename(scenario.name)))
+            write_report(result, out / written[-1][1])
+            stats = result.stats
+            print(_demo_row((scenario.name, "passed" if result.passed else "FAILED",
+                             f"{stats.ticks:,}", f"{stats.records:,}", f"{stats.lost:,}",
+                             f"{stats.dead_lettered:,}", f"{stats.wall_seconds:.2f}s"), width),
+                  flush=True)
+    finally:
+        logging.getLogger("spmkit").removeHandler(quiet)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "index.html").write_text(render_index(written), encoding="utf-8")
+    total = len(scenarios)
+    print(f"\n{total - failed} of {total} scenario(s) passed in "
+          f"{time.perf_counter() - started:.1f}s. HTML timelines: {out}/<scenario>.html; "
+          f"open {out / 'index.html'} in a browser.")
+    return 1 if failed else 0
+
+
+def _demo_row(cells: Sequence[str], width: int) -> str:
+    name, verdict, *numbers = cells
+    return f"{name:<{width}}  {verdict:<7}" + "".join(
+        f"  {cell:>{len(head)}}" for cell, head in zip(numbers, _DEMO_HEADS[2:], strict=True))
+
+
+def _add_demo(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="Run the scenario library and write an HTML timeline per scenario",
+        description="Run every named scenario (or those given with --scenario) against the "
+        "reference integration, print a table of verdicts and write one self-contained HTML "
+        "timeline per scenario. Exits 0 when all passed, 1 otherwise.",
+    )
+    parser.add_argument("--out", default="reports", help="Directory for the HTML reports")
+    parser.add_argument("--scenario", action="append", metavar="NAME_OR_PATH",
+                        help="Run only this scenario (repeatable; a library name or a .py file)")
+    parser.add_argument("--seed", type=int, default=None, help="Override every scenario's seed")
+    parser.add_argument("--verbose", action="store_true", help="Show the engine's log lines")
+    parser.set_defaults(func=_cmd_demo)
+
+
+_SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (_add_serve, _add_scenarios, _add_run,
+                                                   _add_demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
