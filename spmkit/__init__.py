@@ -34,6 +34,7 @@ from spmkit._errors import (
     TransportFailure,
 )
 from spmkit._integration import Integration, StepResult, SyncStep, define_integration
+from spmkit._lifecycle import LifecycleResult, handle_lifecycle
 from spmkit._memory_store import MemoryStore
 from spmkit._open_store import open_store
 from spmkit._paginate import UnexpectedPage, paginate, stream_pages
@@ -84,10 +85,12 @@ __all__ = [
     "Envelope",
     "EnvelopeError",
     "EventSpec",
+    "handle_lifecycle",
     "install_redaction",
     "Integration",
     "IntegrationDefinitionError",
     "InvalidArgument",
+    "LifecycleResult",
     "load_provisioned",
     "MemoryStore",
     "NewDeadLetter",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from spmkit._errors import InvalidArgument
@@ -191,3 +191,14 @@ class FakeShopimind:
     def snapshot(self) -> dict[str, Any]:
         """The whole state as plain data (for comparing two fakes)."""
         return self.state.snapshot()
+
+    def sign_webhook(
+        self, payload: Any, secret: str | None = None, *, skew: timedelta = timedelta(0)
+    ) -> tuple[bytes, dict[str, str]]:
+        """``(body, headers)`` of a webhook signed now on this fake's clock (see
+        :func:`spmkit_testing.webhooks.sign_webhook_request`); ``secret`` defaults to
+        ``DEFAULT_WEBHOOK_SECRET``."""
+        from spmkit_testing.webhooks import DEFAULT_WEBHOOK_SECRET, sign_webhook_request
+
+        return sign_webhook_request(payload, secret or DEFAULT_WEBHOOK_SECRET, clock=self.clock,
+                                    skew=skew)
