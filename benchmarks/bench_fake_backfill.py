@@ -1,31 +1,30 @@
-"""Backfill 200,000 customers through ``FakeShopimind.transport()`` in chunks of 50.
+"""Backfill 200,000 customers through ``SpmClient`` on ``FakeShopimind.transport()``.
 
-1 % of the items are poisoned (a poison fault rule rejects them). Prints one JSON
-object with the throughput in items per second.
-
-Note: ``spmkit.SpmClient`` was not available when this was written; the push goes
-through a raw ``httpx.AsyncClient`` on the fake's transport (what SpmClient wraps).
+Chunks of 50 (the client chunks by the API's batch limit), 1 % of the items
+poisoned by a poison fault rule. Prints one JSON object with the throughput in
+items per second. The official JS kit does about 150,000 items/s here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
+from benchmarks._common import emit
+from spmkit import SpmClient
 from spmkit_testing.clock import SimClock
 from spmkit_testing.fake import FakeShopimind, FaultRule
 
 TOTAL = 200_000
 CHUNK = 50
+TARGET_ITEMS_PER_SECOND = 230_000
 KEY = "bench-key"
+BASE_URL = "https://api.shopimind.test"
 
 
-def _items() -> list[dict[str, Any]]:
+def _items(total: int) -> list[dict[str, Any]]:
     return [
         {
             "customer_id": f"c{i}",
@@ -37,49 +36,61 @@ def _items() -> list[dict[str, Any]]:
             "updated_at": "2026-03-01T10:00:00Z",
             "id_data_source": 1,
         }
-        for i in range(TOTAL)
+        for i in range(total)
     ]
 
 
-async def _push(fake: FakeShopimind, items: list[dict[str, Any]]) -> dict[str, int]:
-    totals = {"sent": 0, "rejected": 0, "failed": 0}
-    headers = {"spm-api-key": KEY, "content-type": "application/json"}
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
-    async with httpx.AsyncClient(transport=fake.transport(), base_url="http://fake") as client:
-        for start in range(0, len(items), CHUNK):
-            body = dumps(items[start : start + CHUNK]).encode()
-            response = await client.post("/v1/customers", content=body, headers=headers)
-            data = json.loads(response.content)
-            totals["sent"] += data["sent_count"]
-            totals["rejected"] += data["rejected_count"]
-            totals["failed"] += data["failed_count"]
-    return totals
+def _is_poisoned(item: dict[str, Any]) -> bool:
+    return str(item.get("email", "")).endswith("@poison.test")
 
 
-def main() -> dict[str, Any]:
-    items = _items()
-    fake = FakeShopimind(clock=SimClock(datetime(2026, 3, 1, tzinfo=UTC)), api_key=KEY)
-    fake.add_fault(
-        FaultRule.poison(lambda item: item["email"].endswith("@poison.test"), reason="poison")
-    )
-    started = time.perf_counter()
-    totals = asyncio.run(_push(fake, items))
+async def _push(client: SpmClient, items: list[dict[str, Any]]) -> dict[str, int]:
+    envelope = await client.bulk_save("customers", items)
+    data = envelope.data
+    return {
+        "ok": int(envelope.ok),
+        "sent": data.sent_count,
+        "rejected": data.rejected_count,
+        "failed": data.failed_count,
+        "chunks": len(data.chunks),
+    }
+
+
+async def _run(client: SpmClient, items: list[dict[str, Any]]) -> dict[str, int]:
+    try:
+        return await _push(client, items)
+    finally:
+        await client.aclose()
+
+
+def main(total: int = TOTAL) -> dict[str, Any]:
+    items = _items(total)
+    clock = SimClock(datetime(2026, 3, 1, tzinfo=UTC))
+    fake = FakeShopimind(clock=clock, api_key=KEY)
+    fake.add_fault(FaultRule.poison(_is_poisoned, reason="poison"))
+    client = SpmClient(KEY, base_url=BASE_URL, transport=fake.transport(), clock=clock)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    totals = asyncio.run(_run(client, items))
     elapsed = time.perf_counter() - started
-    result = {
+    cpu = time.process_time() - cpu_started
+    rate = total / elapsed if elapsed > 0 else 0.0
+    return emit({
         "benchmark": "fake_backfill",
-        "items": TOTAL,
-        "chunk_size": CHUNK,
-        "requests": TOTAL // CHUNK,
+        "parameters": {"items": total, "chunk_size": CHUNK, "poison_ratio": 0.01},
+        "client": "spmkit.SpmClient on FakeShopimind.transport()",
+        "ok": bool(totals["ok"]),
+        "requests": totals["chunks"],
         "sent": totals["sent"],
         "rejected": totals["rejected"],
         "failed": totals["failed"],
         "stored": len(fake.state.records("customers")),
         "seconds": round(elapsed, 3),
-        "items_per_second": round(TOTAL / elapsed),
-        "client": "httpx.AsyncClient (SpmClient not available yet)",
-    }
-    print(json.dumps(result))
-    return result
+        "cpu_seconds": round(cpu, 3),
+        "items_per_second": round(rate),
+        "us_per_chunk": round(elapsed / max(1, totals["chunks"]) * 1e6, 1),
+        "target_items_per_second": TARGET_ITEMS_PER_SECOND,
+        "meets_target": rate >= TARGET_ITEMS_PER_SECOND,
+    })
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import json
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 import httpx
@@ -37,21 +37,22 @@ from spmkit._clock import Clock, SystemClock
 from spmkit._envelope import BulkData, ChunkSummary, Envelope, EnvelopeError
 from spmkit._errors import InvalidArgument, SpmApiError
 from spmkit._resources import BulkResource, bulk_resource
+from spmkit._resources_api import (
+    BulkApi,
+    CustomDataDefinitionsApi,
+    CustomDataRecordsApi,
+    DataSourcesApi,
+    EventsApi,
+    ListableBulkApi,
+    QueryValue,
+)
 from spmkit._retry import RetryPolicy, RetrySignal, is_retryable_status, run_with_retries
 
-__all__ = [
-    "BulkApi",
-    "CustomDataDefinitionsApi",
-    "CustomDataRecordsApi",
-    "DataSourcesApi",
-    "EventsApi",
-    "ListableBulkApi",
-    "SpmClient",
-    "unwrap_or_raise",
-]
+__all__ = ["SpmClient", "unwrap_or_raise"]
 
 DEFAULT_BASE_URL = "https://core.shopimind.com"
-QueryValue = str | int | float | bool
+# Parsed request URLs kept per client (the paths of one shop are a small set).
+_URL_CACHE_SIZE: Final = 256
 
 # `label_source` tags ingested data with its origin; these endpoints validate their
 # bodies strictly and would refuse the extra field (SDK client.js, same list).
@@ -241,9 +242,13 @@ def _merge_chunks(chunks: list[ChunkSummary], rejected_items: list[Any]) -> Enve
     return Envelope(ok=False, status_code=first.status_code, data=data, error=error)
 
 
+# What json.dumps(body, allow_nan=False) builds on every call, built once.
+_encode = json.JSONEncoder(allow_nan=False).encode
+
+
 def _encode_json(body: Any, what: str) -> bytes:
     try:
-        return json.dumps(body, allow_nan=False).encode()
+        return _encode(body).encode()
     except (TypeError, ValueError) as exc:
         raise InvalidArgument(
             f"{what} is not JSON-serializable ({exc}). Convert datetimes with .isoformat(), "
@@ -304,6 +309,10 @@ class SpmClient:
         self.retry = retry if retry is not None else RetryPolicy()
         self.label_source = label_source
         self._rng = random.Random(seed)
+        # Building an httpx.URL parses the whole string; a bulk backfill posts to
+        # the same few paths thousands of times, so parse each once.
+        self._urls: dict[str, httpx.URL] = {}
+        self._labelled: dict[str, bool] = {}
         self._http = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(float(timeout)),
@@ -443,12 +452,14 @@ class SpmClient:
         content = None if body is None else _encode_json(body, f"the body of {method} {path}")
         request = self._http.build_request(
             method,
-            f"{self.base_url}/v1/{path}",
+            self._url(path),
             content=content,
             params=dict(params) if params else None,
             headers=dict(headers) if headers else None,
         )
-        has_key = any(name.lower() in _IDEMPOTENCY_HEADERS for name in (headers or {}))
+        has_key = headers is not None and any(
+            name.lower() in _IDEMPOTENCY_HEADERS for name in headers
+        )
         replayable = (
             method in _REPLAYABLE_METHODS
             or has_key
@@ -482,26 +493,46 @@ class SpmClient:
                 ),
                 network_retryable=retryable,
             )
+        status = response.status_code
+        if 200 <= status < 300:
+            # Retry-After and Location only matter to a failed answer.
+            return _Answer(status_code=status, body=_parse_body(response))
         return _Answer(
-            status_code=response.status_code,
+            status_code=status,
             body=_parse_body(response),
             reason=response.reason_phrase,
             retry_after=response.headers.get("retry-after"),
             location=response.headers.get("location"),
         )
 
+    def _url(self, path: str) -> httpx.URL:
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(f"{self.base_url}/v1/{path}")
+            if len(self._urls) < _URL_CACHE_SIZE:
+                self._urls[path] = url
+        return url
+
     def _with_label_source(self, method: str, path: str, body: Any) -> Any:
-        if self.label_source is None or body is None or method not in ("POST", "PUT"):
+        label = self.label_source
+        if label is None or body is None or method not in ("POST", "PUT"):
             return body
-        if any(endpoint in path for endpoint in _NO_LABEL_SOURCE):
+        labelled = self._labelled.get(path)
+        if labelled is None:
+            labelled = not any(endpoint in path for endpoint in _NO_LABEL_SOURCE)
+            if len(self._labelled) < _URL_CACHE_SIZE:
+                self._labelled[path] = labelled
+        if not labelled:
             return body
         if isinstance(body, list):
             return [
-                {**item, "label_source": self.label_source} if isinstance(item, Mapping) else item
+                {**item, "label_source": label}
+                if type(item) is dict or isinstance(item, Mapping)
+                else item
                 for item in body
             ]
         if isinstance(body, Mapping):
-            return {**body, "label_source": self.label_source}
+            return {**body, "label_source": label}
         return body
 
 
@@ -529,7 +560,7 @@ def _check_items(resource: str, items: Sequence[Mapping[str, Any]]) -> list[Mapp
             f"items={items!r:.80} (type={type(items).__name__})."
         )
     for index, item in enumerate(items):
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             raise InvalidArgument(
                 f"items[{index}] of {resource!r} must be a dict but got {item!r:.80} "
                 f"(type={type(item).__name__})."
@@ -565,107 +596,3 @@ def unwrap_or_raise(envelope: Envelope) -> Any:
         status_code=envelope.status_code or None,
         code=code,
     )
-
-
-# -- one small class per API area ---------------------------------------------------
-
-
-class _Area:
-    def __init__(self, client: SpmClient) -> None:
-        self._client = client
-
-
-class BulkApi(_Area):
-    """A bulk-writable resource: ``await api.bulk_save(items)``."""
-
-    def __init__(self, client: SpmClient, resource: str) -> None:
-        super().__init__(client)
-        self.resource = resource
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.resource!r})"
-
-    async def bulk_save(self, items: Sequence[Mapping[str, Any]]) -> Envelope:
-        """Upsert ``items`` (chunked); see :meth:`SpmClient.bulk_save`."""
-        return await self._client.bulk_save(self.resource, items)
-
-
-class ListableBulkApi(BulkApi):
-    """A bulk resource that can also be listed: ``await api.list(limit=50, page=2)``."""
-
-    async def list(self, **query: QueryValue) -> Envelope:
-        """GET the resource's listing with ``query`` as query parameters."""
-        return await self._client.request("GET", bulk_resource(self.resource).path, params=query)
-
-
-class DataSourcesApi(_Area):
-    """``data-sources``: ``list()``, ``create(dto)``, ``update(id, dto)``."""
-
-    async def list(self) -> Envelope:
-        return await self._client.request("GET", "data-sources")
-
-    async def create(self, dto: Mapping[str, Any]) -> Envelope:
-        return await self._client.request("POST", "data-sources", json=dict(dto))
-
-    async def update(self, id_data_source: int | str, dto: Mapping[str, Any]) -> Envelope:
-        path = f"data-sources/{quote(str(id_data_source), safe='')}"
-        return await self._client.request("PUT", path, json=dict(dto))
-
-
-class CustomDataDefinitionsApi(_Area):
-    """``custom-data-definitions``: ``list(**query)``, ``get``, ``create``, ``activate``."""
-
-    async def list(self, **query: QueryValue) -> Envelope:
-        return await self._client.request("GET", "custom-data-definitions", params=query)
-
-    async def get(self, id_definition: int | str) -> Envelope:
-        path = f"custom-data-definitions/{quote(str(id_definition), safe='')}"
-        return await self._client.request("GET", path)
-
-    async def create(self, dto: Mapping[str, Any]) -> Envelope:
-        return await self._client.request("POST", "custom-data-definitions", json=dict(dto))
-
-    async def activate(self, id_definition: int | str) -> Envelope:
-        path = f"custom-data-definitions/{quote(str(id_definition), safe='')}/activate"
-        return await self._client.request("PATCH", path)
-
-
-class CustomDataRecordsApi(_Area):
-    """``custom-data-records/{id}``: ``bulk_save(id, records)``, ``list(id, **query)``."""
-
-    async def bulk_save(
-        self, id_definition: int | str, records: Sequence[Mapping[str, Any]]
-    ) -> Envelope:
-        return await self._client.bulk_save(
-            "custom-data-records", records, id_definition=id_definition
-        )
-
-    async def list(self, id_definition: int | str, **query: QueryValue) -> Envelope:
-        path = f"custom-data-records/{quote(str(id_definition), safe='')}"
-        return await self._client.request("GET", path, params=query)
-
-
-class EventsApi(_Area):
-    """``events``: ``list(**query)``, ``create(dto)``, ``trigger(code_name, payload)``."""
-
-    async def list(self, **query: QueryValue) -> Envelope:
-        return await self._client.request("GET", "events", params=query)
-
-    async def create(self, dto: Mapping[str, Any]) -> Envelope:
-        """Declare an event type (``{"name", "code_name"}``); a 409 means it exists."""
-        return await self._client.request("POST", "events", json=dict(dto))
-
-    async def trigger(
-        self,
-        code_name: str,
-        payload: Mapping[str, Any],
-        *,
-        idempotency_key: str | None = None,
-    ) -> Envelope:
-        """Fire an event instance (``POST events/trigger/{code_name}``).
-
-        Pass ``idempotency_key`` to make the trigger safe to retry.
-        """
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        path = f"events/trigger/{quote(code_name, safe='')}"
-        return await self._client.request("POST", path, json=dict(payload), headers=headers)

@@ -35,6 +35,7 @@ from spmkit import (
     SyncSummary,
     SyncWindow,
     ensure_provisioned,
+    install_redaction,
     open_store,
     run_integration_sync,
 )
@@ -135,6 +136,10 @@ class Simulation:
             raise InvalidArgument(
                 f"Simulation(start={self.start!r}) is naive; pass datetime(..., tzinfo=UTC)."
             )
+        # The API key must never reach a log line, whatever a failing tick logs (a key
+        # under 4 characters is a toy that redaction would mangle ordinary text with).
+        if isinstance(self.api_key, str) and len(self.api_key) >= 4:
+            install_redaction(secrets=[self.api_key])
         self.clock = SimClock(self.start, allow_backwards=self.allow_backwards)
         self.fake = FakeShopimind(clock=self.clock, api_key=self.api_key, seed=self.seed)
         self.partner = Partner(self.clock, stores=self.stores, skew=self.partner_skew,

@@ -76,11 +76,15 @@ def _error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
+_JSON_HEADERS = (("Content-Type", "application/json"),)
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _json(status: int, body: object, headers: dict[str, str] | None = None) -> httpx.Response:
     # Not ``json=body``: httpx sends no content at all for ``json=None``, and a null
     # page must be the JSON text ``null``.
-    content = json.dumps(body, separators=(",", ":")).encode()
-    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    content = _dumps(body).encode()
+    all_headers = _JSON_HEADERS if not headers else (*_JSON_HEADERS, *headers.items())
     return httpx.Response(status, content=content, headers=all_headers)
 
 
@@ -201,7 +205,8 @@ def _items_body(query: _Query, items: object, page: list[SourceRecord], more: bo
 def serve(source: FakeSource, request: httpx.Request) -> Answer:
     """Answer one request to the partner API (see the package docstring)."""
     now = source.clock.now()
-    query_dict = dict(request.url.params)
+    params = request.url.params  # parsed on every access: parse once
+    query_dict = dict(params)
     number = source.next_call_number()
 
     def journal(style: Style | None, status: int | None, served: int, fault: Any) -> None:
@@ -216,7 +221,7 @@ def serve(source: FakeSource, request: httpx.Request) -> Answer:
         journal(None, 405, 0, None)
         return Answer(_json(405, _error_body("method_not_allowed", message)), None, 0.0)
     try:
-        query = parse(request.url.params)
+        query = parse(params)
     except _BadRequest as exc:
         journal(None, 400, 0, None)
         return Answer(_json(400, _error_body("bad_request", str(exc))), None, 0.0)

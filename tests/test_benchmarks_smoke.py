@@ -1,0 +1,69 @@
+"""Each benchmark runs with tiny parameters and prints one JSON object of the agreed shape.
+
+Only the shape is checked, never a timing: performance is measured by ``make bench``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+TINY: dict[str, dict[str, Any]] = {
+    "bench_engine_ticks": {"ticks": 20},
+    "bench_fake_backfill": {"total": 500},
+    "bench_simulation": {"days": 1 / 48},
+}
+COMMON_KEYS = {"benchmark", "parameters", "seconds", "cpu_seconds", "meets_target", "machine"}
+
+
+def test_every_benchmark_has_tiny_parameters() -> None:
+    names = sorted(m.name for m in pkgutil.iter_modules([str(BENCHMARKS)])
+                   if m.name.startswith("bench_"))
+    assert names == sorted(TINY)
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_benchmark_prints_one_json_object(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    module = importlib.import_module(f"benchmarks.{name}")
+    result = module.main(**TINY[name])
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    printed = json.loads(lines[0])
+    assert printed == json.loads(json.dumps(result))
+    assert set(printed) >= COMMON_KEYS
+    assert printed["benchmark"] == name.removeprefix("bench_")
+    assert printed["machine"]["cpu_count"] >= 1
+    assert isinstance(printed["meets_target"], bool)
+    assert any(key.startswith("target") for key in printed)
+
+
+def test_fake_backfill_counts_every_item(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_fake_backfill
+
+    out = bench_fake_backfill.main(total=500)
+    assert out["ok"] and out["requests"] == 10
+    assert (out["sent"], out["rejected"], out["failed"], out["stored"]) == (495, 5, 0, 495)
+    assert out["items_per_second"] > 0
+
+
+def test_simulation_delivers_the_trickle_without_loss(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_simulation
+
+    out = bench_simulation.main(days=1 / 24)
+    assert out["parameters"]["ticks"] == 60
+    assert out["nothing_lost"] and out["lost"] == []
+    assert out["ok_ticks"] == 60
+    assert out["records_delivered"] == 5 + 2 * 1
+
+
+def test_engine_ticks_advance_the_cursor_every_tick(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_engine_ticks
+
+    out = bench_engine_ticks.main(ticks=20)
+    assert out["ok_ticks"] == 20 and out["cursor_at_now"]
