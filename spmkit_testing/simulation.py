@@ -29,12 +29,15 @@ import httpx
 
 from spmkit import (
     Integration,
+    LifecycleResult,
+    ReplayGuard,
     SpmClient,
     Store,
     SyncOptions,
     SyncSummary,
     SyncWindow,
     ensure_provisioned,
+    handle_lifecycle,
     install_redaction,
     open_store,
     run_integration_sync,
@@ -45,8 +48,16 @@ from spmkit_testing.fake import FakeShopimind
 from spmkit_testing.network import MountedTransport
 from spmkit_testing.partner import PARTNER_BASE_URL, Partner
 from spmkit_testing.reference import DEFAULT_STORES, PosSettings, build_reference_integration
+from spmkit_testing.webhooks import sign_webhook_request
 
-__all__ = ["CRASH_POINTS", "SimulatedCrash", "Simulation", "StepTrace", "TickTrace"]
+__all__ = [
+    "CRASH_POINTS",
+    "SimulatedCrash",
+    "Simulation",
+    "StepTrace",
+    "TickTrace",
+    "WebhookTrace",
+]
 
 API_BASE_URL = "https://api.shopimind.test"
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -93,10 +104,23 @@ class TickTrace:
     faults: tuple[str, ...]
     crashed_at: str | None = None
     run_id: int | None = None
+    trigger: str = "tick"
 
     def to_json(self) -> str:
         """One JSON line, keys sorted: byte-identical for the same scenario and seed."""
         return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTrace:
+    """One lifecycle webhook delivery: when, which event, accepted or why refused."""
+
+    index: int
+    at: str
+    event: str
+    ok: bool
+    reason: str | None
+    tick: int | None
 
 
 @dataclass
@@ -129,7 +153,9 @@ class Simulation:
     api_key: str = "spm-test-key-0000"
     settings: Any = None
     allow_backwards: bool = True
+    webhook_secret: str = "whsec-test-0000"
     trace: list[TickTrace] = field(default_factory=list, init=False)
+    webhooks: list[WebhookTrace] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None:
@@ -141,6 +167,7 @@ class Simulation:
         if isinstance(self.api_key, str) and len(self.api_key) >= 4:
             install_redaction(secrets=[self.api_key])
         self.clock = SimClock(self.start, allow_backwards=self.allow_backwards)
+        self.replay_guard = ReplayGuard(self.clock)
         self.fake = FakeShopimind(clock=self.clock, api_key=self.api_key, seed=self.seed)
         self.partner = Partner(self.clock, stores=self.stores, skew=self.partner_skew,
                                seed=self.seed)
@@ -191,6 +218,70 @@ class Simulation:
             return None
         self.trace.append(_tick_trace(index, now, full, faults, summary))
         return summary
+
+    def deliver_webhook(self, event: str, *, sent: timedelta = timedelta(0), times: int = 1,
+                        tamper: str | None = None) -> list[LifecycleResult]:
+        """Deliver a signed lifecycle webhook for ``event``, ``times`` times.
+
+        ``sent`` shifts the sender's timestamp: ``-6 min`` is a late delivery, ``+30 s``
+        an early one (a sender clock ahead of ours). Repeats resend the same body and
+        headers (a replay); ``tamper="upper"`` upper-cases the repeated signature and
+        ``tamper="trailing"`` appends characters to it, the two lenient-compare tricks.
+        A ``sync`` or ``activate`` that is accepted runs the engine: it appears in the
+        trace as a tick triggered by ``"webhook:<event>"``.
+        """
+        if tamper not in (None, "upper", "trailing"):
+            raise InvalidArgument(
+                f"deliver_webhook(tamper={tamper!r}): use None, 'upper' or 'trailing'."
+            )
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise InvalidArgument(f"deliver_webhook(times={times!r}) must be an int >= 1.")
+        body, headers = sign_webhook_request({"event": event}, self.webhook_secret,
+                                             clock=self.clock, skew=sent)
+        results = []
+        for attempt in range(times):
+            sent_headers = dict(headers)
+            if attempt > 0 and tamper is not None:
+                signature = sent_headers["x-shopimind-signature"]
+                sent_headers["x-shopimind-signature"] = (
+                    signature.upper() if tamper == "upper" else signature + "00")
+            result = self.clock.run(self._webhook(event, body, sent_headers))
+            if result is None:
+                self.restart()
+                continue
+            results.append(result)
+        return results
+
+    async def _webhook(self, event: str, body: bytes,
+                       headers: dict[str, str]) -> LifecycleResult | None:
+        assert self.integration is not None
+        index = len(self.trace) + 1
+        now = self.clock.now()
+        faults = self.active_faults()
+        options = SyncOptions(backfill_days=self.backfill_days,
+                              overlap_seconds=self.overlap_seconds, checkpoint=self._checkpoint)
+        try:
+            result = await handle_lifecycle(
+                self.integration, body=body, headers=headers, secrets=[self.webhook_secret],
+                clock=self.clock, replay_guard=self.replay_guard, store=self.db,
+                client=self.client, settings=self.settings, sync_options=options)
+        except SimulatedCrash as crash:
+            self.trace.append(TickTrace(index=index, now=_iso(now) or "", status="crashed",
+                                        full_backfill=event == "activate", steps=(),
+                                        faults=faults, crashed_at=str(crash),
+                                        trigger=f"webhook:{event}"))
+            return None
+        tick = None
+        if result.summary is not None:
+            if result.provisioned is not None:
+                self.provisioned = result.provisioned
+            self.trace.append(_tick_trace(index, now, result.summary.mode == "full", faults,
+                                          result.summary, trigger=f"webhook:{event}"))
+            tick = index
+        self.webhooks.append(WebhookTrace(index=len(self.webhooks) + 1, at=_iso(now) or "",
+                                          event=event, ok=result.ok, reason=result.reason,
+                                          tick=tick))
+        return result
 
     def advance(self, delta: timedelta) -> None:
         """Move simulated time forward (or back: a clock step) without syncing."""
@@ -299,7 +390,7 @@ class Simulation:
 
 
 def _tick_trace(index: int, now: datetime, full: bool, faults: tuple[str, ...],
-                summary: SyncSummary) -> TickTrace:
+                summary: SyncSummary, trigger: str = "tick") -> TickTrace:
     steps = tuple(
         StepTrace(
             entity=s.entity, source_key=s.source_key, window=_window(s.window),
@@ -310,7 +401,7 @@ def _tick_trace(index: int, now: datetime, full: bool, faults: tuple[str, ...],
         for s in summary.steps
     )
     return TickTrace(index=index, now=_iso(now) or "", status=summary.status, full_backfill=full,
-                     steps=steps, faults=faults, run_id=summary.run_id)
+                     steps=steps, faults=faults, run_id=summary.run_id, trigger=trigger)
 
 
 def _window(window: SyncWindow | None) -> tuple[str, str] | None:

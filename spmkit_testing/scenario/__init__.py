@@ -36,6 +36,7 @@ from spmkit_testing.scenario._expect import (
     run_status,
     skipped,
     violates,
+    webhooks,
 )
 from spmkit_testing.scenario._faults import (
     failed_chunk,
@@ -77,6 +78,7 @@ from spmkit_testing.scenario._timeline import (
     run_for,
     tick,
     update,
+    webhook,
 )
 
 __all__ = [
@@ -130,5 +132,7 @@ __all__ = [
     "UnknownScenario",
     "update",
     "violates",
+    "webhook",
+    "webhooks",
     "World",
 ]

@@ -14,6 +14,7 @@
     nothing_lost()                            # at the end, every live partner record is in
                                               #   the fake (latest version) or dead-lettered
     violates("I3")                            # the oracle must report this invariant
+    webhooks("accepted", "replayed")          # the outcomes of the webhooks, in order
 
 A step-source is named ``entity`` for a global cursor and ``entity@source_key``
 for a per-source one (``"orders@store-1"``); ``"orders"`` alone is the step-level
@@ -52,6 +53,7 @@ __all__ = [
     "RunStatusAt",
     "Skipped",
     "Violates",
+    "Webhooks",
     "absent",
     "cursor_at",
     "dead_letters",
@@ -63,6 +65,7 @@ __all__ = [
     "skipped",
     "split_source",
     "violates",
+    "webhooks",
 ]
 
 RUN_STATUSES = ("ok", "partial", "failed", "crashed")
@@ -87,6 +90,7 @@ class Evidence:
     reported: set[str]
     undelivered: list[str]
     final_cursors: dict[tuple[str, str], datetime | None] = field(default_factory=dict)
+    webhooks: Sequence[Any] = ()
 
     def tick(self, index: int) -> Any:
         if not 1 <= index <= len(self.trace):
@@ -305,8 +309,27 @@ class Violates:
                 f"({INVARIANTS[self.invariant]}); invariants reported: {seen}")
 
 
+@dataclass(frozen=True, slots=True)
+class Webhooks:
+    outcomes: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        flat = f"webhooks({', '.join(repr(o) for o in self.outcomes)})"
+        if len(flat) <= 80:
+            return flat
+        # One outcome per line, indented for its place in a scenario file's expect list.
+        inner = "".join(f"            {o!r},\n" for o in self.outcomes)
+        return f"webhooks(\n{inner}        )"
+
+    def check(self, ev: Evidence) -> str | None:
+        seen = tuple("accepted" if w.ok else str(w.reason) for w in ev.webhooks)
+        if seen == self.outcomes:
+            return None
+        return f"{self!r} failed: the webhooks were {', '.join(seen) or 'none delivered'}"
+
+
 Expectation = (CursorAt | Ran | Skipped | RunStatusAt | ErrorMentions | DeadLetters | Present
-               | Absent | NothingLost | Violates)
+               | Absent | NothingLost | Violates | Webhooks)
 
 
 def cursor_at(tick: int, source: str, state: str | timedelta) -> CursorAt:
@@ -385,3 +408,12 @@ def violates(invariant: str) -> Violates:
     """The oracle must report ``invariant`` (a scenario that demonstrates a hazard)."""
     return Violates(check_str(invariant, "invariant", choices=tuple(INVARIANTS)))
 
+
+
+def webhooks(*outcomes: str) -> Webhooks:
+    """The lifecycle webhooks delivered had these outcomes, in order: ``"accepted"`` or a
+    refusal reason (``"replayed"``, ``"timestamp_out_of_tolerance"``, ...)."""
+    if not outcomes:
+        raise InvalidScenario("webhooks() needs at least one outcome, such as "
+                              "webhooks('accepted', 'replayed').")
+    return Webhooks(tuple(check_str(o, "outcome") for o in outcomes))

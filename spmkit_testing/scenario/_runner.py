@@ -40,6 +40,7 @@ from spmkit_testing.scenario._timeline import (
     Step,
     Tick,
     Update,
+    Webhook,
 )
 from spmkit_testing.simulation import Simulation, TickTrace
 
@@ -174,6 +175,9 @@ class _Run:
     def tick(self, *, full: bool = False) -> None:
         now = self.sim.clock.now()
         summary: SyncSummary | None = self.sim.tick(full_backfill=full)
+        self._record(now, summary, full)
+
+    def _record(self, now: datetime, summary: SyncSummary | None, full: bool) -> None:
         if summary is None:
             self.oracle.rebind_store(self.sim.db)
         index = len(self.sim.trace)
@@ -184,6 +188,16 @@ class _Run:
                 self._seen.add(key)
                 self.violations.append(v)
         self.cursors.append(self._cursors())
+
+    def webhook(self, step: Webhook) -> None:
+        """Deliver a webhook; an accepted sync/activate is a tick the oracle checks."""
+        before, now = len(self.sim.trace), self.sim.clock.now()
+        results = self.sim.deliver_webhook(step.event, sent=step.sent, times=step.times,
+                                           tamper=step.tamper)
+        if len(self.sim.trace) == before:
+            return
+        summary = next((r.summary for r in results if r.summary is not None), None)
+        self._record(now, summary, self.sim.trace[-1].full_backfill)
 
     def step(self, step: Step) -> None:
         sim = self.sim
@@ -224,6 +238,8 @@ class _Run:
             self._stream(step.stream).delete(step.key, lag=step.lag + self.world.lag)
         elif isinstance(step, Crash):
             sim.crash_at(step.at, nth=step.nth)
+        elif isinstance(step, Webhook):
+            self.webhook(step)
         else:  # pragma: no cover - Step is a closed union
             raise InvalidScenario(f"unknown timeline step {step!r}")
 
@@ -309,7 +325,7 @@ def _verdict(run: _Run, started: float) -> ScenarioResult:
     expected = {e.invariant for e in scenario.expect if isinstance(e, Violates)}
     evidence = Evidence(start=scenario.world.start, trace=sim.trace, cursors=run.cursors,
                         fake=sim.fake, store=sim.db, reported=reported,
-                        undelivered=undelivered)
+                        undelivered=undelivered, webhooks=list(sim.webhooks))
     failures = [f"unexpected violation: {v}" for v in run.violations
                 if v.invariant not in expected]
     for expectation in scenario.expect:

@@ -13,6 +13,7 @@
     clock_step("-30m")                    # the clock jumps (here: back)
     crash(at="before_cursor_write")       # the next tick to reach that point dies; restart
     full_backfill()                       # one tick as a full backfill
+    webhook("sync", sent="-6m", times=2)  # a signed lifecycle webhook: late, early, twice...
 
 Ticks are numbered from 1 in the order they run (``run_for`` and ``full_backfill``
 tick too); expectations refer to those numbers.
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from spmkit._integration import HOOK_NAMES
 from spmkit_testing.scenario._dsl import (
     InvalidScenario,
     call_repr,
@@ -52,6 +54,7 @@ __all__ = [
     "Step",
     "Tick",
     "Update",
+    "Webhook",
     "add",
     "advance",
     "clock_step",
@@ -63,6 +66,7 @@ __all__ = [
     "run_for",
     "tick",
     "update",
+    "webhook",
 ]
 
 _FAULT_TYPES = (ApiFault, RateLimit, PartnerFault, StoresDown)
@@ -171,8 +175,19 @@ class FullBackfill:
         return "full_backfill()"
 
 
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    event: str
+    sent: timedelta = timedelta(0)
+    times: int = 1
+    tamper: str | None = None
+
+    def __repr__(self) -> str:
+        return call_repr("webhook", self, positional=("event",))
+
+
 Step = Tick | Advance | RunFor | FaultOn | FaultOff | Add | Update | Delete | ClockStep | Crash \
-    | FullBackfill
+    | FullBackfill | Webhook
 
 
 def tick(n: int = 1) -> Tick:
@@ -263,6 +278,21 @@ def clock_step(delta: str | timedelta) -> ClockStep:
 def crash(*, at: str = "before_cursor_write", nth: int = 1) -> Crash:
     """The ``nth`` time a coming tick reaches point ``at`` the engine dies; it restarts."""
     return Crash(check_str(at, "at", choices=CRASH_POINTS), check_int(nth, "nth", minimum=1))
+
+
+def webhook(event: str, *, sent: str | timedelta = "0s", times: int = 1,
+            tamper: str | None = None) -> Webhook:
+    """ShopiMind delivers a signed lifecycle webhook for ``event`` (``sync``, ``activate``...).
+
+    ``sent`` shifts the sender's timestamp from now: ``"-6m"`` is a late delivery (refused
+    past 300 s), ``"30s"`` an early one (accepted up to 60 s). ``times=2`` delivers the
+    same request twice (a replay); ``tamper="upper"`` or ``"trailing"`` alters the
+    repeated signature. An accepted ``sync``/``activate`` runs the engine as a tick.
+    """
+    return Webhook(check_str(event, "event", choices=HOOK_NAMES),
+                   parse_duration(sent, "sent"), check_int(times, "times", minimum=1),
+                   None if tamper is None else check_str(tamper, "tamper",
+                                                         choices=("upper", "trailing")))
 
 
 def full_backfill() -> FullBackfill:
