@@ -172,7 +172,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 2
     out = Path(args.out)
     width = max(len(_DEMO_HEADS[0]), *(len(s.name) for s in scenarios))
-    print(_demo_row(_DEMO_HEADS, width), flush=True)
+    # Rows print as each scenario finishes, so size the verdict column from what each expects.
+    shows = max(len(_demo_verdict(True, _hazards(s))) for s in scenarios)
+    widths = (width, max(shows, len("FAILED"), len(_DEMO_HEADS[1])))
+    print(_demo_row(_DEMO_HEADS, widths), flush=True)
     failed, started = 0, time.perf_counter()  # wall time, for the table only
     written: list[tuple[Any, str]] = []
     # The engine logs every failed step; the reports show them, so keep the table readable.
@@ -185,16 +188,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                 result = run_scenario(scenario, seed=args.seed)
             except Exception as exc:
                 failed += 1
-                print(_demo_row((scenario.name, "ERROR", "", "", "", "", ""), width), flush=True)
+                print(_demo_row((scenario.name, "ERROR", "", "", "", "", ""), widths), flush=True)
                 print("".join(traceback.format_exception_only(exc)).rstrip(), file=sys.stderr)
                 continue
             failed += not result.passed
             written.append((result, report_filename(scenario.name)))
             write_report(result, out / written[-1][1])
             stats = result.stats
-            print(_demo_row((scenario.name, "passed" if result.passed else "FAILED",
+            shown = sorted({v.invariant for v in result.expected_violations})
+            print(_demo_row((scenario.name, _demo_verdict(result.passed, shown),
                              f"{stats.ticks:,}", f"{stats.records:,}", f"{stats.lost:,}",
-                             f"{stats.dead_lettered:,}", f"{stats.wall_seconds:.2f}s"), width),
+                             f"{stats.dead_lettered:,}", f"{stats.wall_seconds:.2f}s"), widths),
                   flush=True)
     finally:
         logging.getLogger("spmkit").removeHandler(quiet)
@@ -207,9 +211,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _demo_row(cells: Sequence[str], width: int) -> str:
+def _hazards(scenario: Any) -> list[str]:
+    """The invariants a scenario expects the oracle to report (``violates(...)``)."""
+    from spmkit_testing.scenario._expect import Violates
+
+    return sorted({e.invariant for e in scenario.expect if isinstance(e, Violates)})
+
+
+def _demo_verdict(passed: bool, shown: Sequence[str]) -> str:
+    """``passed``, ``FAILED``, or ``passed (shows I3)`` for a scenario that demonstrates a
+    hazard: the violation it expects was reported."""
+    if not passed:
+        return "FAILED"
+    return f"passed (shows {', '.join(shown)})" if shown else "passed"
+
+
+def _demo_row(cells: Sequence[str], widths: tuple[int, int]) -> str:
     name, verdict, *numbers = cells
-    return f"{name:<{width}}  {verdict:<7}" + "".join(
+    return f"{name:<{widths[0]}}  {verdict:<{widths[1]}}" + "".join(
         f"  {cell:>{len(head)}}" for cell, head in zip(numbers, _DEMO_HEADS[2:], strict=True))
 
 

@@ -46,6 +46,7 @@ class FakeResult:
     passed: bool = True
     failures: list[str] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
+    expected_violations: list[Violation] = field(default_factory=list)
     stats: FakeStats = field(default_factory=FakeStats)
     seed: int = 42
 
@@ -177,6 +178,38 @@ def test_passed_run_without_problems_says_so() -> None:
     assert "verdict passed\">PASSED" in html
     assert "None: every expectation held" in html
     assert violation_groups(html) == []
+
+
+HAZARD_BADGE = (
+    '<span class="verdict passed" title="expected violation: this scenario demonstrates a '
+    'hazard; the oracle reported I3 (no silent loss)">PASSED (shows I3)</span>'
+)
+
+
+def hazard_result(*, passed: bool = True) -> FakeResult:
+    lost = Violation("I3", 7, "orders/'store-1'", "the cursor passed it", record="o7")
+    return FakeResult(synthetic_trace(12), scenario=FakeScenario(name="hazard"), passed=passed,
+                      failures=[] if passed else ["absent('orders', 'o7') failed"],
+                      violations=[lost], expected_violations=[lost])
+
+
+def test_passed_hazard_badge_names_the_expected_violation() -> None:
+    html = render_report(hazard_result())
+    assert f"<h1>hazard {HAZARD_BADGE}</h1>" in html
+    assert "<h2>Violations (1)</h2>" in html
+
+
+def test_failed_hazard_badge_says_failed() -> None:
+    html = render_report(hazard_result(passed=False))
+    assert '<h1>hazard <span class="verdict failed">FAILED</span></h1>' in html
+    assert "shows I3" not in html
+
+
+def test_index_verdict_names_the_expected_violation() -> None:
+    html = render_index([(hazard_result(), "hazard.html"), (FakeResult([]), "b.html")])
+    assert (f'<tr><td><a href="hazard.html">hazard</a></td><td>{HAZARD_BADGE}</td>') in html
+    assert ('<tr><td><a href="b.html">synthetic</a></td><td><span class="verdict passed">'
+            'PASSED</span></td>') in html
 
 
 def test_empty_trace_renders_without_timeline() -> None:
@@ -312,6 +345,24 @@ def test_demo_exits_1_when_a_scenario_fails(tmp_path: Path,
     assert out[-1].startswith("1 of 2 scenario(s) passed in ")
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "always_fails.html", "clean_backfill.html", "index.html"]
+
+
+def test_demo_verdict_shows_the_hazard_a_scenario_demonstrates(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["demo", "--scenario", "clean_backfill", "--scenario", "clock_skew_loss",
+                 "--out", str(tmp_path)])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert out[0] == ("scenario         verdict            ticks  records  lost  dead-lettered  "
+                      "wall")
+    assert out[1].startswith("clean_backfill   passed                 4       60     0         "
+                             "     0  ")
+    assert out[2].startswith("clock_skew_loss  passed (shows I3)      6        6     1         "
+                             "     0  ")
+    assert out[-1].startswith("2 of 2 scenario(s) passed in ")
+    assert f"<h1>clock_skew_loss {HAZARD_BADGE}</h1>" in (
+        tmp_path / "clock_skew_loss.html").read_text("utf-8")
+    assert HAZARD_BADGE in (tmp_path / "index.html").read_text("utf-8")
 
 
 def test_demo_unknown_scenario_lists_the_names(tmp_path: Path,

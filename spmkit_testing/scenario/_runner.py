@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from spmkit import Integration, SyncSummary
-from spmkit_testing.oracle import Oracle, StreamBinding, Violation, format_timeline
+from spmkit_testing.oracle import INVARIANTS, Oracle, StreamBinding, Violation, format_timeline
 from spmkit_testing.partner import reference_bindings
 from spmkit_testing.scenario._dsl import InvalidScenario, format_instant
 from spmkit_testing.scenario._expect import Evidence, Violates
@@ -47,6 +47,8 @@ from spmkit_testing.simulation import Simulation, TickTrace
 __all__ = ["ScenarioFailed", "ScenarioResult", "ScenarioStats", "run_scenario"]
 
 Adapter = Callable[[Simulation], Sequence[StreamBinding]]
+# A hazard scenario may lose many records the same way: list the first few.
+_LISTED_EXPECTED = 10
 
 
 class ScenarioFailed(AssertionError):
@@ -85,17 +87,45 @@ class ScenarioResult:
     stats: ScenarioStats
     undelivered: list[str] = field(default_factory=list)
 
+    @property
+    def expected_violations(self) -> list[Violation]:
+        """The violations the scenario expects with ``violates(...)``: the hazard it
+        demonstrates (empty for a scenario that expects none)."""
+        expected = _expected_invariants(self.scenario)
+        return [v for v in self.violations if v.invariant in expected]
+
     def message(self) -> str:
-        """What failed (or that it passed), the text timeline and ``seed=…``."""
+        """What failed (or that it passed), the expected violations of a scenario that
+        demonstrates a hazard, the text timeline and ``seed=…``."""
         head = (f"scenario {self.scenario.name!r} passed" if self.passed else
                 f"scenario {self.scenario.name!r} failed:\n"
                 + "\n".join(f"  - {f}" for f in self.failures))
+        expected = self.expected_violations
+        if expected:
+            more = len(expected) - _LISTED_EXPECTED
+            head += (f"\nexpected violation{'s' if len(expected) > 1 else ''} (this scenario "
+                     f"demonstrates a hazard):\n"
+                     + "\n".join(f"  - {_one_line(v)}" for v in expected[:_LISTED_EXPECTED])
+                     + (f"\n  … and {more:,} more." if more > 0 else ""))
         return f"{head}\ntimeline:\n{format_timeline(self.trace)}\nseed={self.seed}"
 
     def raise_on_failure(self) -> None:
         """Raise :class:`ScenarioFailed` with :meth:`message` unless the scenario passed."""
         if not self.passed:
             raise ScenarioFailed(self.message())
+
+
+def _expected_invariants(scenario: Scenario) -> set[str]:
+    return {e.invariant for e in scenario.expect if isinstance(e, Violates)}
+
+
+def _one_line(v: Violation) -> str:
+    """A violation without its context: invariant, tick, step-source, record, detail's
+    first line."""
+    record = f", record {v.record!r}" if v.record is not None else ""
+    detail = (v.detail.splitlines() or [""])[0]
+    return (f"{v.invariant} ({INVARIANTS[v.invariant]}) at tick {v.tick}, step-source "
+            f"{v.where}{record}: {detail}")
 
 
 def _resolve(spec: str, what: str) -> Any:
@@ -322,7 +352,7 @@ def _verdict(run: _Run, started: float) -> ScenarioResult:
     sim, scenario = run.sim, run.scenario
     undelivered, lost = run.undelivered()
     reported = {v.invariant for v in run.violations}
-    expected = {e.invariant for e in scenario.expect if isinstance(e, Violates)}
+    expected = _expected_invariants(scenario)
     evidence = Evidence(start=scenario.world.start, trace=sim.trace, cursors=run.cursors,
                         fake=sim.fake, store=sim.db, reported=reported,
                         undelivered=undelivered, webhooks=list(sim.webhooks))

@@ -63,3 +63,87 @@ def test_run_report_writes_html(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["run", "max_ratio", "--report", str(target)]) == 0
     assert target.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
     assert f"report: {target}" in capsys.readouterr().err
+
+
+LATE_LOST = (
+    "partner updated_at 2026-01-01T00:01:30Z (visible from 2026-01-01T00:03:30Z) is at or "
+    "before the cursor 2026-01-01T00:03:30Z, but the fake API holds nothing for it and it was "
+    "not dead-lettered under a tolerant policy: the cursor passed it, it is lost for good"
+)
+CLOCK_SKEW_I3 = ("  - I3 (no silent loss) at tick 3, step-source customers/'', record 'late': "
+                 + LATE_LOST)
+
+
+def clock_skew_variant(tmp_path: Path, name: str, expect: str) -> Path:
+    """clock_skew_loss under another name, with ``expect`` (Python over ``base.expect``)."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(
+        "import dataclasses\n"
+        "from spmkit_testing.scenario import load_scenario, present\n"
+        "base = load_scenario('clock_skew_loss')\n"
+        f"scenario = dataclasses.replace(base, name={name!r}, expect={expect})\n")
+    return path
+
+
+def test_run_hazard_scenario_prints_the_expected_violation(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "clock_skew_loss"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:4] == [
+        "scenario 'clock_skew_loss' passed",
+        "expected violation (this scenario demonstrates a hazard):",
+        CLOCK_SKEW_I3,
+        "timeline:",
+    ]
+    assert lines[-1].startswith("ticks=6 records=6 lost=1 undelivered=1 dead_lettered=0 wall=")
+
+
+def test_run_unexpected_violation_is_a_failure_not_a_hazard(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = clock_skew_variant(tmp_path, "unexpected",
+                              "[e for e in base.expect if repr(e) != \"violates('I3')\"]")
+    assert main(["run", str(path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [
+        "scenario 'unexpected' failed:",
+        "  - unexpected violation: I3 (no silent loss) violated at tick 3, step-source "
+        f"customers/'', record 'late': {LATE_LOST}",
+        "timeline:",
+    ]
+    assert not any("demonstrates a hazard" in line for line in lines)
+
+
+def test_run_failing_hazard_scenario_lists_failures_then_the_expected_violation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = clock_skew_variant(tmp_path, "hazard_fails",
+                              "[*base.expect, present('customers', 'late')]")
+    assert main(["run", str(path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:5] == [
+        "scenario 'hazard_fails' failed:",
+        "  - present('customers', 'late') failed: missing from the fake API: late (5 "
+        "customers stored)",
+        "expected violation (this scenario demonstrates a hazard):",
+        CLOCK_SKEW_I3,
+        "timeline:",
+    ]
+
+
+def test_run_lists_the_first_ten_expected_violations(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "many_lost.py"
+    path.write_text(
+        "import dataclasses\n"
+        "from spmkit_testing.scenario import add, customer, load_scenario, violates\n"
+        "base = load_scenario('clock_skew_loss')\n"
+        "late = add(*[customer(f'late{i:02}', lag='120s') for i in range(12)])\n"
+        "scenario = dataclasses.replace(base, name='many_lost', expect=[violates('I3')],\n"
+        "    timeline=[*base.timeline[:3], late, *base.timeline[4:]])\n")
+    assert main(["run", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["scenario 'many_lost' passed",
+                         "expected violations (this scenario demonstrates a hazard):"]
+    assert lines[2:12] == [
+        f"  - I3 (no silent loss) at tick 3, step-source customers/'', record 'late{i:02}': "
+        + LATE_LOST for i in range(10)]
+    assert lines[12:14] == ["  … and 2 more.", "timeline:"]
