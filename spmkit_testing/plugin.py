@@ -5,7 +5,9 @@ Run named scenarios as test items::
     pytest --scenario poison_pill --scenario clock_skew_overlap
     pytest --scenario tests/scenarios/late_orders.py --spmkit-seed 7
 
-or list them once in the ini file (``spmkit_scenario = poison_pill clean_backfill``).
+``--scenario`` on the command line runs just those scenarios (the project's other
+tests are deselected: you asked for a scenario). To run scenarios *alongside* the
+suite, list them once in the ini file (``spmkit_scenario = poison_pill clean_backfill``).
 Items are generated in sorted order, so every pytest-xdist worker collects the same
 list; a failing item prints what failed, the text timeline and ``seed=…``.
 
@@ -122,6 +124,11 @@ class ScenarioItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"spmkit scenario {self.spec}"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """`pytest --scenario NAME` asks for that scenario, not for the whole suite."""
+    return True if config.getoption("spmkit_scenarios") else None
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,

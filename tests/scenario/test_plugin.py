@@ -2,8 +2,22 @@ from __future__ import annotations
 
 import pytest
 
-# Our own config disables the entry point (-p no:spmkit); load the module explicitly.
+# Load the module explicitly (and not the entry point too): that is what catches
+# option-parsing and registration bugs that in-process fixture use would hide.
 PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.plugin")
+
+
+def test_scenario_option_runs_only_the_scenarios(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_unrelated():\n    raise AssertionError('must not run')\n")
+    result = pytester.runpytest(*PLUGIN, "--scenario=poison_pill")
+    result.assert_outcomes(passed=1)
+
+
+def test_ini_scenarios_run_alongside_the_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_unrelated():\n    pass\n")
+    pytester.makeini("[pytest]\nspmkit_scenario = max_ratio\n")
+    result = pytester.runpytest(*PLUGIN)
+    result.assert_outcomes(passed=2)
 
 
 def test_scenario_option_runs_named_scenarios_as_items(pytester: pytest.Pytester) -> None:
