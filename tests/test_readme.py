@@ -28,3 +28,12 @@ def test_readme_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> 
         assert out.startswith("partial 2 1 ('1 item(s) rejected")
     else:
         assert out.count('"index":') == 2
+
+
+def test_readme_scenario_example_passes() -> None:
+    from spmkit_testing.scenario import run_scenario
+
+    namespace: dict[str, object] = {"__name__": "readme"}
+    exec(compile(python_blocks()[2], "README.md scenario example", "exec"), namespace)
+    result = run_scenario(namespace["scenario"])  # type: ignore[arg-type]
+    assert result.passed, result.failures
