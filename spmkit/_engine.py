@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -245,12 +246,12 @@ class _Runner:
             errors.append(
                 f"{tally.rejected} item(s) rejected (cursor held; set tolerate_rejects to advance)"
             )
-        base = dict(entity=step.entity, source_key=key, items=items, attempted=tally.attempted,
-                    rejected=tally.rejected, window=window, cursor_before=last,
-                    dead_lettered=dead_lettered)
+        ran = StepSummary(entity=step.entity, source_key=key, items=items,
+                          attempted=tally.attempted, rejected=tally.rejected, window=window,
+                          cursor_before=last, cursor_after=last, dead_lettered=dead_lettered)
         self.base.checkpoint("before_cursor_write")
         if errors:
-            self._record_failure(step, key, cursor, errors, items=items, summary=base)
+            self._record_failure(step, key, cursor, errors, items=items, summary=ran)
         elif advance_to is None:
             self.base.logger.warning(
                 "sync step '%s' source %r completed clean without advance_cursor_to: cursor "
@@ -259,7 +260,7 @@ class _Runner:
             )
             if cursor is not None and _is_stale(cursor):
                 self._record_clean_no_advance(step, key, cursor, items=items)
-            self.steps.append(StepSummary(**base, cursor_after=last))  # type: ignore[arg-type]
+            self.steps.append(ran)
         else:
             target = min(advance_to, window.until)
             if not self.options.full_backfill and last is not None and target < last:
@@ -274,7 +275,7 @@ class _Runner:
                 items=items, consecutive_failures=0,
             )
             self.base.checkpoint("after_cursor_write")
-            self.steps.append(StepSummary(**base, advanced=True, cursor_after=target))  # type: ignore[arg-type]
+            self.steps.append(replace(ran, advanced=True, cursor_after=target))
 
     def _record_failure(
         self,
@@ -284,7 +285,7 @@ class _Runner:
         errors: list[str],
         *,
         items: int = 0,
-        summary: dict[str, Any] | None = None,
+        summary: StepSummary | None = None,
     ) -> None:
         failures = (cursor.consecutive_failures if cursor is not None else 0) + 1
         value = cursor.last_synced_at if cursor is not None else None
@@ -301,8 +302,8 @@ class _Runner:
             step.entity, key, last_synced_at=value, last_status="error", last_error=message,
             items=items, consecutive_failures=failures,
         )
-        fields = summary or dict(entity=step.entity, source_key=key, cursor_before=value)
-        self.steps.append(StepSummary(**fields, errors=tuple(errors), cursor_after=value))
+        ran = summary or StepSummary(entity=step.entity, source_key=key, cursor_before=value)
+        self.steps.append(replace(ran, errors=tuple(errors), cursor_after=value))
 
     def _record_clean_no_advance(
         self, step: SyncStep, key: str, cursor: CursorState, *, items: int

@@ -75,9 +75,9 @@ def _advance_on_error(monkeypatch: pytest.MonkeyPatch) -> None:
     original = _engine._Runner._record_failure
 
     def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], *,
-              items: int = 0, summary: dict[str, Any] | None = None) -> None:
+              items: int = 0, summary: Any = None) -> None:
         original(self, step, key, cursor, errors, items=items, summary=summary)
-        window = (summary or {}).get("window")
+        window = getattr(summary, "window", None)
         if window is not None:
             self.base.store.set_cursor(step.entity, key, last_synced_at=window.until,
                                        last_status="error", last_error="; ".join(errors),
