@@ -147,3 +147,24 @@ def test_run_lists_the_first_ten_expected_violations(
         f"  - I3 (no silent loss) at tick 3, step-source customers/'', record 'late{i:02}': "
         + LATE_LOST for i in range(10)]
     assert lines[12:14] == ["  … and 2 more.", "timeline:"]
+
+
+def test_a_closed_pipe_is_not_a_traceback(monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    sink = open(tmp_path / "out", "w")  # noqa: SIM115 - closed below
+
+    class ClosedPipe:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            pass
+
+        def fileno(self) -> int:
+            return sink.fileno()
+
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    try:
+        assert main(["scenarios"]) == 0
+    finally:
+        sink.close()
