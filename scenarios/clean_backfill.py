@@ -29,12 +29,13 @@ from spmkit_testing.scenario import (
 scenario = Scenario(
     "clean_backfill",
     description=__doc__,
-    world=World(records=[customers(count=50), orders(count=5), orders(count=3, store="store-2")]),
+    world=World(records=[customers(count=50), orders(count=5),
+                         orders(count=3, store="store-2", prefix="p")]),
     timeline=[
         advance("1m"),
         tick(),
         advance("30s"),
-        add(customer("late1"), order("o9", store="store-2", amount=99.5)),
+        add(customer("late1"), order("p9", store="store-2", amount=99.5)),
         run_for("3m", every="1m"),
     ],
     expect=[
@@ -44,7 +45,7 @@ scenario = Scenario(
         cursor_at(1, "orders@store-2", "advanced"),
         cursor_at(4, "customers", "4m30s"),
         present("customers", "c1", "c50", "late1"),
-        present("orders", "o1", "o5", "o9"),
+        present("orders", "o1", "o5", "p1", "p3", "p9"),
         dead_letters(0),
         nothing_lost(),
     ],

@@ -40,6 +40,8 @@ scenario = Scenario(
         ran("customers", 1, 2, 4),
         skipped("customers", 3),
         error_mentions(1, "customers", "1 item(s) rejected (cursor held"),
+        error_mentions(2, "customers", "1 item(s) rejected (cursor held"),
+        error_mentions(4, "customers", "1 item(s) rejected (cursor held"),
         cursor_at(1, "orders@store-1", "advanced"),
         dead_letters(3, entity="customers"),
         present("customers", "c1", "c5", "c10"),

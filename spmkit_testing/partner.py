@@ -9,7 +9,7 @@ URL, plus ``GET /stores``, the list of stores, which can be made to fail (the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -90,16 +90,35 @@ def _updated_at(item: Mapping[str, Any]) -> datetime | None:
     return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=UTC)
 
 
+def _version_through(sim: Any, data_source: str) -> Callable[[Mapping[str, Any]], datetime | None]:
+    """The item's ``updated_at``, but only if it was pushed through ``data_source``.
+
+    Two stores may use the same order number: the API keys orders by ``order_id``, so
+    the second store's push overwrites the first one's. Without this check that
+    overwrite would count as the first store's order being delivered (a masked loss).
+    """
+    def version(item: Mapping[str, Any]) -> datetime | None:
+        ids = getattr(getattr(sim, "provisioned", None), "data_sources", None)
+        want = ids.get(data_source) if isinstance(ids, Mapping) else None
+        if want is not None and item.get("id_data_source") != want:
+            return None
+        return _updated_at(item)
+
+    return version
+
+
 def reference_bindings(sim: Any) -> list[StreamBinding]:
     """The oracle's bindings for the Demo POS: where each step-source's records must land.
 
-    ``customers`` <- stream ``"customers"`` into resource ``customers``; ``orders/<store>``
-    <- stream ``"orders@<store>"`` into ``orders``; the item key is the record key and
-    the version is the item's ``updated_at``. ``sim`` is anything with a ``partner``.
+    ``customers`` <- stream ``"customers"`` into resource ``customers`` (data source
+    ``pos``); ``orders/<store>`` <- stream ``"orders@<store>"`` into ``orders`` (data
+    source ``<store>``); the item key is the record key and the version is the item's
+    ``updated_at``, counted only when the item came through the step-source's own data
+    source (when ``sim.provisioned`` knows it). ``sim`` is anything with a ``partner``.
     """
     partner: Partner = sim.partner
     out = [StreamBinding("customers", "", partner.stream("customers"), "customers", str,
-                         _updated_at)]
+                         _version_through(sim, "pos"))]
     out += [StreamBinding("orders", store, partner.stream(f"orders@{store}"), "orders", str,
-                          _updated_at) for store in partner.stores]
+                          _version_through(sim, store)) for store in partner.stores]
     return out

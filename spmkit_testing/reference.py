@@ -45,6 +45,7 @@ from spmkit._paginate import ensure_page
 __all__ = [
     "DEFAULT_STORES",
     "PosSettings",
+    "build_eager_integration",
     "build_forgetful_integration",
     "build_reference_integration",
     "customer_item",
@@ -259,4 +260,30 @@ def build_forgetful_integration(*, tolerate_rejects: bool | float = False,
     steps = [dataclasses.replace(s, run=forgetful_run) if s is customers else s
              for s in base.sync_steps]
     return define_integration(slug="demo-pos-forgetful", meta=base.meta, sync_steps=steps,
+                              parse_settings=parse_settings, provisioning=provisioning)
+
+
+def build_eager_integration(*, tolerate_rejects: bool | float = False,
+                            batch_size: int = 500) -> Integration:
+    """The Demo POS with another classic bug: the customers step advances to *now* after pushing.
+
+    ``advance_cursor_to=ctx.clock.now()`` read after a slow push is later than the
+    window it read (``window.until``): a partner write stamped in between was never
+    read, and a cursor past it would skip it for good. The engine clamps the cursor
+    to ``window.until``; the ``eager_advance`` scenario shows it.
+    """
+    base = build_reference_integration(tolerate_rejects=tolerate_rejects, batch_size=batch_size)
+    customers = base.step("customers")
+    run = customers.run
+
+    async def eager_run(ctx: StepContext) -> StepResult:
+        result = await run(ctx)
+        if result.advance_cursor_to is None:
+            return result
+        return StepResult(items=result.items, errors=result.errors,
+                          advance_cursor_to=ctx.clock.now())
+
+    steps = [dataclasses.replace(s, run=eager_run) if s is customers else s
+             for s in base.sync_steps]
+    return define_integration(slug="demo-pos-eager", meta=base.meta, sync_steps=steps,
                               parse_settings=parse_settings, provisioning=provisioning)

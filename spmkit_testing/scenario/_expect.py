@@ -91,6 +91,21 @@ class Evidence:
     undelivered: list[str]
     final_cursors: dict[tuple[str, str], datetime | None] = field(default_factory=dict)
     webhooks: Sequence[Any] = ()
+    partner_keys: dict[str, set[str]] | None = None
+
+    def sources(self) -> set[str]:
+        """Every step-source the run reported or holds a cursor for (``entity@key``)."""
+        pairs = {(s.entity, s.source_key) for t in self.trace for s in t.steps}
+        pairs |= {k for snapshot in self.cursors for k in snapshot}
+        return {e + (f"@{k}" if k else "") for e, k in pairs}
+
+    def unknown_source(self, source: str) -> str | None:
+        """Why an expectation about ``source`` would hold vacuously, or ``None``."""
+        known = self.sources()
+        if source in known:
+            return None
+        return (f"no step-source {source!r} ran or holds a cursor in this run, so this would "
+                f"hold vacuously (known: {', '.join(sorted(known)) or 'none'})")
 
     def tick(self, index: int) -> Any:
         if not 1 <= index <= len(self.trace):
@@ -133,6 +148,9 @@ class CursorAt:
     def check(self, ev: Evidence) -> str | None:
         if ev.tick(self.tick) is None:
             return f"{self!r}: {ev.no_tick(self.tick)}"
+        unknown = ev.unknown_source(self.source)
+        if unknown is not None:
+            return f"{self!r}: {unknown}"
         before, after = ev.cursor(self.tick - 1, self.source), ev.cursor(self.tick, self.source)
         shown = "unset" if after is None else format_instant(after)
         if self.state == "held":
@@ -243,6 +261,10 @@ class DeadLetters:
         return call_repr("dead_letters", self, positional=("count",))
 
     def check(self, ev: Evidence) -> str | None:
+        entities = {split_source(name)[0] for name in ev.sources()}
+        if self.entity is not None and self.entity not in entities:
+            return (f"{self!r}: no step of entity {self.entity!r} ran in this run, so this would "
+                    f"hold vacuously (entities: {', '.join(sorted(entities)) or 'none'})")
         seen = ev.store.count_rejected(entity=self.entity)
         if seen == self.count:
             return None
@@ -275,6 +297,12 @@ class Absent:
         return f"absent({self.resource!r}, {', '.join(map(repr, self.keys))})"
 
     def check(self, ev: Evidence) -> str | None:
+        if ev.partner_keys is not None:
+            known = ev.partner_keys.get(self.resource, set())
+            never = [k for k in self.keys if k not in known]
+            if never:
+                return (f"{self!r}: no partner record {', '.join(map(repr, never))} feeds "
+                        f"{self.resource!r}, so this would hold vacuously")
         held = ev.fake.records(self.resource)
         there = [k for k in self.keys if k in held]
         return f"{self!r} failed: in the fake API: {', '.join(there)}" if there else None

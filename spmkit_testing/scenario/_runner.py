@@ -302,7 +302,9 @@ class _Run:
                 if b.item_key(rec.key) in dead:
                     continue
                 where = b.entity + (f"@{b.source_key}" if b.source_key else "")
-                state = "an older version" if item is not None else "nothing"
+                state = ("nothing" if item is None else "an older version" if version is not None
+                         else "an item it cannot count as this one (another data source's, or "
+                              "without updated_at)")
                 passed = cursor is not None and max(rec.updated_at, rec.visible_at) <= cursor
                 lost += passed
                 fate = "the cursor passed it: lost" if passed else "the cursor has not passed it"
@@ -348,6 +350,15 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None,
     return result
 
 
+def _partner_keys(bindings: Sequence[StreamBinding]) -> dict[str, set[str]]:
+    """Resource -> the item keys of every partner record (any version) that feeds it."""
+    out: dict[str, set[str]] = {}
+    for b in bindings:
+        out.setdefault(b.resource, set()).update(
+            b.item_key(r.key) for r in b.source.records(include_deleted=True))
+    return out
+
+
 def _verdict(run: _Run, started: float) -> ScenarioResult:
     sim, scenario = run.sim, run.scenario
     undelivered, lost = run.undelivered()
@@ -355,7 +366,8 @@ def _verdict(run: _Run, started: float) -> ScenarioResult:
     expected = _expected_invariants(scenario)
     evidence = Evidence(start=scenario.world.start, trace=sim.trace, cursors=run.cursors,
                         fake=sim.fake, store=sim.db, reported=reported,
-                        undelivered=undelivered, webhooks=list(sim.webhooks))
+                        undelivered=undelivered, webhooks=list(sim.webhooks),
+                        partner_keys=_partner_keys(run.oracle.bindings))
     failures = [f"unexpected violation: {v}" for v in run.violations
                 if v.invariant not in expected]
     for expectation in scenario.expect:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,19 @@ import pytest
 
 from spmkit import _engine
 from spmkit_testing.scenario import (
+    Scenario,
     ScenarioFailed,
+    World,
+    absent,
+    advance,
+    cursor_at,
+    customers,
+    dead_letters,
     load_scenario,
+    order,
     run_scenario,
     scenario_names,
+    tick,
 )
 
 LIBRARY = scenario_names()
@@ -23,6 +33,7 @@ EXPECTED = {
     "whole_chunk_4xx", "clock_skew_loss", "clock_skew_overlap", "non_list_page",
     "per_source_isolation", "sources_raise", "forgotten_advance", "clock_steps_back",
     "dead_letter_cap", "crash_between_push_and_cursor", "full_backfill_bypasses_backoff",
+    "eager_advance",
 }
 
 
@@ -102,3 +113,114 @@ def test_a_planted_engine_bug_fails_the_scenario_naming_I1(
     assert "I1 (cursor advanced only on a clean step-run)" in message
     assert "timeline:\n  tick   1 " in message
     assert message.endswith("seed=0")
+
+
+# -- more planted engine bugs: each must fail a library scenario naming its invariant ------
+
+def _always_tolerate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tolerate_rejects ignored: every reject is tolerated, whatever the policy."""
+    monkeypatch.setattr(_engine, "rejects_tolerated", lambda policy, rejected, attempted: True)
+
+
+def _skip_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No backoff: a failing step-source runs at every tick."""
+    monkeypatch.setattr(_engine._Runner, "_in_backoff", lambda self, cursor: False)
+
+
+def _no_clamp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """advance_cursor_to is not clamped to window.until (the engine's min() is a no-op)."""
+    monkeypatch.setitem(vars(_engine), "min", lambda target, until: target)
+
+
+def _dead_letter_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rejected items are counted as dead-lettered but never written to the store."""
+    def counted_only(self: Any, step: Any, key: str, tally: Any) -> int:
+        n = min(len(tally.rejected_items), self.dead_letter_budget)
+        self.dead_letter_budget -= n
+        return n
+
+    monkeypatch.setattr(_engine._Runner, "_dead_letter", counted_only)
+
+
+def _reset_failures_on_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure is recorded with consecutive_failures reset to 0 (so no backoff grows)."""
+    original = _engine._Runner._record_failure
+
+    def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], *,
+              items: int = 0, summary: Any = None) -> None:
+        original(self, step, key, cursor, errors, items=items, summary=summary)
+        row = self.base.store.get_cursor(step.entity, key)
+        self.base.store.set_cursor(step.entity, key, last_synced_at=row.last_synced_at,
+                                   last_status="error", last_error=row.last_error, items=items,
+                                   consecutive_failures=0)
+
+    monkeypatch.setattr(_engine._Runner, "_record_failure", buggy)
+
+
+def _status_always_ok(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run's status is "ok" even when a step failed."""
+    real = _engine.SyncSummary
+
+    def summary(**fields: Any) -> Any:
+        return real(**{**fields, "status": "ok"})
+
+    monkeypatch.setattr(_engine, "SyncSummary", summary)
+
+
+def _no_reset_on_clean_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clean run that does not advance leaves a stale error / failure count behind."""
+    monkeypatch.setattr(_engine._Runner, "_record_clean_no_advance",
+                        lambda self, step, key, cursor, *, items: None)
+
+
+def _halved_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in the shared backoff helper (30 s base): the oracle keeps its own rule."""
+    monkeypatch.setattr(_engine, "backoff_window",
+                        lambda n: timedelta(0) if n <= 0 else timedelta(seconds=30) * 2 ** (n - 1))
+
+
+@pytest.mark.parametrize(("plant", "name", "invariant"), [
+    (_always_tolerate, "max_ratio", "I1"),
+    (_always_tolerate, "poison_pill", "I1"),
+    (_skip_backoff, "repeated_failures_backoff", "I5"),
+    (_no_clamp, "eager_advance", "I2"),
+    (_dead_letter_nothing, "poison_pill", "I6"),
+    (_dead_letter_nothing, "poison_pill_tolerated", "I6"),
+    (_reset_failures_on_failure, "repeated_failures_backoff", "I4"),
+    (_status_always_ok, "transport_failure", "I7"),
+    (_no_reset_on_clean_run, "sources_raise", "I4"),
+    (_halved_backoff, "repeated_failures_backoff", "I5"),
+], ids=lambda v: getattr(v, "__name__", str(v)).lstrip("_"))
+def test_more_planted_engine_bugs_fail_a_scenario_naming_the_invariant(
+        plant: Any, name: str, invariant: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_scenario(load_scenario(name)).passed  # healthy engine: the scenario passes
+    plant(monkeypatch)
+    result = run_scenario(load_scenario(name))
+    assert not result.passed
+    assert invariant in {v.invariant for v in result.violations}, result.message()
+    assert any(f.startswith(f"unexpected violation: {invariant} (") for f in result.failures)
+
+
+@pytest.mark.parametrize("expectation", [
+    cursor_at(1, "customer", "held"),          # a misspelt step-source is always "held"
+    cursor_at(1, "orders@store-9", "unset"),   # ... and always "unset"
+    dead_letters(0, entity="customer"),        # a misspelt entity always has 0 rows
+    absent("customers", "never-written"),      # a key no partner record has is always absent
+], ids=repr)
+def test_an_expectation_that_could_never_fail_fails_instead(expectation: Any) -> None:
+    scenario = Scenario("vacuous", world=World(records=[customers(count=2)]),
+                        timeline=[advance("1m"), tick()], expect=[expectation])
+    result = run_scenario(scenario)
+    assert not result.passed
+    assert "vacuously" in result.failures[0]
+
+
+def test_an_order_overwritten_by_another_stores_order_is_not_counted_as_delivered() -> None:
+    # Both stores use order number "o1": the API keys orders by order_id, so store-2's
+    # push replaces store-1's. The oracle must not count store-2's item for store-1.
+    scenario = Scenario("same_order_number", world=World(records=[
+        order("o1", amount=1.0), order("o1", store="store-2", amount=2.0)]),
+        timeline=[advance("1m"), tick()], expect=[])
+    result = run_scenario(scenario)
+    assert any(v.invariant == "I3" and v.record == "o1" for v in result.violations), \
+        result.message()
