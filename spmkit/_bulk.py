@@ -71,6 +71,7 @@ def define_bulk_step(
 
     async def send(ctx: StepContext, batch: Sequence[Item]) -> None:
         if push is not None:
+            before = (ctx.tally.attempted, ctx.tally.rejected, len(ctx.tally.rejected_items))
             outcome = await push(ctx, batch)
             if not isinstance(outcome, PushOutcome):
                 raise PushFailed(
@@ -78,6 +79,10 @@ def define_bulk_step(
                     f"ctx.send_bulk(...) so the engine can count rejects",
                     resource=target,
                 )
+            after = (ctx.tally.attempted, ctx.tally.rejected, len(ctx.tally.rejected_items))
+            if after == before:
+                # The push did not go through ctx.send_bulk: the engine counts it here.
+                ctx.tally.add(outcome)
             return
         if data_source is None:
             await ctx.send_bulk(target, batch)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -195,11 +196,14 @@ def _signal(answer: _Answer) -> RetrySignal | None:
 
 
 def _count(body: Mapping[str, Any], name: str) -> int:
+    """A counter of a bulk answer as an int >= 0 (a NaN or negative count reads as 0)."""
     value = body.get(name)
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, int | float):
-        return int(value)
+    if isinstance(value, int):
+        return max(0, value)
+    if isinstance(value, float):
+        return max(0, int(value)) if math.isfinite(value) else 0
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return 0
@@ -409,16 +413,23 @@ class SpmClient:
                 items_rejected = body.get("rejected_items")
                 if isinstance(items_rejected, list):
                     rejected.extend(items_rejected)
+                sent = _count(body, "sent_count")
+                rejected_count = _count(body, "rejected_count")
+                # The SDK drops a 2xx's failed_count; those items were not stored.
+                failed = _count(body, "failed_count")
+                # Items the answer does not account for (an empty or foreign body) are
+                # not known to be stored: count them as failed, never as delivered.
+                listed = len(items_rejected) if isinstance(items_rejected, list) else 0
+                failed += max(0, len(part) - sent - max(rejected_count, listed) - failed)
                 chunks.append(
                     ChunkSummary(
                         index=index,
                         status_code=answer.status_code,
                         ok=True,
                         item_keys=keys,
-                        sent_count=_count(body, "sent_count"),
-                        rejected_count=_count(body, "rejected_count"),
-                        # The SDK drops a 2xx's failed_count; those items were not stored.
-                        failed_count=_count(body, "failed_count"),
+                        sent_count=sent,
+                        rejected_count=rejected_count,
+                        failed_count=failed,
                     )
                 )
             else:

@@ -47,6 +47,8 @@ class PushTally:
     attempted: int = 0
     rejected: int = 0
     rejected_items: list[RejectedItem] = field(default_factory=list)
+    # Push failures seen, even if the step caught them: they always hold the cursor.
+    failures: list[str] = field(default_factory=list)
 
     def add(self, outcome: PushOutcome) -> None:
         self.attempted += outcome.attempted
@@ -133,10 +135,18 @@ class StepContext(SyncContext):
         items = list(items)
         if not items:
             return PushOutcome(sent=0)
-        if id_definition is None:
-            raw = await self.push(resource, items)
-        else:
-            raw = await self.push(resource, items, id_definition=id_definition)  # type: ignore[call-arg]
+        try:
+            if id_definition is None:
+                raw = await self.push(resource, items)
+            else:
+                raw = await self.push(resource, items, id_definition=id_definition)  # type: ignore[call-arg]
+        except Exception as exc:
+            # Recorded before re-raising: a step that swallows it still holds the cursor.
+            self.tally.failures.append(f"{type(exc).__name__}: {exc}")
+            partial = getattr(exc, "partial", None)
+            if isinstance(partial, PushOutcome):
+                self.tally.add(partial)
+            raise
         outcome = _as_outcome(raw, resource)
         self.tally.add(outcome)
         self.checkpoint("after_push")

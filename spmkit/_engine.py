@@ -57,7 +57,7 @@ async def run_integration_sync(
     The engine, never the integration, reads and writes the cursors. Pushes go
     through ``push`` (the push protocol) or, when only ``client`` is given, the safe
     push over ``client.bulk_save``. ``settings`` is passed to ``enabled`` and to the
-    steps as ``ctx.settings``.
+    steps as ``ctx.settings``. Without ``clock``, the store's clock is used (one clock).
 
     For example::
 
@@ -70,7 +70,25 @@ async def run_integration_sync(
             f"run_integration_sync expects an Integration from define_integration(...); "
             f"got {integration!r} (type={type(integration).__name__})."
         )
-    clock = clock if clock is not None else SystemClock()
+    if not isinstance(store, Store):
+        raise InvalidArgument(
+            f"run_integration_sync expects store=open_store(...) (a Store); got {store!r:.80} "
+            f"(type={type(store).__name__}). For a file, pass open_store(path, clock=clock)."
+        )
+    if clock is not None and not isinstance(clock, Clock):
+        raise InvalidArgument(
+            f"Expected a Clock (with now() and async sleep()) for clock but got clock={clock!r} "
+            f"(type={type(clock).__name__}): pass SystemClock() or a simulated clock."
+        )
+    if options is not None and not isinstance(options, SyncOptions):
+        raise InvalidArgument(
+            f"Expected a SyncOptions for options but got options={options!r:.80} "
+            f"(type={type(options).__name__}): pass SyncOptions(full_backfill=..., ...)."
+        )
+    if clock is None:
+        # One clock: default to the store's, so cursor stamps and backoff agree.
+        store_clock = getattr(store, "clock", None)
+        clock = store_clock if isinstance(store_clock, Clock) else SystemClock()
     options = options if options is not None else SyncOptions()
     log = logger if logger is not None else logging.getLogger(_LOGGER)
     if push is None and client is not None:
@@ -239,6 +257,9 @@ class _Runner:
         except Exception as exc:
             errors = [f"fatal: {_describe(exc)}"]
         tally = ctx.tally
+        if tally.failures and not errors:
+            # The step caught a push failure and returned clean: never tolerated.
+            errors = [f"push failed (the step did not report it): {m}" for m in tally.failures]
         dead_lettered = self._dead_letter(step, key, tally)
         if tally.rejected > 0 and not rejects_tolerated(
             step.tolerate_rejects, tally.rejected, max(tally.attempted, tally.rejected)
@@ -358,7 +379,13 @@ def _check_result(step: SyncStep, result: object) -> tuple[int, list[str], datet
             f"step '{step.entity}' returned advance_cursor_to={advance_to!r}, which is not an "
             f"aware datetime; return ctx.window.until or an aware UTC datetime"
         )
-    return int(result.items), errors, advance_to
+    items = result.items
+    if isinstance(items, bool) or not isinstance(items, int) or items < 0:
+        raise CursorError(
+            f"step '{step.entity}' returned items={items!r}; items must be an int >= 0 (the "
+            f"number of records the step handled)"
+        )
+    return items, errors, advance_to
 
 
 def _is_stale(cursor: CursorState) -> bool:

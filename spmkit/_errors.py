@@ -18,6 +18,7 @@ The tree::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
     "ChunkRefused",
@@ -72,13 +73,18 @@ class SpmApiError(SpmkitError):
 
 
 class PushFailed(SpmApiError):
-    """A bulk push failed in a way that must hold the cursor; never tolerated."""
+    """A bulk push failed in a way that must hold the cursor; never tolerated.
+
+    ``partial`` is what the chunks that did get a 2xx reported (a ``PushOutcome``, or
+    ``None``): the engine still counts and dead-letters their rejects.
+    """
 
     def __init__(
         self, message: str, *, resource: str, status_code: int | None = None, code: str = ""
     ) -> None:
         super().__init__(message, status_code=status_code, code=code)
         self.resource = resource
+        self.partial: Any = None
 
 
 class TransportFailure(PushFailed):

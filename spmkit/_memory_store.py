@@ -106,6 +106,11 @@ class MemoryStore:
     def __repr__(self) -> str:
         return f"MemoryStore(clock={self._clock!r})"
 
+    @property
+    def clock(self) -> Clock:
+        """The clock that stamps every write (the engine defaults to it)."""
+        return self._clock
+
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError(

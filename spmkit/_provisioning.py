@@ -334,13 +334,20 @@ def _created_id(envelope: Envelope, what: str, *names: str) -> int:
 def _match_source(
     rows: Sequence[Mapping[str, Any]], spec: DataSourceSpec
 ) -> Mapping[str, Any] | None:
-    if spec.config_key is not None:
-        wanted = _norm(spec.config_key)
+    wanted = None if spec.config_key is None else _norm(spec.config_key)
+    if wanted is not None:
         for row in rows:
             if _config_value(row.get("config")) == wanted:
                 return row
     label = _norm(spec.label)
-    return next((row for row in rows if _norm(row.get("label")) == label), None)
+    for row in rows:
+        if _norm(row.get("label")) != label:
+            continue
+        owner = _config_value(row.get("config"))
+        if wanted is not None and owner is not None and owner != wanted:
+            continue  # another partner store's source that happens to carry this label
+        return row
+    return None
 
 
 async def _ensure_source(
@@ -377,6 +384,8 @@ async def _ensure_source(
         # Matched by config_key: the store was renamed. Update, never duplicate.
         env = await client.data_sources.update(found, {"label": spec.label})
         _unwrap_or_fail(env, f"rename data source {spec.key!r} to {spec.label!r}")
+        # Keep the listing current: a later declaration must not match the old label.
+        rows[:] = [{**r, "label": spec.label} if r is row else r for r in rows]
     return found
 
 

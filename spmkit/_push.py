@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spmkit._envelope import BulkData, Envelope
-from spmkit._errors import ChunkRefused, TransportFailure
+from spmkit._errors import ChunkRefused, PushFailed, TransportFailure
 
 __all__ = [
     "PushFn",
@@ -63,6 +63,27 @@ def outcome_from_envelope(
 ) -> PushOutcome:
     """Turn a bulk envelope into a :class:`PushOutcome`, raising on any transport failure."""
     data = envelope.data if isinstance(envelope.data, BulkData) else BulkData()
+    try:
+        return _outcome(resource, items, envelope, data, natural_key=natural_key)
+    except PushFailed as exc:
+        # The chunks that got a 2xx still reported their rejects: keep them for the engine.
+        rejected = rejected_items_from_api(data.rejected_items, items, natural_key=natural_key)
+        exc.partial = PushOutcome(
+            sent=data.sent_count,
+            rejected=max(data.rejected_count, len(rejected)),
+            rejected_items=rejected,
+        )
+        raise
+
+
+def _outcome(
+    resource: str,
+    items: Sequence[Mapping[str, Any]],
+    envelope: Envelope,
+    data: BulkData,
+    *,
+    natural_key: str,
+) -> PushOutcome:
     if not envelope.ok:
         for chunk in data.chunks:
             if not chunk.ok and 400 <= chunk.status_code < 500 and chunk.status_code not in (

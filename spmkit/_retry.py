@@ -92,7 +92,9 @@ class RetryPolicy:
         Exponential (``base_delay * 2**(n-1)``, capped at ``max_delay``) with "equal
         jitter": half of it fixed, half drawn from ``rng``, so concurrent clients spread.
         """
-        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (retry_number - 1))
+        # The exponent is bounded: 2.0 ** 1024 overflows, and 2 ** 63 already exceeds
+        # any max_delay a caller can mean.
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** min(retry_number - 1, 63))
         return ceiling / 2 + rng.uniform(0.0, ceiling / 2)
 
     def delay(self, retry_number: int, retry_after: float | None, rng: random.Random) -> float:

@@ -227,6 +227,11 @@ class SqliteStore:
         return f"SqliteStore({str(self._path)!r}, clock={self._clock!r})"
 
     @property
+    def clock(self) -> Clock:
+        """The clock that stamps every write (the engine defaults to it)."""
+        return self._clock
+
+    @property
     def path(self) -> Path:
         """The database file."""
         return self._path

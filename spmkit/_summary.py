@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from spmkit._errors import InvalidArgument
 from spmkit._window import SyncWindow, check_non_negative
 
 __all__ = ["RunStatus", "StepSummary", "SyncOptions", "SyncSummary"]
@@ -34,9 +35,24 @@ class SyncOptions:
     checkpoint: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.full_backfill, bool):
+            raise InvalidArgument(
+                f"Expected True or False for full_backfill but got "
+                f"full_backfill={self.full_backfill!r} (type={type(self.full_backfill).__name__})."
+            )
+        if self.checkpoint is not None and not callable(self.checkpoint):
+            raise InvalidArgument(
+                f"checkpoint={self.checkpoint!r} is not callable; pass a function of the point "
+                f"name, or None."
+            )
         check_non_negative(self.backfill_days, "backfill_days", "365 reads one year back")
         check_non_negative(self.overlap_seconds, "overlap_seconds", "cover the partner's skew")
         check_non_negative(self.dead_letter_cap, "dead_letter_cap", "500 per run by default")
+        if not isinstance(self.dead_letter_cap, int):
+            raise InvalidArgument(
+                f"Expected a whole number for dead_letter_cap but got "
+                f"dead_letter_cap={self.dead_letter_cap!r}; pass an int such as 500."
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ to test and to reuse in an oracle.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -139,4 +140,6 @@ def check_non_negative(value: object, name: str, hint: str) -> float:
         )
     if value < 0:
         raise InvalidArgument(f"{name}={value!r} must be >= 0 ({hint}).")
+    if not math.isfinite(value):
+        raise InvalidArgument(f"{name}={value!r} must be a finite number >= 0 ({hint}).")
     return float(value)

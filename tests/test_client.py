@@ -429,3 +429,34 @@ def test_unwrap_or_raise_raises_spm_api_error() -> None:
 def test_unwrap_or_raise_refuses_a_non_envelope() -> None:
     with pytest.raises(InvalidArgument, match="Expected an Envelope"):
         unwrap_or_raise({"ok": True})  # type: ignore[arg-type]
+
+
+def test_negative_or_non_finite_counts_of_a_2xx_body_never_hide_failures() -> None:
+    calls = {"n": 0}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return bulk_ok(request, sent_count=45, failed_count=5)
+        body = b'{"sent_count": NaN, "rejected_count": 0, "failed_count": -5}'
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    async def go() -> Envelope:
+        async with make_client(Recorder(answer)) as client:
+            return await client.customers.bulk_save(customers(60))
+
+    env = run(go())  # never raises
+    assert env.data.failed_count >= 5
+
+
+def test_items_a_2xx_body_does_not_account_for_count_as_failed() -> None:
+    """A 200 that reports nothing (empty body, a proxy page) stored nothing we know of."""
+    recorder = Recorder(lambda request: httpx.Response(200, text="<html>ok</html>"))
+
+    async def go() -> Envelope:
+        async with make_client(recorder) as client:
+            return await client.customers.bulk_save(customers(3))
+
+    env = run(go())
+    assert env.data.failed_count == 3
+    assert env.data.chunks[0].failed_count == 3

@@ -307,3 +307,46 @@ def test_declarations_are_validated(build: Any, message: str) -> None:
 
 def test_event_label_defaults_to_code_name() -> None:
     assert EventSpec("signup").label == "signup"
+
+
+def test_a_renamed_source_label_is_not_adopted_by_another_source(store: MemoryStore) -> None:
+    """store-1 is renamed Paris -> Lyon and a new store-2 takes the label Paris: two sources."""
+    api = MiniApi()
+    api.sources.append(
+        {"id_data_source": 7, "label": "Paris", "config": '{"spmkit_key": "store-1"}'}
+    )
+    wanted = Provisioning(data_sources=(
+        DataSourceSpec("s1", "Lyon", config_key="store-1"),
+        DataSourceSpec("s2", "Paris", config_key="store-2"),
+    ))
+    ids = provision(api, store, wanted)
+    assert ids.data_sources["s1"] == 7
+    assert ids.data_sources["s2"] != 7
+    assert [(m, p) for m, p, _ in api.writes()] == [
+        ("PUT", "data-sources/7"), ("POST", "data-sources")]
+
+
+def test_label_fallback_skips_a_source_owned_by_another_config_key(store: MemoryStore) -> None:
+    api = MiniApi()
+    api.sources.append(
+        {"id_data_source": 7, "label": "Paris", "config": '{"spmkit_key": "store-1"}'}
+    )
+    wanted = Provisioning(data_sources=(DataSourceSpec("s2", "Paris", config_key="store-2"),))
+    ids = provision(api, store, wanted)
+    assert ids.data_sources["s2"] != 7
+
+
+def test_a_later_declaration_does_not_match_the_label_a_rename_just_replaced(
+    store: MemoryStore,
+) -> None:
+    api = MiniApi()
+    api.sources.append(
+        {"id_data_source": 7, "label": "Paris", "config": '{"spmkit_key": "store-1"}'}
+    )
+    wanted = Provisioning(data_sources=(
+        DataSourceSpec("s1", "Lyon", config_key="store-1"),
+        DataSourceSpec("s2", "Paris"),
+    ))
+    ids = provision(api, store, wanted)
+    assert ids.data_sources["s1"] == 7
+    assert ids.data_sources["s2"] != 7

@@ -254,3 +254,9 @@ def test_retry_policy_validates(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidArgument) as excinfo:
         RetryPolicy(**kwargs)
     assert excinfo.value.args == (message,)
+
+
+def test_backoff_of_a_very_late_retry_stays_at_max_delay() -> None:
+    """A large max_retries must not overflow 2**n into an exception escaping the client."""
+    policy = RetryPolicy(max_retries=5000, base_delay=0.5, max_delay=30.0)
+    assert 15.0 <= policy.backoff(2000, random.Random(1)) <= 30.0

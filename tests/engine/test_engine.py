@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -499,3 +500,148 @@ def test_stream_returning_none_is_an_error_not_an_empty_window(store, clock, pus
     step = define_bulk_step("customers", stream=lambda ctx: None, map=lambda r, ctx: r)
     summary = sync([step], store, clock, push)
     assert "stream(ctx) returned NoneType None" in summary.step("customers").errors[0]
+
+
+# Review: holes found after the first pass
+
+
+def test_transport_failure_swallowed_by_the_step_still_holds_the_cursor(
+    store, clock, push
+) -> None:
+    """A step that catches the push's TransportFailure and returns clean must not advance."""
+    push.down = True
+
+    async def run(ctx: StepContext) -> StepResult:
+        with contextlib.suppress(Exception):  # the integration "handles" it
+            await ctx.send_bulk("customers", [{"id": "c1"}])
+        assert ctx.window is not None
+        return StepResult(items=1, advance_cursor_to=ctx.window.until)
+
+    summary = sync([SyncStep(entity="customers", run=run, tolerate_rejects=True)],
+                   store, clock, push)
+    step = summary.step("customers")
+    assert step.advanced is False
+    assert summary.status == "partial"
+    assert any("HTTP 503" in e for e in step.errors)
+    cursor = store.get_cursor("customers", "")
+    assert (cursor.last_synced_at, cursor.last_status) == (None, "error")
+
+
+def test_custom_push_of_bulk_step_is_counted_by_the_engine(store, clock, push) -> None:
+    """define_bulk_step(push=...) that does not go through ctx.send_bulk still counts."""
+
+    async def own_push(ctx: StepContext, batch: Any) -> Any:
+        from spmkit import PushOutcome, RejectedItem
+
+        bad = [RejectedItem(key=str(i["id"]), reason="invalid", payload=dict(i))
+               for i in batch if i.get("poison")]
+        return PushOutcome(sent=len(batch) - len(bad), rejected=len(bad), rejected_items=tuple(bad))
+
+    summary = sync([bulk(poisoned_partner(clock, 2, 3), push=own_push)], store, clock, push)
+    step = summary.step("customers")
+    assert (step.attempted, step.rejected) == (5, 2)
+    assert step.advanced is False
+    assert store.get_cursor("customers", "").last_synced_at is None
+    assert store.count_rejected(run_id=summary.run_id) == 2
+
+
+def test_custom_push_through_send_bulk_is_not_counted_twice(store, clock, push) -> None:
+    async def own_push(ctx: StepContext, batch: Any) -> Any:
+        return await ctx.send_bulk("customers", batch)
+
+    summary = sync([bulk(poisoned_partner(clock, 1, 3), push=own_push, tolerate_rejects=True)],
+                   store, clock, push)
+    step = summary.step("customers")
+    assert (step.attempted, step.rejected, step.dead_lettered) == (4, 1, 1)
+
+
+def test_invalid_items_count_is_a_failure_of_the_step_not_a_crash(store, clock, push) -> None:
+    async def bad(ctx: StepContext) -> StepResult:
+        assert ctx.window is not None
+        return StepResult(items=-1, advance_cursor_to=ctx.window.until)
+
+    summary = sync([SyncStep(entity="orders", run=bad), bulk(Partner())], store, clock, push)
+    assert summary.status == "partial"
+    assert "items" in summary.step("orders").errors[0]
+    assert store.get_cursor("orders", "").last_status == "error"
+    assert summary.step("customers").advanced is True
+
+
+def test_fractional_dead_letter_cap_is_refused() -> None:
+    with pytest.raises(ValueError, match="dead_letter_cap"):
+        SyncOptions(dead_letter_cap=2.5)
+
+
+def test_rejects_of_good_chunks_are_dead_lettered_when_another_chunk_is_refused(
+    store, clock
+) -> None:
+    """A poisoned chunk holds the cursor; the rejects the other chunks reported still count."""
+    from spmkit import BulkData, ChunkSummary, Envelope, EnvelopeError
+
+    class OneRefusedChunk:
+        async def bulk_save(self, resource: str, items: Any) -> Envelope:
+            keys = tuple(str(i["customer_id"]) for i in items)
+            data = BulkData(
+                sent_count=1, rejected_count=1, failed_count=1,
+                rejected_items=({"key": keys[0], "reason": "bad email"},),
+                chunks=(
+                    ChunkSummary(0, 200, True, keys[:2], sent_count=1, rejected_count=1),
+                    ChunkSummary(1, 422, False, keys[2:], failed_count=1,
+                                 error=EnvelopeError("HTTP 422: bad", "HTTP_422", False)),
+                ),
+            )
+            return Envelope(ok=False, status_code=422, data=data,
+                            error=EnvelopeError("1 of 2 chunk(s) failed", "HTTP_422", False))
+
+    async def run(ctx: StepContext) -> StepResult:
+        await ctx.send_bulk("customers", [{"customer_id": f"c{i}"} for i in range(3)])
+        return StepResult(items=3)
+
+    integration = define_integration(slug="t", sync_steps=[SyncStep(entity="customers", run=run)])
+    summary = asyncio.run(run_integration_sync(integration, store=store, clock=clock,
+                                               client=OneRefusedChunk()))
+    step = summary.step("customers")
+    assert "refused a whole chunk" in step.errors[0]
+    assert (step.attempted, step.rejected, step.dead_lettered) == (2, 1, 1)
+    assert [r.item_key for r in store.list_rejected(run_id=summary.run_id)] == ["c0"]
+
+
+def test_engine_without_a_clock_uses_the_store_clock_not_the_wall(store, clock, push) -> None:
+    """One clock: a store opened on a simulated clock and no clock= given must not mix in
+    the wall clock (the window and backoff would compare two clocks)."""
+    integration = define_integration(
+        slug="t", sync_steps=[step_returning(StepResult(errors=["boom"]))])
+    summary = asyncio.run(run_integration_sync(integration, store=store, push=push))
+    assert summary.started_at == clock.now()
+    clock.advance(seconds=30)
+    again = asyncio.run(run_integration_sync(integration, store=store, push=push))
+    assert again.step("orders").skipped_backoff is True
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"full_backfill": "no"}, "full_backfill"),
+        ({"overlap_seconds": float("nan")}, "overlap_seconds"),
+        ({"backfill_days": float("inf")}, "backfill_days"),
+    ],
+)
+def test_bad_sync_options_are_refused_naming_the_field(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        SyncOptions(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"store": "state.sqlite3"}, "store"),
+        ({"options": {"full_backfill": True}}, "options"),
+        ({"clock": "utc"}, "clock"),
+    ],
+)
+def test_bad_run_arguments_are_clear_errors(store, clock, kwargs: dict[str, Any],
+                                            match: str) -> None:
+    integration = define_integration(slug="t", sync_steps=[step_returning(StepResult())])
+    args: dict[str, Any] = {"store": store, "clock": clock, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        asyncio.run(run_integration_sync(integration, **args))
