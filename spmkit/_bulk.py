@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -137,6 +138,9 @@ async def _flush(
 
 
 async def _iterate(source: object) -> Any:
+    if inspect.isawaitable(source):
+        # `async def stream(ctx): return [...]` is a natural way to write a stream.
+        source = await source
     if isinstance(source, AsyncIterable):
         async for record in source:
             yield record

@@ -190,18 +190,23 @@ class StepContext(SyncContext):
 
 
 def _as_outcome(raw: object, resource: str) -> PushOutcome:
-    if isinstance(raw, PushOutcome):
-        return raw
     if isinstance(raw, Mapping) and "sent" in raw:
         items = tuple(
             item if isinstance(item, RejectedItem) else RejectedItem(key=None, reason="rejected",
                                                                      payload=item)
             for item in raw.get("rejected_items", ())
         )
-        return PushOutcome(
+        raw = PushOutcome(
             sent=int(raw["sent"]), rejected=int(raw.get("rejected", len(items))),
             rejected_items=items,
         )
+    if isinstance(raw, PushOutcome):
+        if raw.sent < 0 or raw.rejected < 0:
+            raise InvalidArgument(
+                f"push for {resource!r} returned sent={raw.sent}, rejected={raw.rejected}; "
+                f"counts must be >= 0 (what the API reported for this push)."
+            )
+        return raw
     raise InvalidArgument(
         f"push for {resource!r} returned {raw!r}; a push must return a PushOutcome(sent, "
         f"rejected, rejected_items) (or a dict with those keys) and raise on transport failure."

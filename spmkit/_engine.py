@@ -18,6 +18,7 @@ failures of that step (recorded and backed off), never a crash of the run.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Mapping, Sequence
@@ -125,8 +126,10 @@ async def run_integration_sync(
         base.checkpoint("before_run_finish")
         store.finish_run(run_id, summary.status, summary.to_dict())
         return summary
-    except Exception as exc:
-        # A crash of the engine itself (store down, a bug): mark the run failed, re-raise.
+    except (Exception, asyncio.CancelledError) as exc:
+        # A crash of the engine itself (store down, a bug) or a cancelled run (a timeout
+        # around it): mark the run failed, re-raise. A killed process writes nothing, and
+        # neither does the harness's SimulatedCrash (a BaseException that passes here).
         try:
             store.finish_run(run_id, "failed", {"errors": [f"{type(exc).__name__}: {exc}"]})
         except Exception:
@@ -370,7 +373,9 @@ def _check_result(step: SyncStep, result: object) -> tuple[int, list[str], datet
             f"step '{step.entity}' returned {result!r}; run() must return "
             f"StepResult(items=..., errors=[...], advance_cursor_to=...)"
         )
-    errors = [str(e) for e in result.errors]
+    # A bare string is one message, not one error per character.
+    raw_errors = [result.errors] if isinstance(result.errors, str) else result.errors
+    errors = [str(e) for e in raw_errors]
     advance_to = result.advance_cursor_to
     if advance_to is not None and (
         not isinstance(advance_to, datetime) or advance_to.utcoffset() is None

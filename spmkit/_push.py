@@ -55,7 +55,16 @@ class PushOutcome:
 PushFn = Callable[[str, Sequence[Mapping[str, Any]]], Awaitable[PushOutcome]]
 """The push protocol: ``await push(resource, items) -> PushOutcome``; raises on failure."""
 
-_NON_CHUNK_4XX = frozenset({408, 429})
+# 4xx answers that say nothing about the chunk's items: a timeout, a rate limit, or the
+# request itself (key, permission, path). Those are transport failures, not poison.
+_NOT_THE_ITEMS_4XX = frozenset({401, 403, 404, 405, 408, 429})
+
+
+_HINTS = {
+    401: " - the API key was refused: check the installation's spm-api-key",
+    403: " - the API key may not write this resource: check its permissions",
+    404: " - no such endpoint: check the client's base_url (it should not end in /v1)",
+}
 
 
 def outcome_from_envelope(
@@ -87,7 +96,7 @@ def _outcome(
     if not envelope.ok:
         for chunk in data.chunks:
             if not chunk.ok and 400 <= chunk.status_code < 500 and chunk.status_code not in (
-                _NON_CHUNK_4XX
+                _NOT_THE_ITEMS_4XX
             ):
                 message = chunk.error.message if chunk.error else "no message"
                 keys = ", ".join(chunk.item_keys) or "(no keys)"
@@ -105,9 +114,10 @@ def _outcome(
         code = error.code if error else f"HTTP_{envelope.status_code}"
         message = error.message if error else "no message"
         attempts = error.attempts if error else 1
+        hint = _HINTS.get(envelope.status_code, "")
         raise TransportFailure(
             f"{resource}: push of {len(items)} item(s) failed ({code}: {message}; "
-            f"{attempts} attempt(s)); {data.failed_count} item(s) not delivered. "
+            f"{attempts} attempt(s)){hint}; {data.failed_count} item(s) not delivered. "
             f"The cursor is held and the window will replay.",
             resource=resource,
             status_code=envelope.status_code or None,

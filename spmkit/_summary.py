@@ -15,6 +15,7 @@ __all__ = ["RunStatus", "StepSummary", "SyncOptions", "SyncSummary"]
 RunStatus = Literal["ok", "partial", "failed"]
 
 DEAD_LETTER_CAP_PER_RUN = 500
+MAX_BACKFILL_DAYS = 365_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,11 @@ class SyncOptions:
                 f"name, or None."
             )
         check_non_negative(self.backfill_days, "backfill_days", "365 reads one year back")
+        if self.backfill_days > MAX_BACKFILL_DAYS:
+            raise InvalidArgument(
+                f"backfill_days={self.backfill_days!r} is more than {MAX_BACKFILL_DAYS} days "
+                f"(a thousand years); use a number of days such as 365."
+            )
         check_non_negative(self.overlap_seconds, "overlap_seconds", "cover the partner's skew")
         check_non_negative(self.dead_letter_cap, "dead_letter_cap", "500 per run by default")
         if not isinstance(self.dead_letter_cap, int):

@@ -71,7 +71,13 @@ def compute_window(
     check_non_negative(backfill_days, "backfill_days", "365 reads one year back on a first run")
     check_non_negative(overlap_seconds, "overlap_seconds", "set it to the partner's worst skew")
     if full or last_synced_at is None:
-        return SyncWindow(since=now - timedelta(days=backfill_days), until=now)
+        try:
+            return SyncWindow(since=now - timedelta(days=backfill_days), until=now)
+        except OverflowError:
+            raise InvalidArgument(
+                f"backfill_days={backfill_days!r} reaches before year 1; use a number of days "
+                f"such as 365 (or 3650 for ten years)."
+            ) from None
     last = ensure_aware_utc(last_synced_at, "last_synced_at")
     return SyncWindow(since=last - timedelta(seconds=overlap_seconds), until=now)
 

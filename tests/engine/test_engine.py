@@ -645,3 +645,67 @@ def test_bad_run_arguments_are_clear_errors(store, clock, kwargs: dict[str, Any]
     args: dict[str, Any] = {"store": store, "clock": clock, **kwargs}
     with pytest.raises(ValueError, match=match):
         asyncio.run(run_integration_sync(integration, **args))
+
+
+def test_auth_errors_are_transport_failures_not_poisoned_chunks() -> None:
+    from spmkit import ChunkRefused, Envelope, TransportFailure
+    from spmkit._envelope import BulkData, ChunkSummary, EnvelopeError
+    from spmkit._push import outcome_from_envelope
+
+    error = EnvelopeError(message="invalid api key", code="HTTP_401", retryable=False)
+    data = BulkData(failed_count=1, chunks=(ChunkSummary(index=0, status_code=401, ok=False,
+                                                         item_keys=("c1",), failed_count=1,
+                                                         error=error),))
+    envelope = Envelope(ok=False, status_code=401, data=data, error=error)
+    with pytest.raises(TransportFailure) as info:
+        outcome_from_envelope("customers", [{"customer_id": "c1"}], envelope,
+                              natural_key="customer_id")
+    assert not isinstance(info.value, ChunkRefused)
+    assert "the API key was refused: check the installation's spm-api-key" in str(info.value)
+
+
+def test_errors_given_as_one_string_are_one_error(store, clock, push) -> None:
+    summary = sync([step_returning(StepResult(errors="page 2 failed"))],  # type: ignore[arg-type]
+                   store, clock, push)
+    assert summary.step("orders").errors == ("page 2 failed",)
+
+
+def test_async_stream_returning_a_list_is_read(store, clock, push) -> None:
+    async def stream(ctx: StepContext) -> list[dict[str, Any]]:
+        return [{"id": "c1"}]
+
+    step = define_bulk_step("customers", stream=stream, map=lambda r, ctx: r)
+    summary = sync([step], store, clock, push)
+    assert summary.step("customers").advanced and "c1" in push.delivered
+
+
+def test_push_reporting_negative_counts_is_a_step_error(store, clock) -> None:
+    from spmkit import PushOutcome
+
+    async def bad_push(resource: str, items: Any) -> PushOutcome:
+        return PushOutcome(sent=-1)
+
+    step = define_bulk_step("customers", stream=lambda ctx: [{"id": "c1"}], map=lambda r, c: r)
+    summary = sync([step], store, clock, bad_push)  # type: ignore[arg-type]
+    assert "counts must be >= 0" in summary.step("customers").errors[0]
+
+
+def test_cancelled_run_is_marked_failed(store, clock, push) -> None:
+    async def run(ctx: StepContext) -> StepResult:
+        raise asyncio.CancelledError()
+
+    with pytest.raises(asyncio.CancelledError):
+        sync([SyncStep(entity="orders", run=run)], store, clock, push)
+    assert store.list_runs()[-1].status == "failed"
+
+
+def test_huge_backfill_is_a_clear_error() -> None:
+    from spmkit import InvalidArgument, compute_window
+
+    with pytest.raises(InvalidArgument, match=r"backfill_days=1e\+20 reaches before year 1"):
+        compute_window(None, now=datetime(2026, 1, 1, tzinfo=UTC), backfill_days=1e20)
+
+
+def test_huge_backfill_option_is_refused_up_front() -> None:
+    with pytest.raises(ValueError, match="backfill_days=1e\\+20 is more than 365000 days"):
+        SyncOptions(backfill_days=1e20)
