@@ -219,6 +219,16 @@ def _bulk_body(body: Any) -> Mapping[str, Any]:
     return body
 
 
+def _with_batch_index(entry: Any, start: int, size: int) -> Any:
+    """Add ``batch_index`` (the position in the whole ``bulk_save`` call) to an entry
+    whose chunk-relative ``index`` is known, so a rejected item without a key can still
+    be traced back to its payload."""
+    index = entry.get("index") if isinstance(entry, dict) else None
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < size:
+        return {**entry, "batch_index": start + index}
+    return entry
+
+
 def _merge_chunks(chunks: list[ChunkSummary], rejected_items: list[Any]) -> Envelope:
     data = BulkData(
         sent_count=sum(c.sent_count for c in chunks),
@@ -412,7 +422,8 @@ class SpmClient:
                 body = _bulk_body(answer.body)
                 items_rejected = body.get("rejected_items")
                 if isinstance(items_rejected, list):
-                    rejected.extend(items_rejected)
+                    rejected.extend(_with_batch_index(entry, start, len(part))
+                                    for entry in items_rejected)
                 sent = _count(body, "sent_count")
                 rejected_count = _count(body, "rejected_count")
                 # The SDK drops a 2xx's failed_count; those items were not stored.

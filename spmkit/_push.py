@@ -146,8 +146,9 @@ def rejected_items_from_api(
     """Match the API's ``rejected_items`` entries to the pushed payloads by key.
 
     The API's entries carry the item's key (``key`` or the natural key field) and
-    a reason (``reason``, ``message`` or ``error``). An entry that matches no
-    pushed item keeps the entry itself as payload, so nothing is dropped.
+    a reason (``reason``, ``message`` or ``error``); an entry without a key is matched
+    by the ``batch_index`` the client adds. An entry that matches no pushed item keeps
+    the entry itself as payload, so nothing is dropped.
     """
     by_key: dict[str, Mapping[str, Any]] = {}
     for item in items:
@@ -161,6 +162,11 @@ def rejected_items_from_api(
             key = None if raw_key is None else str(raw_key)
             reason = entry.get("reason") or entry.get("message") or entry.get("error")
             payload: Any = by_key.get(key, entry) if key is not None else entry
+            position = entry.get("batch_index")
+            if key is None and isinstance(position, int) and 0 <= position < len(items):
+                # No key in the answer (often: the key itself was missing or malformed):
+                # the client's batch_index still points at the pushed payload.
+                payload = items[position]
             out.append(RejectedItem(key=key, reason=str(reason or "rejected"), payload=payload))
         else:
             out.append(RejectedItem(key=None, reason="rejected", payload=entry))

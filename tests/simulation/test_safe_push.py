@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -74,3 +74,35 @@ def test_rejected_items_are_dead_lettered_with_the_api_reason() -> None:
     assert [(r.item_key, r.payload["email"]) for r in rows] == [("bad", "not-an-email")]
     assert "email" in rows[0].reason
     assert "good" in sim.fake.records("customers")
+
+
+def test_a_rejected_item_without_a_key_is_traced_back_to_its_payload() -> None:
+    import json
+
+    import httpx
+
+    from spmkit import SpmClient
+    from spmkit._push import outcome_from_envelope
+    from spmkit_testing import SimClock
+
+    def api(request: httpx.Request) -> httpx.Response:
+        chunk = json.loads(request.content)
+        bad = [i for i, item in enumerate(chunk) if not item.get("customer_id")]
+        return httpx.Response(200, json={
+            "sent_count": len(chunk) - len(bad), "rejected_count": len(bad), "failed_count": 0,
+            "rejected_items": [{"key": None, "index": i, "reason": "customer_id is required"}
+                               for i in bad]})
+
+    items = [{"customer_id": f"c{i}", "email": f"u{i}@example.com"} for i in range(55)]
+    items[52] = {"customer_id": "", "email": "nokey@example.com"}  # second chunk, index 2
+    clock = SimClock(datetime(2026, 1, 1, tzinfo=UTC))
+
+    async def push() -> object:
+        async with SpmClient("k", transport=httpx.MockTransport(api), clock=clock) as client:
+            envelope = await client.bulk_save("customers", items)
+        return outcome_from_envelope("customers", items, envelope, natural_key="customer_id")
+
+    outcome = clock.run(push())
+    [rejected] = outcome.rejected_items  # type: ignore[attr-defined]
+    assert rejected.key is None and rejected.reason == "customer_id is required"
+    assert rejected.payload["email"] == "nokey@example.com"
