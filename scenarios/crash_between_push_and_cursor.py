@@ -14,12 +14,14 @@ from spmkit_testing.scenario import (
     add,
     advance,
     crash,
+    crashed_at,
     cursor_at,
     customer,
     customers,
     nothing_lost,
     present,
     run_status,
+    stored_by,
     tick,
 )
 
@@ -37,6 +39,8 @@ scenario = Scenario(
     ],
     expect=[
         run_status(1, "crashed"),
+        crashed_at(1, "before_cursor_write"),
+        stored_by(1, "customers", "c1", "c10"),
         cursor_at(1, "customers", "unset"),
         run_status(2, "ok"),
         cursor_at(2, "customers", "2m"),

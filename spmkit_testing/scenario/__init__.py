@@ -27,6 +27,7 @@ from __future__ import annotations
 from spmkit_testing.scenario._dsl import InvalidScenario, format_duration, parse_duration
 from spmkit_testing.scenario._expect import (
     absent,
+    crashed_at,
     cursor_at,
     dead_letters,
     error_mentions,
@@ -35,6 +36,7 @@ from spmkit_testing.scenario._expect import (
     ran,
     run_status,
     skipped,
+    stored_by,
     violates,
     webhooks,
 )
@@ -87,6 +89,7 @@ __all__ = [
     "advance",
     "clock_step",
     "crash",
+    "crashed_at",
     "cursor_at",
     "customer",
     "customers",
@@ -126,6 +129,7 @@ __all__ = [
     "ScenarioResult",
     "ScenarioStats",
     "skipped",
+    "stored_by",
     "stores_down",
     "tick",
     "timeout",

@@ -15,6 +15,8 @@
                                               #   the fake (latest version) or dead-lettered
     violates("I3")                            # the oracle must report this invariant
     webhooks("accepted", "replayed")          # the outcomes of the webhooks, in order
+    crashed_at(1, "before_cursor_write")      # the engine died at that point in that tick
+    stored_by(1, "customers", "c1")           # the fake had stored these keys by that tick's end
 
 A step-source is named ``entity`` for a global cursor and ``entity@source_key``
 for a per-source one (``"orders@store-1"``); ``"orders"`` alone is the step-level
@@ -42,6 +44,7 @@ from spmkit_testing.scenario._dsl import (
 __all__ = [
     "RUN_STATUSES",
     "Absent",
+    "CrashedAt",
     "CursorAt",
     "DeadLetters",
     "ErrorMentions",
@@ -52,9 +55,11 @@ __all__ = [
     "Ran",
     "RunStatusAt",
     "Skipped",
+    "StoredBy",
     "Violates",
     "Webhooks",
     "absent",
+    "crashed_at",
     "cursor_at",
     "dead_letters",
     "error_mentions",
@@ -64,6 +69,7 @@ __all__ = [
     "run_status",
     "skipped",
     "split_source",
+    "stored_by",
     "violates",
     "webhooks",
 ]
@@ -91,6 +97,7 @@ class Evidence:
     undelivered: list[str]
     final_cursors: dict[tuple[str, str], datetime | None] = field(default_factory=dict)
     webhooks: Sequence[Any] = ()
+    journal_marks: Sequence[int] = ()
     partner_keys: dict[str, set[str]] | None = None
 
     def sources(self) -> set[str]:
@@ -338,6 +345,62 @@ class Violates:
 
 
 @dataclass(frozen=True, slots=True)
+class CrashedAt:
+    tick: int
+    point: str
+
+    def __repr__(self) -> str:
+        return f"crashed_at({self.tick}, {self.point!r})"
+
+    def check(self, ev: Evidence) -> str | None:
+        t = ev.tick(self.tick)
+        if t is None:
+            return f"{self!r}: {ev.no_tick(self.tick)}"
+        if t.crashed_at == self.point:
+            return None
+        seen = f"crashed at {t.crashed_at!r}" if t.crashed_at else f"ended {t.status!r}"
+        return f"{self!r} failed: tick {self.tick} {seen}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBy:
+    tick: int
+    resource: str
+    keys: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"stored_by({self.tick}, {self.resource!r}, {', '.join(map(repr, self.keys))})"
+
+    def check(self, ev: Evidence) -> str | None:
+        if not 1 <= self.tick < len(ev.journal_marks):
+            return f"{self!r}: {ev.no_tick(self.tick)}"
+        stored: set[str] = set()
+        for entry in ev.fake.journal[: ev.journal_marks[self.tick]]:
+            if entry.method == "POST" and 200 <= entry.status < 300 and isinstance(
+                    entry.request_body, list) and entry.path.rstrip("/").endswith(self.resource):
+                rejected = {str(r.get("key")) for r in (entry.response_body or {}).get(
+                    "rejected_items", []) if isinstance(r, dict)}
+                for item in entry.request_body:
+                    key = _natural_key(self.resource, item)
+                    if key is not None and key not in rejected:
+                        stored.add(key)
+        missing = [k for k in self.keys if k not in stored]
+        if not missing:
+            return None
+        return (f"{self!r} failed: by the end of tick {self.tick} the fake had not stored "
+                f"{', '.join(map(repr, missing))}")
+
+
+def _natural_key(resource: str, item: Any) -> str | None:
+    from spmkit._resources import BULK_RESOURCES
+
+    spec = BULK_RESOURCES.get(resource)
+    if spec is None or not isinstance(item, dict) or item.get(spec.natural_key) is None:
+        return None
+    return str(item[spec.natural_key])
+
+
+@dataclass(frozen=True, slots=True)
 class Webhooks:
     outcomes: tuple[str, ...]
 
@@ -357,7 +420,7 @@ class Webhooks:
 
 
 Expectation = (CursorAt | Ran | Skipped | RunStatusAt | ErrorMentions | DeadLetters | Present
-               | Absent | NothingLost | Violates | Webhooks)
+               | Absent | NothingLost | Violates | Webhooks | CrashedAt | StoredBy)
 
 
 def cursor_at(tick: int, source: str, state: str | timedelta) -> CursorAt:
@@ -445,3 +508,17 @@ def webhooks(*outcomes: str) -> Webhooks:
         raise InvalidScenario("webhooks() needs at least one outcome, such as "
                               "webhooks('accepted', 'replayed').")
     return Webhooks(tuple(check_str(o, "outcome") for o in outcomes))
+
+
+def crashed_at(tick: int, point: str) -> CrashedAt:
+    """The engine died at crash point ``point`` during tick ``tick`` (see ``crash(at=...)``)."""
+    from spmkit_testing.simulation import CRASH_POINTS
+
+    return CrashedAt(check_int(tick, "tick", minimum=1),
+                     check_str(point, "point", choices=CRASH_POINTS))
+
+
+def stored_by(tick: int, resource: str, *keys: str) -> StoredBy:
+    """By the end of tick ``tick`` the fake had accepted (2xx, not rejected) these keys."""
+    return StoredBy(check_int(tick, "tick", minimum=1), check_str(resource, "resource"),
+                    _keys(keys, "stored_by"))

@@ -181,6 +181,7 @@ class _Run:
         self.violations: list[Violation] = []
         self._seen: set[tuple[str, str, str | None]] = set()
         self.cursors = [self._cursors()]
+        self.journal_marks = [len(sim.fake.journal)]
 
     def _cursors(self) -> dict[tuple[str, str], datetime | None]:
         return {(c.entity, c.source_key): c.last_synced_at for c in self.sim.db.list_cursors()}
@@ -218,6 +219,7 @@ class _Run:
                 self._seen.add(key)
                 self.violations.append(v)
         self.cursors.append(self._cursors())
+        self.journal_marks.append(len(self.sim.fake.journal))
 
     def webhook(self, step: Webhook) -> None:
         """Deliver a webhook; an accepted sync/activate is a tick the oracle checks."""
@@ -367,7 +369,8 @@ def _verdict(run: _Run, started: float) -> ScenarioResult:
     evidence = Evidence(start=scenario.world.start, trace=sim.trace, cursors=run.cursors,
                         fake=sim.fake, store=sim.db, reported=reported,
                         undelivered=undelivered, webhooks=list(sim.webhooks),
-                        partner_keys=_partner_keys(run.oracle.bindings))
+                        partner_keys=_partner_keys(run.oracle.bindings),
+                        journal_marks=run.journal_marks)
     failures = [f"unexpected violation: {v}" for v in run.violations
                 if v.invariant not in expected]
     for expectation in scenario.expect:
