@@ -22,10 +22,29 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from spmkit_testing.fixtures import (
+    MARKERS,
+    spm_client,
+    spm_fake,
+    spm_simulation,
+    spm_store,
+    spmkit_clock,
+)
+
 if TYPE_CHECKING:
     from spmkit_testing.scenario import ScenarioResult
 
-__all__ = ["SCENARIO_INI", "SCENARIO_OPTION", "SEED_OPTION", "ScenarioItem"]
+__all__ = [
+    "SCENARIO_INI",
+    "SCENARIO_OPTION",
+    "SEED_OPTION",
+    "ScenarioItem",
+    "spm_client",
+    "spm_fake",
+    "spm_simulation",
+    "spm_store",
+    "spmkit_clock",
+]
 
 SCENARIO_OPTION = "--scenario"
 SEED_OPTION = "--spmkit-seed"
@@ -88,6 +107,11 @@ def _requested(config: pytest.Config) -> list[str]:
     if not given:
         given = [scenario_argument(v) for v in config.getini(SCENARIO_INI)]
     return sorted(set(given))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
