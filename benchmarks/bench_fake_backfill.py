@@ -63,6 +63,55 @@ async def _run(client: SpmClient, items: list[dict[str, Any]]) -> dict[str, int]
         await client.aclose()
 
 
+def _per_chunk_us(seconds: float, chunks: int) -> float:
+    return round(seconds / max(1, chunks) * 1e6, 1)
+
+
+async def _breakdown(items: list[dict[str, Any]], chunks: int) -> dict[str, float]:
+    """Where one 50-item chunk's time goes, each part measured alone."""
+    import json
+
+    import httpx
+
+    parts = [items[i * CHUNK:(i + 1) * CHUNK] for i in range(chunks)]
+    started = time.perf_counter()
+    bodies = [json.dumps(part).encode() for part in parts]
+    encode = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for body in bodies:
+        json.loads(body)
+    decode = time.perf_counter() - started
+
+    canned = json.dumps({"sent_count": CHUNK, "rejected_count": 0, "failed_count": 0,
+                         "rejected_items": []}).encode()
+    echo = httpx.MockTransport(lambda request: httpx.Response(
+        200, content=canned, headers={"content-type": "application/json"}))
+    async with httpx.AsyncClient(base_url=BASE_URL, transport=echo) as http:
+        started = time.perf_counter()
+        for body in bodies:
+            response = await http.post("/v1/customers", content=body)
+            response.json()
+        httpx_client = time.perf_counter() - started
+
+    clock = SimClock(datetime(2026, 3, 1, tzinfo=UTC))
+    fake = FakeShopimind(clock=clock, api_key=KEY)
+    transport = fake.transport()
+    requests = [httpx.Request("POST", f"{BASE_URL}/v1/customers", content=body,
+                              headers={"spm-api-key": KEY, "content-type": "application/json"})
+                for body in bodies]
+    started = time.perf_counter()
+    for request in requests:
+        await transport.handle_async_request(request)
+    fake_only = time.perf_counter() - started
+    return {
+        "json_encode_us": _per_chunk_us(encode, chunks),
+        "json_decode_us": _per_chunk_us(decode, chunks),
+        "httpx_client_round_trip_us": _per_chunk_us(httpx_client, chunks),
+        "fake_transport_only_us": _per_chunk_us(fake_only, chunks),
+    }
+
+
 def main(total: int = TOTAL) -> dict[str, Any]:
     items = _items(total)
     clock = SimClock(datetime(2026, 3, 1, tzinfo=UTC))
@@ -90,6 +139,8 @@ def main(total: int = TOTAL) -> dict[str, Any]:
         "us_per_chunk": round(elapsed / max(1, totals["chunks"]) * 1e6, 1),
         "target_items_per_second": TARGET_ITEMS_PER_SECOND,
         "meets_target": rate >= TARGET_ITEMS_PER_SECOND,
+        "target_us_per_chunk": round(CHUNK / TARGET_ITEMS_PER_SECOND * 1e6, 1),
+        "breakdown_per_chunk": asyncio.run(_breakdown(items, min(400, total // CHUNK))),
     })
 
 
