@@ -30,6 +30,7 @@ from spmkit._clock import Clock, SystemClock
 from spmkit._context import PushTally, StepContext, SyncContext
 from spmkit._errors import CursorError, InvalidArgument
 from spmkit._integration import Integration, StepResult, SyncStep
+from spmkit._provisioning import load_provisioned
 from spmkit._push import PushFn, client_pusher
 from spmkit._store import CursorState, NewDeadLetter, Store
 from spmkit._summary import StepSummary, SyncOptions, SyncSummary
@@ -95,7 +96,7 @@ async def run_integration_sync(
     if push is None and client is not None:
         push = client_pusher(client)
     if provisioned is None:
-        provisioned = _load_provisioned(store)
+        provisioned = load_provisioned(store)
     mode: Literal["incremental", "full"] = "full" if options.full_backfill else "incremental"
     started_at = clock.now()
     run_id = store.start_run(mode)
@@ -113,7 +114,7 @@ async def run_integration_sync(
     try:
         for step in integration.sync_steps:
             await runner.run_step(step)
-        errors = tuple(e for s in runner.steps for e in s.errors) + tuple(runner.run_errors)
+        errors = tuple(e for s in runner.steps for e in s.errors)
         summary = SyncSummary(
             run_id=run_id,
             status="partial" if errors else "ok",
@@ -145,7 +146,6 @@ class _Runner:
         self.options = options
         self.push = push
         self.steps: list[StepSummary] = []
-        self.run_errors: list[str] = []
         self.dead_letter_budget = options.dead_letter_cap
 
     @property
@@ -411,11 +411,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return repr(value)
-
-
-def _load_provisioned(store: Store) -> Any:
-    try:
-        from spmkit._provisioning import load_provisioned
-    except ImportError:  # pragma: no cover - provisioning ships with spmkit
-        return None
-    return load_provisioned(store)

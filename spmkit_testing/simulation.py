@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -376,7 +376,8 @@ class Simulation:
         from spmkit import SyncContext
 
         ctx = SyncContext(settings=self.settings, clock=self.clock,
-                          logger=_logger(), store=self.db, run_id=0, client=self.client)
+                          logger=logging.getLogger("spmkit.simulation"), store=self.db,
+                          run_id=0, client=self.client)
         return await ensure_provisioned(self.client, self.db, declare(ctx))
 
     def _checkpoint(self, point: str) -> None:
@@ -412,14 +413,3 @@ def _window(window: SyncWindow | None) -> tuple[str, str] | None:
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat()
-
-
-def _logger() -> Any:
-    import logging
-
-    return logging.getLogger("spmkit.simulation")
-
-
-def sqlite_path(directory: Path) -> Path:
-    """The conventional SQLite store path inside a test's directory."""
-    return directory / "spmkit.sqlite3"
