@@ -13,13 +13,28 @@ For example::
     sim.partner.stream("customers").put("c1", {"email": "ada@example.com"})
     sim.tick()
     assert "c1" in sim.fake.records("customers")
+
+Nothing in a test should reach the network: :func:`no_network` blocks every DNS lookup
+and outbound connection except to loopback while it is active, and names the host::
+
+    from spmkit_testing import no_network
+
+    with no_network() as guard:
+        sim.tick()          # a step with its own httpx.AsyncClient() fails at once
+    assert guard.blocked == []
 """
 
 from __future__ import annotations
 
 from spmkit_testing.clock import DeadlockError, SimClock, SkewedClock
 from spmkit_testing.fake import FakeApiError, FakeShopimind, FaultHandle, FaultRule, JournalEntry
-from spmkit_testing.network import MountedTransport, UnmountedRequestError
+from spmkit_testing.network import (
+    MountedTransport,
+    NetworkBlockedError,
+    NetworkGuard,
+    UnmountedRequestError,
+    no_network,
+)
 from spmkit_testing.oracle import INVARIANTS, Oracle, StreamBinding, Violation
 from spmkit_testing.partner import Partner
 from spmkit_testing.scenario import (
@@ -52,6 +67,9 @@ __all__ = [
     "JournalEntry",
     "load_scenario",
     "MountedTransport",
+    "NetworkBlockedError",
+    "NetworkGuard",
+    "no_network",
     "Oracle",
     "Partner",
     "run_scenario",
