@@ -12,7 +12,6 @@ says so.
 
 from __future__ import annotations
 
-import json
 import math
 import traceback
 from collections.abc import Callable, Mapping
@@ -41,6 +40,7 @@ from spmkit_testing.fake._faults import (
     RequestInfo,
 )
 from spmkit_testing.fake._journal import JournalEntry
+from spmkit_testing.fake._json import read_json, write_json
 from spmkit_testing.fake._routes import Route, resolve, unknown_base
 from spmkit_testing.fake._schema import show
 from spmkit_testing.fake._state import BulkResult, FakeState
@@ -51,7 +51,6 @@ __all__ = ["MAX_BODY_BYTES", "Incoming", "Outgoing", "Pending", "Wire"]
 MAX_BODY_BYTES = 25 * 1024 * 1024
 _JSON_HEADERS = (("content-type", "application/json"),)
 _NO_BODY = object()
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +166,7 @@ class Wire:
         body: Any = _NO_BODY
         try:
             status, body, out_body, headers = self._answer(pending)
-            out = Outgoing(status, headers, _dumps(out_body).encode())
+            out = Outgoing(status, headers, write_json(out_body))
         except NetworkErrorAnswer as net:
             out_body = None
             out = Outgoing(0, (), b"", net.effect)
@@ -180,7 +179,7 @@ class Wire:
                 "request.",
                 "error": "Internal Server Error",
             }
-            out = Outgoing(500, _JSON_HEADERS, _dumps(out_body).encode())
+            out = Outgoing(500, _JSON_HEADERS, write_json(out_body))
         self._record(pending, body, out.status, out_body)
         return out
 
@@ -260,25 +259,7 @@ class Wire:
             )
         if route.method in ("GET", "DELETE"):
             return None
-        try:
-            return json.loads(raw, parse_constant=_no_constant)
-        except BadRequest:
-            raise
-        except UnicodeDecodeError:
-            raise BadRequest(
-                "The body is not UTF-8 text; send JSON encoded in UTF-8 with "
-                "Content-Type: application/json."
-            ) from None
-        except json.JSONDecodeError as exc:
-            raise BadRequest(
-                f"The body is not valid JSON ({exc.msg} at line {exc.lineno} column "
-                f"{exc.colno}); send a JSON document with Content-Type: application/json."
-            ) from None
-        except (ValueError, RecursionError) as exc:
-            raise BadRequest(
-                f"The body could not be read as JSON ({type(exc).__name__}: "
-                f"{show(str(exc), 80)}); send a plain JSON document."
-            ) from None
+        return read_json(raw)
 
     def _record(self, pending: Pending, body: Any, status: int, out_body: Any) -> None:
         if body is _NO_BODY or (body is None and pending.incoming.body):
@@ -376,10 +357,6 @@ class Wire:
 
     def _on_events_trigger(self, pending: Pending, body: Any) -> tuple[int, Any]:
         return 201, _ok(201, self._state.trigger_event(pending.params["code_name"], body))
-
-
-def _no_constant(name: str) -> Any:
-    raise BadRequest(f"The body contains {name}, which is not JSON; send finite numbers only.")
 
 
 class NetworkErrorAnswer(Exception):
