@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,7 @@ from spmkit_testing.fake._routes import Route, resolve, unknown_base
 from spmkit_testing.fake._schema import show
 from spmkit_testing.fake._state import BulkResult, FakeState
 
-__all__ = ["MAX_BODY_BYTES", "Incoming", "Outgoing", "Pending", "Wire"]
+__all__ = ["MAX_BODY_BYTES", "Incoming", "Outgoing", "Pending", "Wire", "api_key_header"]
 
 #: The largest body the fake reads (the SDK's own cap): above it, a 413.
 MAX_BODY_BYTES = 25 * 1024 * 1024
@@ -55,13 +55,31 @@ _NO_BODY = object()
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A request as the wire sees it. ``api_key`` is the ``spm-api-key`` header."""
+    """A request as the wire sees it. ``api_key`` is the ``spm-api-key`` header (see
+    :func:`api_key_header`); ``size`` is the body's full size when ``body`` holds only
+    its first ``MAX_BODY_BYTES + 1`` bytes (a way in that stops keeping a huge body)."""
 
     method: str
     path: str
     query: str
     api_key: str | None
     body: bytes
+    size: int | None = None
+
+    @property
+    def body_size(self) -> int:
+        return len(self.body) if self.size is None else self.size
+
+
+def api_key_header(values: Iterable[bytes]) -> str | None:
+    """The ``spm-api-key`` header from its raw values, read alike on every way in.
+
+    As HTTP says (RFC 9110 §5.2-5.3), spaces and tabs around a value are not part of it,
+    and a header sent several times means its values joined with ``", "``; ``None``
+    when it is absent. Bytes are read as Latin-1, as ASGI servers hand them over.
+    """
+    found = [value.strip(b" \t") for value in values]
+    return b", ".join(found).decode("latin-1") if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +127,7 @@ def incoming_from_httpx(request: httpx.Request) -> Incoming:
         request.method,
         url.path,
         url.query.decode("ascii", "replace"),
-        request.headers.get("spm-api-key"),
+        api_key_header(v for k, v in request.headers.raw if k.lower() == b"spm-api-key"),
         request.content,
     )
 
@@ -218,6 +236,12 @@ class Wire:
                     "Missing spm-api-key header: send your ShopiMind API key in the "
                     "spm-api-key header."
                 )
+            if key != self._api_key and "," in key:
+                raise Unauthorized(
+                    "The spm-api-key header holds several values (it was sent more than once, "
+                    "or its value has a comma): send it once, with the key the fake was started "
+                    "with (FakeShopimind(api_key=...) or spmkit serve --api-key)."
+                )
             if key != self._api_key:
                 raise Unauthorized(
                     "Invalid API key in the spm-api-key header: use the key the fake was "
@@ -252,9 +276,10 @@ class Wire:
         raw = incoming.body
         if not raw:
             return None
-        if len(raw) > MAX_BODY_BYTES:
+        size = incoming.body_size
+        if size > MAX_BODY_BYTES:
             raise PayloadTooLarge(
-                f"The body has {len(raw)} bytes, above the limit of {MAX_BODY_BYTES}; "
+                f"The body has {size} bytes, above the limit of {MAX_BODY_BYTES}; "
                 f"send smaller batches."
             )
         if route.method in ("GET", "DELETE"):
