@@ -176,3 +176,22 @@ def test_a_body_over_the_cap_is_413_on_every_way_in_and_one_at_the_cap_is_read()
         assert {way: a.status for way, a in answers.items()} == dict.fromkeys(WAYS, 200)
         journals = ways.journals()
         assert journals["respx"] == journals["server"] == journals["transport"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("code_name", "path", "status"), [
+    ("a b", "/v1/events/trigger/a%20b", 201),
+    ("é", "/v1/events/trigger/%C3%A9", 201),
+    ("a/b", "/v1/events/trigger/a%2Fb", 404),  # decoded, the path has one more segment
+])  # fmt: skip
+def test_a_percent_encoded_path_parameter_is_read_decoded_on_every_way_in(
+    code_name: str, path: str, status: int
+) -> None:
+    def seed(fake: FakeShopimind) -> None:
+        fake.state.create_event({"name": "E", "code_name": code_name})
+
+    with three_ways(seed) as ways:
+        answers = ways.send(request("POST", path, [("spm-api-key", KEY)], b"{}"))
+        assert {way: a.status for way, a in answers.items()} == dict.fromkeys(WAYS, status)
+        journals = ways.journals()
+        assert journals["respx"] == journals["server"] == journals["transport"]
