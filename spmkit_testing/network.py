@@ -179,13 +179,14 @@ class NetworkGuard:
             raise InvalidArgument(
                 f"allow_loopback must be True or False, got {allow_loopback!r}."
             )
-        if isinstance(allow_hosts, str) or not all(isinstance(h, str) for h in allow_hosts):
+        hosts = [allow_hosts] if isinstance(allow_hosts, str) else list(allow_hosts)
+        if isinstance(allow_hosts, str) or not all(isinstance(h, str) for h in hosts):
             raise InvalidArgument(
                 f"allow_hosts must be a list of host names or IP addresses such as "
                 f"['db.test', '10.0.0.5'], got {allow_hosts!r}."
             )
         self.allow_loopback = allow_loopback
-        self.allow_hosts = frozenset(h.lower().rstrip(".") for h in allow_hosts)
+        self.allow_hosts = frozenset(h.lower().rstrip(".") for h in hosts)
         self.blocked: list[tuple[str, int | str | None]] = []
         # Addresses that an allowed name resolved to: connecting to them is allowed too.
         self._resolved: set[str] = set()
@@ -204,9 +205,7 @@ class NetworkGuard:
             self._resolved.update(addresses)
 
     def __enter__(self) -> NetworkGuard:
-        if self._depth == 0:
-            _SOCKETS.activate(self)
-        self._depth += 1
+        _SOCKETS.enter(self)
         return self
 
     def __exit__(
@@ -215,9 +214,7 @@ class NetworkGuard:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._depth -= 1
-        if self._depth == 0:
-            _SOCKETS.deactivate(self)
+        _SOCKETS.exit(self)
 
     def __repr__(self) -> str:
         hosts = sorted(self.allow_hosts)
@@ -258,14 +255,20 @@ class _SocketPatch:
         self._saved_functions: dict[str, Any] = {}
         self._installed: dict[str, Any] = {}
 
-    def activate(self, guard: NetworkGuard) -> None:
+    def enter(self, guard: NetworkGuard) -> None:
         with self._lock:
+            guard._depth += 1
+            if guard._depth > 1:
+                return  # re-entered: already active
             if not self._guards:
                 self._install()
             self._guards = (*self._guards, guard)
 
-    def deactivate(self, guard: NetworkGuard) -> None:
+    def exit(self, guard: NetworkGuard) -> None:
         with self._lock:
+            guard._depth -= 1
+            if guard._depth > 0:
+                return
             self._guards = tuple(g for g in self._guards if g is not guard)
             if not self._guards:
                 self._uninstall()
@@ -323,7 +326,12 @@ class _SocketPatch:
 
     def _wrap_connect(self, original: Callable[..., Any]) -> Callable[..., Any]:
         def connect(sock: socket.socket, address: Any, *args: Any) -> Any:
-            if self._guards and sock.family in (socket.AF_INET, socket.AF_INET6):
+            if (
+                self._guards
+                and sock.family in (socket.AF_INET, socket.AF_INET6)
+                and isinstance(address, tuple)
+                and len(address) >= 2
+            ):
                 try:
                     self.check(address[0], address[1], "a connection to")
                 except NetworkBlockedError:
@@ -337,8 +345,13 @@ class _SocketPatch:
 
     def _wrap_sendto(self, original: Callable[..., Any]) -> Callable[..., Any]:
         def sendto(sock: socket.socket, data: Any, *args: Any) -> Any:
-            if self._guards and args and sock.family in (socket.AF_INET, socket.AF_INET6):
-                address = args[-1]
+            address = args[-1] if args else None
+            if (
+                self._guards
+                and sock.family in (socket.AF_INET, socket.AF_INET6)
+                and isinstance(address, tuple)
+                and len(address) >= 2
+            ):
                 self.check(address[0], address[1], "a datagram to")
             return original(sock, data, *args)
 

@@ -128,7 +128,7 @@ def test_allowed_hosts_and_the_addresses_they_resolve_to_pass() -> None:
         server.bind(("127.0.0.1", 0))
         server.listen(1)
         port = server.getsockname()[1]
-        with no_network(allow_loopback=False, allow_hosts=["LocalHost"]) as guard:
+        with no_network(allow_loopback=False, allow_hosts=iter(["LocalHost"])) as guard:
             infos = socket.getaddrinfo("localhost", port, socket.AF_INET, socket.SOCK_STREAM)
             with socket.socket() as client:
                 client.connect(infos[0][4])  # 127.0.0.1: resolved from an allowed name
