@@ -35,7 +35,7 @@ def _direct_integration(holder: dict[str, Simulation]) -> Integration:
 
     def rows(stream: str, ctx: StepContext) -> list[dict[str, Any]]:
         assert ctx.window is not None
-        source = holder["sim"].partner.stream(stream)
+        source = holder["sim"].source(stream)
         return [{"key": r.key, "updated_at": r.updated_at.isoformat().replace("+00:00", "Z"),
                  "data": dict(r.payload)}
                 for r in source.read_window(ctx.window.since, ctx.window.until)
@@ -55,8 +55,8 @@ def _simulate(days: float, *, direct: bool) -> dict[str, Any]:
     holder: dict[str, Simulation] = {}
     sim = Simulation(seed=1, integration=_direct_integration(holder) if direct else None)
     holder["sim"] = sim
-    customers = sim.partner.stream("customers")
-    orders = [(store, sim.partner.stream(f"orders@{store}")) for store in sim.stores]
+    customers = sim.source("customers")
+    orders = [(store, sim.source(f"orders@{store}")) for store in sim.stores]
     ticks = round(days * 24 * 60)
     state = {"minute": 0, "ok": 0, "customers": 0, "orders": 0}
 

@@ -40,13 +40,13 @@ def test_unknown_scenario_is_a_usage_error_listing_names(pytester: pytest.Pytest
 def test_a_failing_scenario_file_fails_with_its_message(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(wrong=(
         "from spmkit_testing.scenario import *\n"
-        "scenario = Scenario('wrong', world=World(records=[customer('c1')]),\n"
+        "scenario = Scenario('wrong', world=World(records=[record('c1')]),\n"
         "                    timeline=[advance('1m'), tick()],\n"
         "                    expect=[cursor_at(1, 'customers', 'held')])\n"))
     result = pytester.runpytest(*PLUGIN, "--scenario=wrong.py")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "scenario 'wrong' failed:",
+        "scenario 'wrong' against 'demo-pos' failed:",
         "  - cursor_at(1, 'customers', 'held') failed at tick 1: the cursor went unset -> "
         "2026-01-01T00:01:00Z",
         "timeline:",
