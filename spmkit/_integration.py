@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from spmkit._context import StepContext, SyncContext
 
 __all__ = [
+    "HOOK_NAMES",
     "CursorScope",
     "Integration",
     "StepResult",
@@ -29,7 +30,10 @@ __all__ = [
 
 CursorScope = Literal["global", "per-source"]
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-HOOK_NAMES = ("install", "activate", "deactivate", "uninstall", "config_updated", "sync")
+HOOK_NAMES: tuple[str, ...] = (
+    "install", "activate", "deactivate", "uninstall", "config_updated", "sync",
+)
+"""The lifecycle hooks an integration may declare (``define_integration(hooks=...)``)."""
 
 
 @dataclass(frozen=True, slots=True)

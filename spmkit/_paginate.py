@@ -13,7 +13,7 @@ from typing import Any
 
 from spmkit._errors import SpmkitError
 
-__all__ = ["MAX_PAGES", "UnexpectedPage", "ensure_page", "paginate", "stream_pages"]
+__all__ = ["MAX_PAGES", "UnexpectedPage", "check_page", "paginate", "stream_pages"]
 
 MAX_PAGES = 100_000
 
@@ -22,8 +22,17 @@ class UnexpectedPage(SpmkitError):
     """A page of the partner API was not a list (``None``, an error object...)."""
 
 
-def ensure_page(page: object, where: str) -> Sequence[Any]:
-    """Return ``page`` if it is a list or tuple, else raise :class:`UnexpectedPage`."""
+def check_page(page: object, where: str) -> Sequence[Any]:
+    """Return ``page`` if it is a list or tuple, else raise :class:`UnexpectedPage`.
+
+    ``where`` names the page in the error (``"GET /customers page 3"``). Use it in a
+    hand-written pagination loop, so a ``null`` or an error object from the partner
+    fails the step instead of reading as "no more data".
+
+    For example::
+
+        rows = check_page(body.get("items"), f"GET /orders page {page}")
+    """
     if isinstance(page, list | tuple):
         return page
     shown = repr(page)
@@ -49,7 +58,7 @@ async def stream_pages(
     """
     for offset in range(MAX_PAGES):
         page_number = start_page + offset
-        rows = ensure_page(await fetch_page(page_number), f"page {page_number}")
+        rows = check_page(await fetch_page(page_number), f"page {page_number}")
         if not rows:
             return
         yield rows

@@ -29,6 +29,7 @@ import httpx
 
 from spmkit import (
     Integration,
+    InvalidArgument,
     LifecycleResult,
     ReplayGuard,
     SpmClient,
@@ -42,7 +43,6 @@ from spmkit import (
     open_store,
     run_integration_sync,
 )
-from spmkit._errors import InvalidArgument
 from spmkit_testing.clock import SimClock
 from spmkit_testing.fake import FakeShopimind
 from spmkit_testing.network import MountedTransport

@@ -392,7 +392,7 @@ class StoredBy:
 
 
 def _natural_key(resource: str, item: Any) -> str | None:
-    from spmkit._resources import BULK_RESOURCES
+    from spmkit import BULK_RESOURCES
 
     spec = BULK_RESOURCES.get(resource)
     if spec is None or not isinstance(item, dict) or item.get(spec.natural_key) is None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from spmkit._errors import InvalidArgument
+from spmkit import InvalidArgument
 from spmkit_testing.fake import FaultRule
 from spmkit_testing.scenario._dsl import (
     InvalidScenario,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from spmkit._integration import HOOK_NAMES
+from spmkit import HOOK_NAMES
 from spmkit_testing.scenario._dsl import (
     InvalidScenario,
     call_repr,

@@ -22,8 +22,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from spmkit._clock import ensure_aware_utc
-from spmkit._errors import InvalidArgument
+from spmkit import InvalidArgument, ensure_aware_utc
 
 __all__ = ["FaultKind", "SourceFault", "Style"]
 

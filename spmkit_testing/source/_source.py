@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from spmkit._clock import Clock, ensure_aware_utc
-from spmkit._errors import InvalidArgument
+from spmkit import Clock, InvalidArgument, ensure_aware_utc
 from spmkit_testing.source._faults import SourceFault, Style
 from spmkit_testing.source._records import RecordIndex, SourceRecord
 from spmkit_testing.source._wire import SourceCall, SourceTransport, mount
