@@ -8,9 +8,10 @@ from typing import Any
 
 from spmkit._context import StepContext, SyncContext
 from spmkit._errors import ChunkRefused, IntegrationDefinitionError, PushFailed
-from spmkit._integration import CursorScope, StepResult, SyncStep
+from spmkit._integration import CursorScope, StepResult, SyncStep, always_enabled
 from spmkit._paginate import UnexpectedPage
 from spmkit._push import PushOutcome
+from spmkit._resources import BULK_RESOURCES
 from spmkit._window import TolerancePolicy
 
 __all__ = ["define_bulk_step"]
@@ -69,6 +70,13 @@ def define_bulk_step(
             f"(500 by default; the client also chunks to the API's own limit)."
         )
     target = resource or entity
+    if (push is None or resource is not None) and target not in BULK_RESOURCES:
+        known = ", ".join(sorted(BULK_RESOURCES))
+        raise IntegrationDefinitionError(
+            f"define_bulk_step({entity!r}): {target!r} is not a ShopiMind bulk resource; "
+            f"choose one of: {known}. Pass resource=... when the entity is named otherwise, "
+            f"or push=... to push the batches yourself."
+        )
 
     async def send(ctx: StepContext, batch: Sequence[Item]) -> None:
         if push is not None:
@@ -117,7 +125,7 @@ def define_bulk_step(
         run=run,
         cursor_scope=cursor_scope,
         sources=sources,
-        enabled=enabled,
+        enabled=enabled if enabled is not None else always_enabled,
         tolerate_rejects=tolerate_rejects,
     )
 

@@ -161,7 +161,7 @@ class _Runner:
             self._skip_backoff(step, "", step_row)
             return
         try:
-            enabled = True if step.enabled is None else bool(step.enabled(self.base.settings))
+            enabled = bool(step.enabled(self.base.settings))
         except Exception as exc:
             self._record_failure(step, "", step_row, [f"enabled() raised {_describe(exc)}"])
             return
@@ -256,9 +256,15 @@ class _Runner:
         advance_to: datetime | None = None
         try:
             result = await step.run(ctx)
-            items, errors, advance_to = _check_result(step, result)
         except Exception as exc:
             errors = [f"fatal: {_describe(exc)}"]
+        else:
+            try:
+                items, errors, advance_to = _check_result(step, result)
+            except CursorError as exc:
+                # The step ran; what it returned is unusable. A failure of this
+                # step (recorded, backed off), not of the run: no "fatal:".
+                errors = [str(exc)]
         tally = ctx.tally
         if tally.failures and not errors:
             # The step caught a push failure and returned clean: never tolerated.
