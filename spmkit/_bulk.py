@@ -20,7 +20,7 @@ Record = Any
 Item = Mapping[str, Any]
 StreamFn = Callable[[StepContext], AsyncIterable[Record] | Iterable[Record]]
 MapFn = Callable[[Record, StepContext], Item | None]
-PushBatchFn = Callable[[StepContext, Sequence[Item]], Awaitable[PushOutcome]]
+PushBatchFn = Callable[[StepContext, Sequence[Item]], Awaitable[PushOutcome | None]]
 
 
 def define_bulk_step(
@@ -42,9 +42,11 @@ def define_bulk_step(
     ``stream(ctx)`` yields the partner records of ``ctx.window`` (async or plain
     iterable); ``map(record, ctx)`` turns one into an API item (``None`` skips it).
     Batches go to ``push(ctx, items)`` when given, else to ``ctx.send_bulk(resource)``
-    (``resource`` defaults to ``entity``), through the provisioned data source
-    ``data_source`` when set (a key, or a function of ctx such as
-    ``lambda ctx: ctx.source_key`` for a per-source step).
+    (``resource`` defaults to ``entity`` and must be a ShopiMind bulk resource), through
+    the provisioned data source ``data_source`` when set (a key, or a function of ctx
+    such as ``lambda ctx: ctx.source_key`` for a per-source step). A ``push`` that goes
+    through ``ctx.send_bulk`` needs no return value (the engine counts what the API
+    said); one that pushes some other way returns a ``PushOutcome``.
 
     Errors are collected, not raised: a refused chunk is recorded and the next
     batches still go (good records keep flowing while a poisoned one holds the
@@ -80,18 +82,22 @@ def define_bulk_step(
 
     async def send(ctx: StepContext, batch: Sequence[Item]) -> None:
         if push is not None:
-            before = (ctx.tally.attempted, ctx.tally.rejected, len(ctx.tally.rejected_items))
+            before = ctx.tally.pushes
             outcome = await push(ctx, batch)
+            if ctx.tally.pushes != before:
+                # It went through ctx.send_bulk, which the engine already counted: what
+                # the push returns is not needed (`async def push(ctx, b): await ...`).
+                return
             if not isinstance(outcome, PushOutcome):
                 raise PushFailed(
-                    f"push of step '{entity}' returned {outcome!r}; return the PushOutcome of "
-                    f"ctx.send_bulk(...) so the engine can count rejects",
+                    f"push of step '{entity}' returned {outcome!r} and did not push through "
+                    f"ctx.send_bulk, so nothing says what the API did with these "
+                    f"{len(batch)} item(s). Push with `await ctx.send_bulk(...)` (its return "
+                    f"value is then optional), or return a PushOutcome.",
                     resource=target,
                 )
-            after = (ctx.tally.attempted, ctx.tally.rejected, len(ctx.tally.rejected_items))
-            if after == before:
-                # The push did not go through ctx.send_bulk: the engine counts it here.
-                ctx.tally.add(outcome)
+            # The push did not go through ctx.send_bulk: the engine counts it here.
+            ctx.tally.add(outcome)
             return
         if data_source is None:
             await ctx.send_bulk(target, batch)

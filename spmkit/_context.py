@@ -47,6 +47,9 @@ class PushTally:
     attempted: int = 0
     rejected: int = 0
     rejected_items: list[RejectedItem] = field(default_factory=list)
+    # Calls of ctx.send_bulk (empty ones included): tells a custom push that went
+    # through it (already counted) from one that did not.
+    pushes: int = 0
     # Push failures seen, even if the step caught them: they always hold the cursor.
     failures: list[str] = field(default_factory=list)
 
@@ -133,6 +136,7 @@ class StepContext(SyncContext):
                 f"client=SpmClient(...) or push=... to run_integration_sync."
             )
         items = list(items)
+        self.tally.pushes += 1
         if not items:
             return PushOutcome(sent=0)
         try:

@@ -94,3 +94,49 @@ def test_an_invalid_advance_cursor_to_is_a_step_error_not_labelled_fatal(
     assert summary.step("orders").errors == (
         "step 'orders' returned advance_cursor_to=datetime.datetime(2026, 1, 1, 0, 0), which is "
         "not an aware datetime; return ctx.window.until or an aware UTC datetime",)
+
+
+def test_a_push_through_send_bulk_needs_no_return_value(
+    store: Any, clock: ManualClock, push: FakePush
+) -> None:
+    """The natural port of `async (ctx, b) => { await ctx.sendBulk("customers", b) }`."""
+
+    async def own_push(ctx: StepContext, batch: Any) -> None:
+        await ctx.send_bulk("customers", batch)
+
+    step = define_bulk_step("customers", stream=lambda ctx: [{"id": "c1"}, {"id": "c2"}],
+                            map=lambda r, ctx: r, push=own_push)
+    integration = define_integration(slug="t", sync_steps=[step])
+    summary = asyncio.run(run_integration_sync(integration, store=store, clock=clock, push=push))
+    assert summary.status == "ok" and summary.step("customers").advanced
+    assert summary.step("customers").attempted == 2 and set(push.delivered) == {"c1", "c2"}
+
+
+def test_a_push_that_filters_everything_out_still_went_through_send_bulk(
+    store: Any, clock: ManualClock, push: FakePush
+) -> None:
+    async def own_push(ctx: StepContext, batch: Any) -> None:
+        await ctx.send_bulk("customers", [i for i in batch if i["id"] != "c1"])
+
+    step = define_bulk_step("customers", stream=lambda ctx: [{"id": "c1"}], map=lambda r, ctx: r,
+                            push=own_push)
+    integration = define_integration(slug="t", sync_steps=[step])
+    summary = asyncio.run(run_integration_sync(integration, store=store, clock=clock, push=push))
+    assert summary.step("customers").advanced and push.calls == []
+
+
+def test_a_push_returning_nothing_without_send_bulk_is_a_step_error(
+    store: Any, clock: ManualClock, push: FakePush
+) -> None:
+    async def own_push(ctx: StepContext, batch: Any) -> None:
+        return None
+
+    step = define_bulk_step("customers", stream=lambda ctx: [{"id": "c1"}], map=lambda r, ctx: r,
+                            push=own_push)
+    integration = define_integration(slug="t", sync_steps=[step])
+    summary = asyncio.run(run_integration_sync(integration, store=store, clock=clock, push=push))
+    assert summary.step("customers").errors == (
+        "bulk step 'customers': PushFailed: push of step 'customers' returned None and did not "
+        "push through ctx.send_bulk, so nothing says what the API did with these 1 item(s). "
+        "Push with `await ctx.send_bulk(...)` (its return value is then optional), or return a "
+        "PushOutcome.",)
