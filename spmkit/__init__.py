@@ -17,6 +17,7 @@ from __future__ import annotations
 from spmkit._bulk import define_bulk_step
 from spmkit._client import SpmClient, unwrap_or_raise
 from spmkit._clock import Clock, SystemClock, ensure_aware_utc
+from spmkit._concurrency import map_with_concurrency
 from spmkit._context import CustomDataHandle, SourceHandle, StepContext, SyncContext
 from spmkit._engine import run_integration_sync
 from spmkit._envelope import BulkData, ChunkSummary, Envelope, EnvelopeError
@@ -109,6 +110,7 @@ __all__ = [
     "InvalidArgument",
     "LifecycleResult",
     "load_provisioned",
+    "map_with_concurrency",
     "MemoryStore",
     "NewDeadLetter",
     "open_store",
