@@ -44,7 +44,14 @@ from spmkit._integration import (
 from spmkit._lifecycle import LifecycleResult, handle_lifecycle
 from spmkit._memory_store import MemoryStore
 from spmkit._open_store import open_store
-from spmkit._paginate import UnexpectedPage, check_page, paginate, stream_pages
+from spmkit._paginate import (
+    UnexpectedPage,
+    check_page,
+    paginate,
+    paginate_by_offset,
+    paginate_by_token,
+    stream_pages,
+)
 from spmkit._provisioning import (
     CustomDataSpec,
     DataSourceSpec,
@@ -116,6 +123,8 @@ __all__ = [
     "open_store",
     "outcome_from_envelope",
     "paginate",
+    "paginate_by_offset",
+    "paginate_by_token",
     "ProvisionedIds",
     "Provisioning",
     "ProvisioningError",
