@@ -61,10 +61,11 @@ from spmkit._provisioning import (
     ensure_provisioned,
     load_provisioned,
 )
-from spmkit._push import PushOutcome, RejectedItem, outcome_from_envelope
+from spmkit._push import PushFn, PushOutcome, RejectedItem, outcome_from_envelope
 from spmkit._redact import RedactingFilter, install_redaction
 from spmkit._resources import BULK_RESOURCES, BulkResource, bulk_resource
 from spmkit._retry import RetryPolicy
+from spmkit._scripted import BulkAnswer, BulkCall, ScriptedClient, scripted_client
 from spmkit._secrets import SecretCipher, SecretState
 from spmkit._sqlite_store import SqliteStore
 from spmkit._store import CursorState, DeadLetter, NewDeadLetter, RunRecord, Store
@@ -89,6 +90,8 @@ __all__ = [
     "backoff_window",
     "bulk_resource",
     "BULK_RESOURCES",
+    "BulkAnswer",
+    "BulkCall",
     "BulkData",
     "BulkResource",
     "check_page",
@@ -129,6 +132,7 @@ __all__ = [
     "Provisioning",
     "ProvisioningError",
     "PushFailed",
+    "PushFn",
     "PushOutcome",
     "RedactingFilter",
     "RejectedItem",
@@ -137,6 +141,8 @@ __all__ = [
     "RetryPolicy",
     "run_integration_sync",
     "RunRecord",
+    "scripted_client",
+    "ScriptedClient",
     "SecretCipher",
     "SecretError",
     "SecretState",

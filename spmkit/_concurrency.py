@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
+from spmkit._checks import check_int
 from spmkit._errors import InvalidArgument
 
 __all__ = ["map_with_concurrency"]
@@ -33,12 +34,8 @@ async def map_with_concurrency(
         stores = await list_stores(ctx)
         counts = await map_with_concurrency(stores, 4, lambda s: partner.count_orders(s))
     """
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise InvalidArgument(
-            f"Expected an int >= 1 for limit but got limit={limit!r} "
-            f"(type={type(limit).__name__}): it is how many calls of fn may run at once, "
-            f"such as 4."
-        )
+    check_int(limit, "limit", minimum=1,
+              hint="it is how many calls of fn may run at once, such as 4")
     if not callable(fn):
         raise InvalidArgument(
             f"Expected a function for fn but got fn={fn!r} (type={type(fn).__name__}): pass "

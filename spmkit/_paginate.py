@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
-from spmkit._errors import InvalidArgument, SpmkitError
+from spmkit._checks import check_int
+from spmkit._errors import SpmkitError
 
 __all__ = [
     "MAX_PAGES",
@@ -79,14 +80,6 @@ def _too_many_pages(argument: str) -> SpmkitError:
         f"pagination exceeded {MAX_PAGES} pages: fetch_page is probably ignoring its "
         f"{argument} argument and returning the same data forever."
     )
-
-
-def _check_size(value: object, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidArgument(
-            f"Expected an int >= {minimum} for {name} but got {name}={value!r} "
-            f"(type={type(value).__name__})."
-        )
 
 
 async def stream_pages(
@@ -211,8 +204,8 @@ async def paginate_by_offset(
                 lambda offset, limit: api.customers(offset=offset, limit=limit), page_size=100):
             ...
     """
-    _check_size(page_size, "page_size", 1)
-    _check_size(start, "start", 0)
+    check_int(page_size, "page_size", minimum=1)
+    check_int(start, "start", minimum=0)
     offset = start
     previous: Sequence[Any] | None = None
     for _ in range(MAX_PAGES):
