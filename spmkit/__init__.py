@@ -14,7 +14,7 @@ See the README for a complete example.
 
 from __future__ import annotations
 
-from spmkit._bulk import define_bulk_step
+from spmkit._bulk import StreamRead, define_bulk_step
 from spmkit._client import SpmClient, unwrap_or_raise
 from spmkit._clock import Clock, SystemClock, ensure_aware_utc
 from spmkit._concurrency import map_with_concurrency
@@ -159,6 +159,7 @@ __all__ = [
     "Store",
     "StoreError",
     "stream_pages",
+    "StreamRead",
     "SyncContext",
     "SyncOptions",
     "SyncStep",

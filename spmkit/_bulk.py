@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from spmkit._context import StepContext, SyncContext
@@ -14,13 +16,31 @@ from spmkit._push import PushOutcome
 from spmkit._resources import BULK_RESOURCES
 from spmkit._window import TolerancePolicy
 
-__all__ = ["define_bulk_step"]
+__all__ = ["StreamRead", "define_bulk_step"]
 
 Record = Any
 Item = Mapping[str, Any]
 StreamFn = Callable[[StepContext], AsyncIterable[Record] | Iterable[Record]]
 MapFn = Callable[[Record, StepContext], Item | None]
 PushBatchFn = Callable[[StepContext, Sequence[Item]], Awaitable[PushOutcome | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRead:
+    """What the stream of one clean bulk step-run read, for ``define_bulk_step(advance=...)``.
+
+    ``records`` counts what the stream yielded, ``items`` what ``map`` kept and was
+    pushed; ``first`` and ``last`` are the first and last records in stream order
+    (``None`` when it yielded nothing).
+    """
+
+    records: int = 0
+    items: int = 0
+    first: Any = None
+    last: Any = None
+
+
+AdvanceFn = Callable[[StepContext, StreamRead], datetime | Awaitable[datetime | None] | None]
 
 
 def define_bulk_step(
@@ -36,6 +56,7 @@ def define_bulk_step(
     sources: Callable[[SyncContext], Awaitable[Sequence[str]] | Sequence[str]] | None = None,
     enabled: Callable[[Any], bool] | None = None,
     tolerate_rejects: TolerancePolicy = False,
+    advance: AdvanceFn | None = None,
 ) -> SyncStep:
     """Build a step that streams the window's records, maps them and pushes them in batches.
 
@@ -61,6 +82,12 @@ def define_bulk_step(
             map=lambda row, ctx: {"customer_id": row["id"], "email": row["email"]},
         )
     """
+    if advance is not None and not callable(advance):
+        raise IntegrationDefinitionError(
+            f"define_bulk_step({entity!r}): advance={advance!r} is not callable; pass a "
+            f"function advance(ctx, read) returning the cursor's new value, or leave it None "
+            f"to advance to ctx.window.until."
+        )
     if not callable(stream) or not callable(map):
         raise IntegrationDefinitionError(
             f"define_bulk_step({entity!r}): stream and map must be functions: "
@@ -107,10 +134,15 @@ def define_bulk_step(
 
     async def run(ctx: StepContext) -> StepResult:
         errors: list[str] = []
-        items = 0
+        items = records = 0
+        first = last = None
         batch: list[Item] = []
         try:
             async for record in _iterate(stream(ctx)):
+                if records == 0:
+                    first = record
+                records += 1
+                last = record
                 item = map(record, ctx)
                 if item is None:
                     continue
@@ -124,7 +156,17 @@ def define_bulk_step(
         if errors:
             return StepResult(items=items, errors=errors)
         assert ctx.window is not None
-        return StepResult(items=items, advance_cursor_to=ctx.window.until)
+        if advance is None:
+            return StepResult(items=items, advance_cursor_to=ctx.window.until)
+        read = StreamRead(records=records, items=items, first=first, last=last)
+        try:
+            target = advance(ctx, read)
+            if inspect.isawaitable(target):
+                target = await target
+        except Exception as exc:
+            return StepResult(items=items, errors=[
+                f"bulk step '{entity}': advance(ctx, read) raised {type(exc).__name__}: {exc}"])
+        return StepResult(items=items, advance_cursor_to=target)  # the engine checks it
 
     return SyncStep(
         entity=entity,

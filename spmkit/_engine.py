@@ -278,7 +278,8 @@ class _Runner:
             )
         ran = StepSummary(entity=step.entity, source_key=key, items=items,
                           attempted=tally.attempted, rejected=tally.rejected, window=window,
-                          cursor_before=last, cursor_after=last, dead_lettered=dead_lettered)
+                          cursor_before=last, cursor_after=last, dead_lettered=dead_lettered,
+                          requested_advance=advance_to)
         self.base.checkpoint("before_cursor_write")
         if errors:
             self._record_failure(step, key, cursor, errors, items=items, summary=ran)
@@ -293,6 +294,13 @@ class _Runner:
             self.steps.append(ran)
         else:
             target = min(advance_to, window.until)
+            if advance_to > window.until:
+                self.base.logger.warning(
+                    "sync step '%s' source %r asked to advance its cursor to %s, past the end "
+                    "of its window %s: clamped to %s. A step may not claim records it has not "
+                    "read yet.", step.entity, key, advance_to.isoformat(),
+                    window.until.isoformat(), target.isoformat(),
+                )
             if not self.options.full_backfill and last is not None and target < last:
                 self.base.logger.warning(
                     "sync step '%s' source %r asked to move its cursor backwards (%s -> %s); "

@@ -67,7 +67,10 @@ class StepSummary:
 
     ``attempted`` and ``rejected`` are what the pushes reported (sent + rejected),
     whatever the step's own ``items`` says. ``skipped_reason`` explains a step-source
-    that did not run: ``"backoff"`` or ``"clock_behind_cursor"``.
+    that did not run: ``"backoff"`` or ``"clock_behind_cursor"``. ``requested_advance``
+    is the ``advance_cursor_to`` the step returned (``None`` if none), before the
+    engine clamped it to ``window.until``: an over-eager step shows as
+    ``requested_advance > window.until``.
     """
 
     entity: str
@@ -83,6 +86,7 @@ class StepSummary:
     cursor_before: datetime | None = None
     cursor_after: datetime | None = None
     dead_lettered: int = 0
+    requested_advance: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO-8601)."""
@@ -102,6 +106,7 @@ class StepSummary:
             "cursor_before": _iso(self.cursor_before),
             "cursor_after": _iso(self.cursor_after),
             "dead_lettered": self.dead_lettered,
+            "requested_advance": _iso(self.requested_advance),
         }
 
 
