@@ -131,7 +131,7 @@ class MemoryStore:
         source_key: str,
         *,
         last_synced_at: datetime | None,
-        last_status: CursorStatus,
+        last_status: CursorStatus | None = None,
         last_error: str | None = None,
         items: int = 0,
         consecutive_failures: int | None = None,
@@ -225,8 +225,9 @@ class MemoryStore:
         ]
 
     def list_rejected(
-        self, *, run_id: int | None = None, entity: str | None = None, limit: int = 500
+        self, *, run_id: int | None = None, entity: str | None = None, limit: int | None = 500
     ) -> list[DeadLetter]:
+        """Dead-lettered items, oldest first: at most ``limit`` (500 by default; None: all)."""
         self._check_open()
         check_filters(run_id, entity, limit)
         return [row.record() for row in self._matching(run_id, entity)[:limit]]

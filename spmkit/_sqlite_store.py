@@ -338,7 +338,7 @@ class SqliteStore:
         source_key: str,
         *,
         last_synced_at: datetime | None,
-        last_status: CursorStatus,
+        last_status: CursorStatus | None = None,
         last_error: str | None = None,
         items: int = 0,
         consecutive_failures: int | None = None,
@@ -472,11 +472,13 @@ class SqliteStore:
                 self._fail(exc, f"store {len(rows)} rejected item(s)")
 
     def list_rejected(
-        self, *, run_id: int | None = None, entity: str | None = None, limit: int = 500
+        self, *, run_id: int | None = None, entity: str | None = None, limit: int | None = 500
     ) -> list[DeadLetter]:
+        """Dead-lettered items, oldest first: at most ``limit`` (500 by default; None: all)."""
         check_filters(run_id, entity, limit)
         sql = _LIST_REJECTED[run_id is not None, entity is not None]
-        params = {"run_id": run_id, "entity": entity, "limit": limit}
+        # SQLite reads a negative LIMIT as "no limit".
+        params = {"run_id": run_id, "entity": entity, "limit": -1 if limit is None else limit}
         with self._lock:
             if self._closed:
                 self._closed_error()

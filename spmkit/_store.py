@@ -98,12 +98,16 @@ class Store(Protocol):
         source_key: str,
         *,
         last_synced_at: datetime | None,
-        last_status: CursorStatus,
+        last_status: CursorStatus | None = None,
         last_error: str | None = None,
         items: int = 0,
         consecutive_failures: int | None = None,
     ) -> CursorState:
-        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count."""
+        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count.
+
+        Only the value is required: ``set_cursor("customers", "", last_synced_at=t)``
+        seeds a cursor (``last_status=None`` is stored as null, as the JS kit does).
+        """
         ...
 
     def list_cursors(self) -> list[CursorState]: ...
@@ -121,8 +125,13 @@ class Store(Protocol):
     def add_rejected(self, items: Sequence[NewDeadLetter]) -> None: ...
 
     def list_rejected(
-        self, *, run_id: int | None = None, entity: str | None = None, limit: int = 500
-    ) -> list[DeadLetter]: ...
+        self, *, run_id: int | None = None, entity: str | None = None, limit: int | None = 500
+    ) -> list[DeadLetter]:
+        """The dead-lettered items, oldest first: **at most ``limit``, 500 by default**.
+
+        Pass ``limit=None`` for every row (``count_rejected`` says how many match).
+        """
+        ...
 
     def count_rejected(self, *, run_id: int | None = None, entity: str | None = None) -> int: ...
 

@@ -45,7 +45,7 @@ def check_cursor_args(
     entity: str,
     source_key: str,
     last_synced_at: datetime | None,
-    last_status: str,
+    last_status: str | None,
     items: int,
     consecutive_failures: int | None,
 ) -> datetime | None:
@@ -60,9 +60,9 @@ def check_cursor_args(
             f"Expected a str for source_key but got source_key={source_key!r} "
             f"(type={type(source_key).__name__}); use '' for a global step."
         )
-    if last_status not in CURSOR_STATUSES:
+    if last_status is not None and last_status not in CURSOR_STATUSES:
         raise InvalidArgument(
-            f"last_status={last_status!r} is not a cursor status: use 'ok' or 'error'."
+            f"last_status={last_status!r} is not a cursor status: use 'ok', 'error' or None."
         )
     if type(items) is not int or items < 0:
         raise InvalidArgument(f"Expected an int >= 0 for items but got items={items!r}.")

@@ -494,3 +494,21 @@ def test_sqlite_store_is_usable_from_several_threads(db_path: Path, clock: Manua
         assert len(store.list_runs()) == 200
     finally:
         store.close()
+
+
+# --- porting from the JS kit ---------------------------------------------------------------
+
+
+def test_seeding_a_cursor_needs_only_its_value(store: Store) -> None:
+    seeded = store.set_cursor("customers", "", last_synced_at=T0)
+    assert (seeded.last_synced_at, seeded.last_status, seeded.consecutive_failures) == (
+        T0, None, 0)
+    assert store.get_cursor("customers", "") == seeded
+
+
+def test_list_rejected_returns_500_by_default_and_every_row_with_limit_none(
+    store: Store,
+) -> None:
+    store.add_rejected([_dead(1, key=f"k{i}") for i in range(501)])
+    assert len(store.list_rejected()) == 500
+    assert len(store.list_rejected(limit=None)) == 501 == store.count_rejected()
