@@ -273,9 +273,7 @@ class _Runner:
         if tally.rejected > 0 and not rejects_tolerated(
             step.tolerate_rejects, tally.rejected, max(tally.attempted, tally.rejected)
         ):
-            errors.append(
-                f"{tally.rejected} item(s) rejected (cursor held; set tolerate_rejects to advance)"
-            )
+            errors.append(_rejects_held(tally))
         ran = StepSummary(entity=step.entity, source_key=key, items=items,
                           attempted=tally.attempted, rejected=tally.rejected, window=window,
                           cursor_before=last, cursor_after=last, dead_lettered=dead_lettered,
@@ -405,6 +403,27 @@ def _check_result(step: SyncStep, result: object) -> tuple[int, list[str], datet
             f"number of records the step handled)"
         )
     return items, errors, advance_to
+
+
+REJECTS_NAMED = 3
+_REASON_CHARS = 120
+
+
+def _rejects_held(tally: PushTally) -> str:
+    """One line: how many were rejected, that the cursor is held, and the first few records
+    with the API's reason (the prefix ``N item(s) rejected (cursor held`` is stable)."""
+    message = f"{tally.rejected} item(s) rejected (cursor held; set tolerate_rejects to advance)"
+    named = []
+    for item in tally.rejected_items[:REJECTS_NAMED]:
+        reason = " ".join(item.reason.split())
+        if len(reason) > _REASON_CHARS:
+            reason = reason[: _REASON_CHARS - 3] + "..."
+        key = "(no key)" if item.key is None else repr(" ".join(item.key.split())[:80])
+        named.append(f"{key}: {reason}")
+    if not named:
+        return message
+    more = tally.rejected - len(named)
+    return f"{message} — {', '.join(named)}{f', and {more} more' if more > 0 else ''}"
 
 
 def _is_stale(cursor: CursorState) -> bool:

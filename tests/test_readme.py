@@ -25,7 +25,10 @@ def test_readme_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> 
     exec(compile(code, f"README.md example {index + 1}", "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     if index == 0:
-        assert out.startswith("partial 2 1 ('1 item(s) rejected")
+        assert out == (
+            "partial 2 1 (\"1 item(s) rejected (cursor held; set tolerate_rejects to advance) — "
+            "'c2': email must be a valid e-mail address (name@domain.tld), got "
+            "'not-an-email'\",)\n")
     else:
         assert out.count('"index":') == 2
 
