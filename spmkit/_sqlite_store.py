@@ -98,6 +98,8 @@ _SCHEMA = (
     ) WITHOUT ROWID""",
 )
 
+_TABLES = frozenset({"cursors", "runs", "rejected_items", "state"})
+
 # Statements are constants: sqlite3 caches the prepared statement per SQL text.
 _CURSOR_COLUMNS = (
     "entity, source_key, last_synced_at, last_status, last_error, items, "
@@ -206,9 +208,11 @@ class SqliteStore:
         finally:
             store.close()
 
-    A path that cannot be opened (missing directory, a directory, no permission)
-    or a file that is not an spmkit store raises :class:`~spmkit.StoreError`
-    naming the path and what to do.
+    A path that cannot be opened (missing directory, a directory, no permission, a
+    read-only file or directory) or a file that is not an spmkit store it can use
+    (another application's database, a newer schema, tables missing) raises
+    :class:`~spmkit.StoreError` naming the path and what to do, before anything is
+    written to the file.
     """
 
     def __init__(self, path: str | os.PathLike[str], clock: Clock) -> None:
@@ -251,6 +255,7 @@ class SqliteStore:
                 f"Cannot open the store at {str(path)!r}: the directory {str(parent)!r} does "
                 f"not exist. Create it first (os.makedirs) or choose another path."
             )
+        self._check_directory_writable()
         try:
             conn = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -260,6 +265,10 @@ class SqliteStore:
                 f"Cannot open the store at {str(path)!r}: {exc}; {_hint(exc)}."
             ) from exc
         try:
+            # Everything that can refuse the file runs first and only reads: a refused
+            # file (another application's, a newer schema, read-only) is left as it was.
+            self._inspect(conn)
+            self._check_writable()
             conn.execute("PRAGMA journal_mode = WAL").fetchall()
             conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate(conn)
@@ -272,33 +281,69 @@ class SqliteStore:
             raise
         return conn
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
+    def _inspect(self, conn: sqlite3.Connection) -> int:
+        """Refuse a file that is not (or no longer) an spmkit store this version can use.
+
+        Reads only. Returns the schema version (0 for a new, empty file).
+        """
+        version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"The store at {str(self._path)!r} has schema version {version}, newer than "
                 f"this spmkit understands ({SCHEMA_VERSION}): upgrade spmkit."
             )
+        if version == 0 and tables:
+            raise StoreError(
+                f"The file {str(self._path)!r} is an SQLite database but not an "
+                f"spmkit store (it has tables {tables}): use a separate file for "
+                f"the spmkit store."
+            )
+        missing = sorted(_TABLES - set(tables)) if version > 0 else []
+        if missing:
+            raise StoreError(
+                f"The store at {str(self._path)!r} (schema version {version}) is missing its "
+                f"tables {missing}: something else emptied or damaged it. Move it aside (keep "
+                f"it for inspection) and open the path again to start a new store, or "
+                f"restore a backup."
+            )
+        return version
+
+    # SQLite opens a file it may not write read-only without a word, and the first cursor
+    # write would then fail mid-sync: both checks refuse at open instead.
+
+    def _check_directory_writable(self) -> None:
+        path, parent = self._path, self._path.parent
+        if not os.access(parent, os.W_OK):
+            raise StoreError(
+                f"Cannot open the store at {str(path)!r}: its directory {str(parent)!r} is "
+                f"read-only for this user, and SQLite writes its '-wal' and '-shm' files next "
+                f"to the store. Make the directory writable or choose another path."
+            )
+
+    def _check_writable(self) -> None:
+        path = self._path
+        if path.exists() and not os.access(path, os.W_OK):
+            raise StoreError(
+                f"Cannot open the store at {str(path)!r}: the file is read-only for this "
+                f"user, and the store writes cursors, runs and rejected items to it. Make it "
+                f"writable (chmod u+w) or open a copy of it."
+            )
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Re-read under the write lock: another process may have just created it.
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                tables = [
-                    row[0]
-                    for row in conn.execute(
-                        "SELECT name FROM sqlite_master WHERE type = 'table' "
-                        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                    )
-                ]
-                if tables:
-                    raise StoreError(
-                        f"The file {str(self._path)!r} is an SQLite database but not an "
-                        f"spmkit store (it has tables {tables}): use a separate file for "
-                        f"the spmkit store."
-                    )
+            if self._inspect(conn) == 0:
                 for statement in _SCHEMA:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
