@@ -306,12 +306,18 @@ class _Runner:
                     step.entity, key, last.isoformat(), target.isoformat(), last.isoformat(),
                 )
                 target = last
-            self.base.store.set_cursor(
+            written = self.base.store.set_cursor(
                 step.entity, key, last_synced_at=target, last_status="ok", last_error=None,
-                items=items, consecutive_failures=0,
+                items=items, consecutive_failures=0, allow_backwards=self.options.full_backfill,
             )
+            if written.last_synced_at != target:
+                self.base.logger.warning(
+                    "sync step '%s' source %r: another worker moved the cursor to %s while "
+                    "this run read up to %s; the newer value is kept.", step.entity, key,
+                    _iso(written.last_synced_at), target.isoformat(),
+                )
             self.base.checkpoint("after_cursor_write")
-            self.steps.append(replace(ran, advanced=True, cursor_after=target))
+            self.steps.append(replace(ran, advanced=True, cursor_after=written.last_synced_at))
 
     def _record_failure(
         self,
@@ -334,12 +340,12 @@ class _Runner:
         else:
             self.base.logger.warning("sync step '%s' source %r failed: %s", step.entity, key,
                                      message)
-        self.base.store.set_cursor(
+        written = self.base.store.set_cursor(
             step.entity, key, last_synced_at=value, last_status="error", last_error=message,
             items=items, consecutive_failures=failures,
         )
         ran = summary or StepSummary(entity=step.entity, source_key=key, cursor_before=value)
-        self.steps.append(replace(ran, errors=tuple(errors), cursor_after=value))
+        self.steps.append(replace(ran, errors=tuple(errors), cursor_after=written.last_synced_at))
 
     def _record_clean_no_advance(
         self, step: SyncStep, key: str, cursor: CursorState, *, items: int
@@ -428,6 +434,10 @@ def _rejects_held(tally: PushTally) -> str:
 
 def _is_stale(cursor: CursorState) -> bool:
     return cursor.last_status != "ok" or cursor.consecutive_failures != 0
+
+
+def _iso(value: datetime | None) -> str:
+    return "None" if value is None else value.isoformat()
 
 
 def _describe(exc: BaseException) -> str:

@@ -135,17 +135,24 @@ class MemoryStore:
         last_error: str | None = None,
         items: int = 0,
         consecutive_failures: int | None = None,
+        allow_backwards: bool = False,
     ) -> CursorState:
-        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count."""
+        """Write a cursor row and return it as stored (see :meth:`spmkit.Store.set_cursor`)."""
         if self._closed:
             self._check_open()
         synced = check_cursor_args(
-            entity, source_key, last_synced_at, last_status, items, consecutive_failures
+            entity, source_key, last_synced_at, last_status, items, consecutive_failures,
+            allow_backwards,
         )
         key = (entity, source_key)
+        old = self._cursors.get(key)
         if consecutive_failures is None:
-            old = self._cursors.get(key)
             consecutive_failures = 0 if old is None else old.consecutive_failures
+        # The compare-and-set (no await between the read and the write, so concurrent tasks
+        # cannot interleave): an older value, or None, never replaces a newer one.
+        kept = None if old is None else old.last_synced_at
+        if not allow_backwards and kept is not None and (synced is None or synced < kept):
+            synced = kept
         row = CursorState(
             entity, source_key, synced, last_status, last_error, items,
             consecutive_failures, clock_now(self._clock),

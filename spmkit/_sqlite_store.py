@@ -108,18 +108,24 @@ _CURSOR_COLUMNS = (
 _GET_CURSOR = f"SELECT {_CURSOR_COLUMNS} FROM cursors WHERE entity = ? AND source_key = ?"
 _LIST_CURSORS = f"SELECT {_CURSOR_COLUMNS} FROM cursors ORDER BY entity, source_key"
 # One statement, so atomic without BEGIN; NULL for :failures keeps the stored count.
+# The compare-and-set: unless :backwards, an older value (or NULL) never replaces a newer
+# one, decided inside the statement, so two processes cannot interleave a read and a
+# write. Fixed-width ISO text compares in time order.
 _SET_CURSOR = """
 INSERT INTO cursors (entity, source_key, last_synced_at, last_status, last_error, items,
                      consecutive_failures, updated_at)
 VALUES (:entity, :source_key, :synced, :status, :error, :items, COALESCE(:failures, 0), :now)
 ON CONFLICT (entity, source_key) DO UPDATE SET
-    last_synced_at = excluded.last_synced_at,
+    last_synced_at = CASE
+        WHEN :backwards OR cursors.last_synced_at IS NULL
+             OR excluded.last_synced_at >= cursors.last_synced_at
+        THEN excluded.last_synced_at ELSE cursors.last_synced_at END,
     last_status = excluded.last_status,
     last_error = excluded.last_error,
     items = excluded.items,
     consecutive_failures = COALESCE(:failures, cursors.consecutive_failures),
     updated_at = excluded.updated_at
-RETURNING consecutive_failures
+RETURNING last_synced_at, consecutive_failures
 """
 _START_RUN = "INSERT INTO runs (mode, status, started_at) VALUES (?, 'running', ?)"
 _FINISH_RUN = "UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?"
@@ -387,10 +393,12 @@ class SqliteStore:
         last_error: str | None = None,
         items: int = 0,
         consecutive_failures: int | None = None,
+        allow_backwards: bool = False,
     ) -> CursorState:
-        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count."""
+        """Write a cursor row and return it as stored (see :meth:`spmkit.Store.set_cursor`)."""
         synced = check_cursor_args(
-            entity, source_key, last_synced_at, last_status, items, consecutive_failures
+            entity, source_key, last_synced_at, last_status, items, consecutive_failures,
+            allow_backwards,
         )
         now = clock_now(self._clock)
         params = {
@@ -402,15 +410,18 @@ class SqliteStore:
             "items": items,
             "failures": consecutive_failures,
             "now": to_iso(now),
+            "backwards": allow_backwards,
         }
         with self._lock:
             if self._closed:
                 self._closed_error()
             try:
                 # fetchall steps the statement to its end, which commits it.
-                failures = self._conn.execute(_SET_CURSOR, params).fetchall()[0][0]
+                stored, failures = self._conn.execute(_SET_CURSOR, params).fetchall()[0]
             except sqlite3.Error as exc:
                 self._fail(exc, f"write the cursor ({entity!r}, {source_key!r})")
+        if stored != params["synced"]:
+            synced = None if stored is None else from_iso(stored)
         return CursorState(
             entity, source_key, synced, last_status, last_error, items, failures, now
         )

@@ -102,8 +102,15 @@ class Store(Protocol):
         last_error: str | None = None,
         items: int = 0,
         consecutive_failures: int | None = None,
+        allow_backwards: bool = False,
     ) -> CursorState:
-        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count.
+        """Write a cursor row and return it as stored.
+
+        A compare-and-set on the value, in one atomic step: unless ``allow_backwards``
+        (a full backfill), a ``last_synced_at`` older than the stored one, or ``None``
+        over a stored one, keeps the stored value while the rest of the row is written.
+        So a worker whose step started earlier never moves a cursor back over a newer
+        worker's advance. ``consecutive_failures=None`` keeps the stored count.
 
         Only the value is required: ``set_cursor("customers", "", last_synced_at=t)``
         seeds a cursor (``last_status=None`` is stored as null, as the JS kit does).

@@ -48,8 +48,14 @@ def check_cursor_args(
     last_status: str | None,
     items: int,
     consecutive_failures: int | None,
+    allow_backwards: bool = False,
 ) -> datetime | None:
     """Validate ``set_cursor``'s arguments; return ``last_synced_at`` in UTC."""
+    if type(allow_backwards) is not bool:
+        raise InvalidArgument(
+            f"Expected True or False for allow_backwards but got "
+            f"allow_backwards={allow_backwards!r} (type={type(allow_backwards).__name__})."
+        )
     if type(entity) is not str or not entity:
         raise InvalidArgument(
             f"Expected a non-empty str for entity but got entity={entity!r} "

@@ -127,7 +127,8 @@ def test_failure_count_is_kept_when_omitted_and_zero_for_a_new_row(store: Store)
 
 def test_none_last_synced_at_round_trips(store: Store) -> None:
     store.set_cursor("customers", "", last_synced_at=T0, last_status="ok")
-    store.set_cursor("customers", "", last_synced_at=None, last_status="error", last_error="x")
+    store.set_cursor("customers", "", last_synced_at=None, last_status="error", last_error="x",
+                     allow_backwards=True)
     read = store.get_cursor("customers", "")
     assert read is not None
     assert read.last_synced_at is None
@@ -512,3 +513,20 @@ def test_list_rejected_returns_500_by_default_and_every_row_with_limit_none(
     store.add_rejected([_dead(1, key=f"k{i}") for i in range(501)])
     assert len(store.list_rejected()) == 500
     assert len(store.list_rejected(limit=None)) == 501 == store.count_rejected()
+
+
+def test_an_older_value_or_none_never_replaces_a_newer_one_unless_allowed(store: Store) -> None:
+    newer, older = T0, T0 - timedelta(hours=1)
+    store.set_cursor("customers", "", last_synced_at=newer, last_status="ok")
+    kept = store.set_cursor("customers", "", last_synced_at=older, last_status="error",
+                            last_error="late worker", consecutive_failures=1)
+    assert (kept.last_synced_at, kept.last_status, kept.last_error) == (
+        newer, "error", "late worker")
+    assert store.get_cursor("customers", "") == kept
+    assert store.set_cursor("customers", "", last_synced_at=None).last_synced_at == newer
+    later = store.set_cursor("customers", "", last_synced_at=newer + timedelta(seconds=1))
+    assert later.last_synced_at == newer + timedelta(seconds=1)
+    back = store.set_cursor("customers", "", last_synced_at=older, allow_backwards=True)
+    assert store.get_cursor("customers", "") == back and back.last_synced_at == older
+    with pytest.raises(InvalidArgument, match="allow_backwards='yes'"):
+        store.set_cursor("customers", "", last_synced_at=older, allow_backwards="yes")  # type: ignore[arg-type]
