@@ -3,7 +3,10 @@
 Per step-source, in order:
 
 1. backoff: after ``n`` consecutive failures, skip while
-   ``now < last_failure_at + backoff_window(n)`` (a full backfill bypasses it);
+   ``now < failed_run_started_at + backoff_window(n)`` (a full backfill bypasses it).
+   It counts from the *start* of the failed step-run, which every row the engine
+   writes is stamped with (``updated_at``): a failing tick whose client retries take
+   a few seconds does not also skip the tick one backoff later;
 2. a cursor in the future of ``now`` (a clock that stepped back) runs nothing:
    the window would be inverted;
 3. run the step with its window; any exception is an error of that step;
@@ -147,6 +150,9 @@ class _Runner:
         self.push = push
         self.steps: list[StepSummary] = []
         self.dead_letter_budget = options.dead_letter_cap
+        # When the current step (then step-source) started: every row it writes is
+        # stamped with it, so backoff counts from the start of a failed step-run.
+        self.started = base.clock.now()
 
     @property
     def now(self) -> datetime:
@@ -154,6 +160,7 @@ class _Runner:
 
     async def run_step(self, step: SyncStep) -> None:
         store = self.base.store
+        self.started = self.now
         # The step-level row (entity, "") carries failures of enabled()/sources(): for a
         # global step it is the cursor itself; for a per-source step it is its health row.
         step_row = store.get_cursor(step.entity, "")
@@ -226,7 +233,7 @@ class _Runner:
         if key != "" and self._in_backoff(cursor):
             self._skip_backoff(step, key, cursor)
             return
-        now = self.now
+        now = self.started = self.now
         last = cursor.last_synced_at if cursor is not None else None
         if not self.options.full_backfill and last is not None and last > now:
             self.base.logger.warning(
@@ -309,6 +316,7 @@ class _Runner:
             written = self.base.store.set_cursor(
                 step.entity, key, last_synced_at=target, last_status="ok", last_error=None,
                 items=items, consecutive_failures=0, allow_backwards=self.options.full_backfill,
+                at=self.started,
             )
             if written.last_synced_at != target:
                 self.base.logger.warning(
@@ -342,7 +350,7 @@ class _Runner:
                                      message)
         written = self.base.store.set_cursor(
             step.entity, key, last_synced_at=value, last_status="error", last_error=message,
-            items=items, consecutive_failures=failures,
+            items=items, consecutive_failures=failures, at=self.started,
         )
         ran = summary or StepSummary(entity=step.entity, source_key=key, cursor_before=value)
         self.steps.append(replace(ran, errors=tuple(errors), cursor_after=written.last_synced_at))
@@ -353,7 +361,7 @@ class _Runner:
         # A clean run always records itself: no stale "error" status or failure count.
         self.base.store.set_cursor(
             step.entity, key, last_synced_at=cursor.last_synced_at, last_status="ok",
-            last_error=None, items=items, consecutive_failures=0,
+            last_error=None, items=items, consecutive_failures=0, at=self.started,
         )
 
     def _dead_letter(self, step: SyncStep, key: str, tally: PushTally) -> int:

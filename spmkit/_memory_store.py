@@ -136,6 +136,7 @@ class MemoryStore:
         items: int = 0,
         consecutive_failures: int | None = None,
         allow_backwards: bool = False,
+        at: datetime | None = None,
     ) -> CursorState:
         """Write a cursor row and return it as stored (see :meth:`spmkit.Store.set_cursor`)."""
         if self._closed:
@@ -155,7 +156,8 @@ class MemoryStore:
             synced = kept
         row = CursorState(
             entity, source_key, synced, last_status, last_error, items,
-            consecutive_failures, clock_now(self._clock),
+            consecutive_failures,
+            clock_now(self._clock) if at is None else ensure_aware_utc(at, "at"),
         )
         self._cursors[key] = row
         return row

@@ -394,13 +394,14 @@ class SqliteStore:
         items: int = 0,
         consecutive_failures: int | None = None,
         allow_backwards: bool = False,
+        at: datetime | None = None,
     ) -> CursorState:
         """Write a cursor row and return it as stored (see :meth:`spmkit.Store.set_cursor`)."""
         synced = check_cursor_args(
             entity, source_key, last_synced_at, last_status, items, consecutive_failures,
             allow_backwards,
         )
-        now = clock_now(self._clock)
+        now = clock_now(self._clock) if at is None else ensure_aware_utc(at, "at")
         params = {
             "entity": entity,
             "source_key": source_key,

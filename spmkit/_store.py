@@ -32,9 +32,10 @@ RunStatus = Literal["running", "ok", "partial", "failed"]
 class CursorState:
     """The persisted cursor of one step-source ``(entity, source_key)``.
 
-    ``source_key`` is ``""`` for a global step. ``updated_at`` is when the row was
-    last written (by the injected clock): after a failure it is the failure time
-    that backoff counts from.
+    ``source_key`` is ``""`` for a global step. ``updated_at`` is the instant the row
+    records, by the injected clock: the engine stamps it with the *start* of the
+    step-run that wrote it, so after a failure backoff counts from when the failed
+    run started, not from when its retries gave up.
     """
 
     entity: str
@@ -103,6 +104,7 @@ class Store(Protocol):
         items: int = 0,
         consecutive_failures: int | None = None,
         allow_backwards: bool = False,
+        at: datetime | None = None,
     ) -> CursorState:
         """Write a cursor row and return it as stored.
 
@@ -114,6 +116,8 @@ class Store(Protocol):
 
         Only the value is required: ``set_cursor("customers", "", last_synced_at=t)``
         seeds a cursor (``last_status=None`` is stored as null, as the JS kit does).
+        ``at`` is the instant the row records, stored as ``updated_at`` (default: the
+        store clock's now); the engine passes the start of the step-run.
         """
         ...
 

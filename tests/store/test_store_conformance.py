@@ -530,3 +530,14 @@ def test_an_older_value_or_none_never_replaces_a_newer_one_unless_allowed(store:
     assert store.get_cursor("customers", "") == back and back.last_synced_at == older
     with pytest.raises(InvalidArgument, match="allow_backwards='yes'"):
         store.set_cursor("customers", "", last_synced_at=older, allow_backwards="yes")  # type: ignore[arg-type]
+
+
+def test_at_stamps_the_instant_the_row_records(store: Store, clock: ManualClock) -> None:
+    started = T0 - timedelta(seconds=3)
+    row = store.set_cursor("customers", "", last_synced_at=None, last_status="error",
+                           consecutive_failures=1, at=started)
+    assert row.updated_at == started
+    assert store.get_cursor("customers", "") == row
+    with pytest.raises(InvalidArgument, match=r"at=datetime\.datetime\(2026, 1, 1, 0, 0\) is"):
+        store.set_cursor("orders", "", last_synced_at=None, at=datetime(2026, 1, 1))
+    assert store.get_cursor("orders", "") is None
