@@ -68,7 +68,7 @@ from spmkit._retry import RetryPolicy
 from spmkit._scripted import BulkAnswer, BulkCall, ScriptedClient, scripted_client
 from spmkit._secrets import SecretCipher, SecretState
 from spmkit._sqlite_store import SqliteStore
-from spmkit._store import CursorState, DeadLetter, NewDeadLetter, RunRecord, Store
+from spmkit._store import CursorState, DeadLetter, Lease, NewDeadLetter, RunRecord, Store
 from spmkit._summary import StepSummary, SyncOptions, SyncSummary
 from spmkit._webhooks import (
     SIGNATURE_HEADER,
@@ -118,6 +118,7 @@ __all__ = [
     "Integration",
     "IntegrationDefinitionError",
     "InvalidArgument",
+    "Lease",
     "LifecycleResult",
     "load_provisioned",
     "map_with_concurrency",

@@ -117,6 +117,8 @@ class StepContext(SyncContext):
     cursor: CursorState | None = None
     push: PushFn | None = None
     tally: PushTally = field(default_factory=PushTally)
+    # Renews this step-source's run lease (the engine sets it); called after each push.
+    renew_lease: Callable[[], None] | None = None
 
     async def send_bulk(
         self,
@@ -153,6 +155,8 @@ class StepContext(SyncContext):
             raise
         outcome = _as_outcome(raw, resource)
         self.tally.add(outcome)
+        if self.renew_lease is not None:
+            self.renew_lease()
         self.checkpoint("after_push")
         return outcome
 

@@ -24,18 +24,22 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from spmkit._clock import Clock, SystemClock
 from spmkit._context import PushTally, StepContext, SyncContext
 from spmkit._errors import CursorError, InvalidArgument
 from spmkit._integration import Integration, StepResult, SyncStep
+from spmkit._memory_store import MemoryStore
 from spmkit._provisioning import load_provisioned
 from spmkit._push import PushFn, client_pusher
-from spmkit._store import CursorState, NewDeadLetter, Store
+from spmkit._sqlite_store import SqliteStore
+from spmkit._store import CursorState, Lease, NewDeadLetter, Store
 from spmkit._summary import StepSummary, SyncOptions, SyncSummary
 from spmkit._window import backoff_window, compute_window, rejects_tolerated
 
@@ -75,7 +79,8 @@ async def run_integration_sync(
             f"run_integration_sync expects an Integration from define_integration(...); "
             f"got {integration!r} (type={type(integration).__name__})."
         )
-    if not isinstance(store, Store):
+    # The two stores first: a runtime Protocol check walks every member, on every run.
+    if not isinstance(store, MemoryStore | SqliteStore) and not isinstance(store, Store):
         raise InvalidArgument(
             f"run_integration_sync expects store=open_store(...) (a Store); got {store!r:.80} "
             f"(type={type(store).__name__}). For a file, pass open_store(path, clock=clock)."
@@ -113,7 +118,7 @@ async def run_integration_sync(
         provisioned=provisioned,
         checkpoint_hook=options.checkpoint,
     )
-    runner = _Runner(base, options, push)
+    runner = _Runner(base, options, push, options.worker_id or default_worker_id())
     try:
         for step in integration.sync_steps:
             await runner.run_step(step)
@@ -144,10 +149,13 @@ async def run_integration_sync(
 class _Runner:
     """One run's walk over the steps; keeps the per-run dead-letter budget."""
 
-    def __init__(self, base: SyncContext, options: SyncOptions, push: PushFn | None) -> None:
+    def __init__(
+        self, base: SyncContext, options: SyncOptions, push: PushFn | None, owner: str
+    ) -> None:
         self.base = base
         self.options = options
         self.push = push
+        self.owner = owner
         self.steps: list[StepSummary] = []
         self.dead_letter_budget = options.dead_letter_cap
         # When the current step (then step-source) started: every row it writes is
@@ -189,8 +197,41 @@ class _Runner:
                     "per-source step '%s' has no sources this run: nothing synced", step.entity
                 )
         for key in source_keys:
-            cursor = step_row if key == "" else store.get_cursor(step.entity, key)
-            await self._run_source(step, key, cursor)
+            await self._run_leased(step, key)
+
+    async def _run_leased(self, step: SyncStep, key: str) -> None:
+        """Run one step-source under its run lease, or skip it if another worker holds it."""
+        store = self.base.store
+        lease = store.acquire_lease(step.entity, key, owner=self.owner,
+                                    seconds=self.options.lease_seconds)
+        if lease.owner != self.owner:
+            self._skip_leased(step, key, lease)
+            return
+        keeper = _LeaseKeeper(self, step, key)
+        try:
+            # Read after taking the lease: the last worker's write is visible now.
+            await self._run_source(step, key, store.get_cursor(step.entity, key), keeper)
+        finally:
+            try:
+                store.release_lease(step.entity, key, owner=self.owner)
+            except Exception as exc:
+                # It lapses on its own; never hide the run's outcome behind this.
+                self.base.logger.warning(
+                    "could not release the run lease of step '%s' source %r (it expires by "
+                    "itself): %s", step.entity, key, _describe(exc),
+                )
+
+    def _skip_leased(self, step: SyncStep, key: str, lease: Lease) -> None:
+        self.base.logger.info(
+            "sync step '%s' source %r skipped: worker %r is running it (its lease runs until "
+            "%s)", step.entity, key, lease.owner, lease.expires_at.isoformat(),
+        )
+        cursor = self.base.store.get_cursor(step.entity, key)
+        value = cursor.last_synced_at if cursor is not None else None
+        self.steps.append(StepSummary(
+            entity=step.entity, source_key=key, skipped_reason="leased",
+            lease_holder=lease.owner, cursor_before=value, cursor_after=value,
+        ))
 
     async def _sources(self, step: SyncStep) -> list[str]:
         if step.sources is None:
@@ -229,8 +270,10 @@ class _Runner:
             cursor_before=cursor.last_synced_at, cursor_after=cursor.last_synced_at,
         ))
 
-    async def _run_source(self, step: SyncStep, key: str, cursor: CursorState | None) -> None:
-        if key != "" and self._in_backoff(cursor):
+    async def _run_source(
+        self, step: SyncStep, key: str, cursor: CursorState | None, keeper: _LeaseKeeper
+    ) -> None:
+        if self._in_backoff(cursor):
             self._skip_backoff(step, key, cursor)
             return
         now = self.started = self.now
@@ -256,7 +299,7 @@ class _Runner:
             store=self.base.store, run_id=self.base.run_id, client=self.base.client,
             provisioned=self.base.provisioned, checkpoint_hook=self.base.checkpoint_hook,
             entity=step.entity, source_key=key, window=window, cursor=cursor, push=self.push,
-            tally=PushTally(),
+            tally=PushTally(), renew_lease=keeper,
         )
         errors: list[str] = []
         items = 0
@@ -391,6 +434,44 @@ class _Runner:
                 len(tally.rejected_items) - len(rows), step.entity,
             )
         return len(rows)
+
+
+class _LeaseKeeper:
+    """Renews a step-source's run lease as its pushes go by, once half of it has passed."""
+
+    def __init__(self, runner: _Runner, step: SyncStep, key: str) -> None:
+        self.runner, self.step, self.key = runner, step, key
+        self.half = timedelta(seconds=runner.options.lease_seconds / 2)
+        self.renew_at = runner.now + self.half
+        self.lost = False
+
+    def __call__(self) -> None:
+        runner = self.runner
+        if self.lost or runner.now < self.renew_at:
+            return
+        lease = runner.base.store.acquire_lease(
+            self.step.entity, self.key, owner=runner.owner,
+            seconds=runner.options.lease_seconds,
+        )
+        if lease.owner == runner.owner:
+            self.renew_at = runner.now + self.half
+            return
+        self.lost = True
+        runner.base.logger.warning(
+            "sync step '%s' source %r ran longer than its lease (%g s) and worker %r took it "
+            "over: both run it now. Cursors stay safe (the store's write is a compare-and-set), "
+            "but raise SyncOptions(lease_seconds=...) above the longest step-run.",
+            self.step.entity, self.key, runner.options.lease_seconds, lease.owner,
+        )
+
+
+_HOST = socket.gethostname()
+
+
+def default_worker_id() -> str:
+    """This run's lease owner when ``SyncOptions.worker_id`` is not set: host, pid, and a
+    random part, so two runs never share one (not even in one process)."""
+    return f"{_HOST}:{os.getpid()}:{os.urandom(4).hex()}"
 
 
 def _check_result(step: SyncStep, result: object) -> tuple[int, list[str], datetime | None]:

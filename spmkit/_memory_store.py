@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, final
 
 from spmkit._clock import Clock, ensure_aware_utc
@@ -18,6 +18,7 @@ from spmkit._store import (
     CursorState,
     CursorStatus,
     DeadLetter,
+    Lease,
     NewDeadLetter,
     RunRecord,
     RunStatus,
@@ -26,6 +27,7 @@ from spmkit._store_codec import (
     FINISH_STATUSES,
     check_cursor_args,
     check_filters,
+    check_lease_args,
     check_state_key,
     check_state_value,
     clock_now,
@@ -86,7 +88,8 @@ class MemoryStore:
         run_id = store.start_run("incremental")
 
     Every call is a few dict operations, so it adds next to nothing to an engine
-    tick. It is meant for one thread (or one event loop); it holds no lock.
+    tick. It is meant for one thread (or one event loop); it holds no lock: concurrent
+    asyncio tasks are safe (no call awaits, so each one is atomic), threads are not.
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -98,6 +101,7 @@ class MemoryStore:
         self._clock = clock
         self._closed = False
         self._cursors: dict[tuple[str, str], CursorState] = {}
+        self._leases: dict[tuple[str, str], Lease] = {}
         self._runs: dict[int, _Run] = {}
         self._rejected: list[_Rejected] = []
         self._next_rejected_id = 1
@@ -165,6 +169,32 @@ class MemoryStore:
     def list_cursors(self) -> list[CursorState]:
         self._check_open()
         return [self._cursors[key] for key in sorted(self._cursors)]
+
+    # run leases
+
+    def acquire_lease(
+        self, entity: str, source_key: str, *, owner: str, seconds: float
+    ) -> Lease:
+        """Take or renew a step-source's run lease (see :meth:`spmkit.Store.acquire_lease`)."""
+        self._check_open()
+        check_lease_args(entity, source_key, owner, seconds)
+        now = clock_now(self._clock)
+        key = (entity, source_key)
+        held = self._leases.get(key)
+        if held is not None and held.owner != owner and held.expires_at > now:
+            return held
+        lease = Lease(entity, source_key, owner, now + timedelta(seconds=seconds))
+        self._leases[key] = lease
+        return lease
+
+    def release_lease(self, entity: str, source_key: str, *, owner: str) -> None:
+        """Drop the lease if ``owner`` still holds it."""
+        self._check_open()
+        check_lease_args(entity, source_key, owner, None)
+        key = (entity, source_key)
+        held = self._leases.get(key)
+        if held is not None and held.owner == owner:
+            del self._leases[key]
 
     # runs
 

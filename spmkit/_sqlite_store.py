@@ -26,8 +26,9 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, final
 
@@ -37,6 +38,7 @@ from spmkit._store import (
     CursorState,
     CursorStatus,
     DeadLetter,
+    Lease,
     NewDeadLetter,
     RunRecord,
     RunStatus,
@@ -45,6 +47,7 @@ from spmkit._store_codec import (
     FINISH_STATUSES,
     check_cursor_args,
     check_filters,
+    check_lease_args,
     check_state_key,
     check_state_value,
     clock_now,
@@ -56,7 +59,7 @@ from spmkit._store_codec import (
 
 __all__ = ["BUSY_TIMEOUT_S", "SCHEMA_VERSION", "SqliteStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 5.0
 
 _SCHEMA = (
@@ -97,8 +100,21 @@ _SCHEMA = (
         value TEXT NOT NULL
     ) WITHOUT ROWID""",
 )
-
-_TABLES = frozenset({"cursors", "runs", "rejected_items", "state"})
+# What each schema version adds to the one before: version 2, the run leases.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: _SCHEMA,
+    2: ("""CREATE TABLE leases (
+        entity TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (entity, source_key)
+    ) WITHOUT ROWID""",),
+}
+_TABLES_OF_VERSION = {
+    1: frozenset({"cursors", "runs", "rejected_items", "state"}),
+    2: frozenset({"cursors", "runs", "rejected_items", "state", "leases"}),
+}
 
 # Statements are constants: sqlite3 caches the prepared statement per SQL text.
 _CURSOR_COLUMNS = (
@@ -127,6 +143,18 @@ ON CONFLICT (entity, source_key) DO UPDATE SET
     updated_at = excluded.updated_at
 RETURNING last_synced_at, consecutive_failures
 """
+# Taken when free, held by the same owner, or expired; the holder is read back in the
+# same transaction (an upsert whose WHERE is false returns no row).
+_ACQUIRE_LEASE = """
+INSERT INTO leases (entity, source_key, owner, expires_at)
+VALUES (:entity, :source_key, :owner, :expires)
+ON CONFLICT (entity, source_key) DO UPDATE SET
+    owner = excluded.owner,
+    expires_at = excluded.expires_at
+WHERE leases.owner = excluded.owner OR leases.expires_at <= :now
+"""
+_GET_LEASE = "SELECT owner, expires_at FROM leases WHERE entity = ? AND source_key = ?"
+_RELEASE_LEASE = "DELETE FROM leases WHERE entity = ? AND source_key = ? AND owner = ?"
 _START_RUN = "INSERT INTO runs (mode, status, started_at) VALUES (?, 'running', ?)"
 _FINISH_RUN = "UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?"
 _RUN_COLUMNS = "run_id, mode, status, started_at, finished_at, summary"
@@ -311,7 +339,7 @@ class SqliteStore:
                 f"spmkit store (it has tables {tables}): use a separate file for "
                 f"the spmkit store."
             )
-        missing = sorted(_TABLES - set(tables)) if version > 0 else []
+        missing = sorted(_TABLES_OF_VERSION[version] - set(tables)) if version > 0 else []
         if missing:
             raise StoreError(
                 f"The store at {str(self._path)!r} (schema version {version}) is missing its "
@@ -348,15 +376,36 @@ class SqliteStore:
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
-            # Re-read under the write lock: another process may have just created it.
-            if self._inspect(conn) == 0:
-                for statement in _SCHEMA:
+            # Re-read under the write lock: another process may have just migrated it.
+            version = self._inspect(conn)
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step]:
                     conn.execute(statement)
+            if version < SCHEMA_VERSION:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the store's lock: committed, or rolled back and
+        raised as a :class:`StoreError` saying what it was ``doing``."""
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                self._fail(exc, doing)
 
     # errors
 
@@ -437,6 +486,32 @@ class SqliteStore:
                 self._fail(exc, "list the cursors")
         return [_cursor_row(row) for row in rows]
 
+    # run leases
+
+    def acquire_lease(
+        self, entity: str, source_key: str, *, owner: str, seconds: float
+    ) -> Lease:
+        """Take or renew a step-source's run lease (see :meth:`spmkit.Store.acquire_lease`)."""
+        check_lease_args(entity, source_key, owner, seconds)
+        now = clock_now(self._clock)
+        params = {"entity": entity, "source_key": source_key, "owner": owner,
+                  "expires": to_iso(now + timedelta(seconds=seconds)), "now": to_iso(now)}
+        with self._transaction(f"take the run lease of ({entity!r}, {source_key!r})") as conn:
+            conn.execute(_ACQUIRE_LEASE, params)
+            holder, expires = conn.execute(_GET_LEASE, (entity, source_key)).fetchone()
+        return Lease(entity, source_key, holder, from_iso(expires))
+
+    def release_lease(self, entity: str, source_key: str, *, owner: str) -> None:
+        """Drop the lease if ``owner`` still holds it."""
+        check_lease_args(entity, source_key, owner, None)
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                self._conn.execute(_RELEASE_LEASE, (entity, source_key, owner))
+            except sqlite3.Error as exc:
+                self._fail(exc, f"release the run lease of ({entity!r}, {source_key!r})")
+
     # runs
 
     def start_run(self, mode: str) -> int:
@@ -513,20 +588,8 @@ class SqliteStore:
                 item.run_id, item.entity, item.source_key, item.item_key,
                 encode_payload(item.payload), item.reason, now,
             ))
-        with self._lock:
-            if self._closed:
-                self._closed_error()
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    conn.executemany(_ADD_REJECTED, rows)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                self._fail(exc, f"store {len(rows)} rejected item(s)")
+        with self._transaction(f"store {len(rows)} rejected item(s)") as conn:
+            conn.executemany(_ADD_REJECTED, rows)
 
     def list_rejected(
         self, *, run_id: int | None = None, entity: str | None = None, limit: int | None = 500

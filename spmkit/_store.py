@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 __all__ = [
     "CursorState",
     "DeadLetter",
+    "Lease",
     "NewDeadLetter",
     "RunRecord",
     "Store",
@@ -46,6 +47,20 @@ class CursorState:
     items: int
     consecutive_failures: int
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who runs a step-source right now: ``owner`` (a worker id) until ``expires_at``.
+
+    Taken with :meth:`Store.acquire_lease`; ``expires_at`` is on the store's (the
+    injected) clock, so a lease left by a killed worker lapses on its own.
+    """
+
+    entity: str
+    source_key: str
+    owner: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +137,23 @@ class Store(Protocol):
         ...
 
     def list_cursors(self) -> list[CursorState]: ...
+
+    # run leases
+    def acquire_lease(
+        self, entity: str, source_key: str, *, owner: str, seconds: float
+    ) -> Lease:
+        """Take, or renew, the run lease of a step-source, atomically.
+
+        ``owner`` gets the lease for ``seconds`` (from the store clock's now) when nobody
+        holds it, when it already holds it, or when the holder's lease has expired. The
+        lease is returned as it then stands: ``lease.owner == owner`` means acquired;
+        any other owner is the worker running that step-source (until ``expires_at``).
+        """
+        ...
+
+    def release_lease(self, entity: str, source_key: str, *, owner: str) -> None:
+        """Drop the lease if ``owner`` still holds it (a lease taken over is left alone)."""
+        ...
 
     # runs
     def start_run(self, mode: str) -> int: ...

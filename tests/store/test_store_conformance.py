@@ -17,6 +17,7 @@ from spmkit import (
     StoreError,
     open_store,
 )
+from spmkit._sqlite_store import SCHEMA_VERSION
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -419,7 +420,7 @@ def test_sqlite_uses_wal_and_records_the_schema_version(db_path: Path, clock: Ma
     conn = sqlite3.connect(db_path)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     finally:
         conn.close()
 
@@ -541,3 +542,61 @@ def test_at_stamps_the_instant_the_row_records(store: Store, clock: ManualClock)
     with pytest.raises(InvalidArgument, match=r"at=datetime\.datetime\(2026, 1, 1, 0, 0\) is"):
         store.set_cursor("orders", "", last_synced_at=None, at=datetime(2026, 1, 1))
     assert store.get_cursor("orders", "") is None
+
+
+# --- run leases ----------------------------------------------------------------------------
+
+
+def test_a_lease_is_taken_held_renewed_expired_and_released(
+    store: Store, clock: ManualClock
+) -> None:
+    mine = store.acquire_lease("orders", "s1", owner="a", seconds=60)
+    assert (mine.owner, mine.expires_at) == ("a", T0 + timedelta(seconds=60))
+    assert store.acquire_lease("orders", "s1", owner="b", seconds=60) == mine
+    assert store.acquire_lease("orders", "s2", owner="b", seconds=60).owner == "b"
+    clock.current = T0 + timedelta(seconds=30)
+    renewed = store.acquire_lease("orders", "s1", owner="a", seconds=60)
+    assert renewed.expires_at == T0 + timedelta(seconds=90)
+    clock.current = T0 + timedelta(seconds=90)  # expired: anyone may take it
+    taken = store.acquire_lease("orders", "s1", owner="b", seconds=60)
+    assert (taken.owner, taken.expires_at) == ("b", T0 + timedelta(seconds=150))
+    store.release_lease("orders", "s1", owner="a")  # not a's any more: left alone
+    assert store.acquire_lease("orders", "s1", owner="c", seconds=1).owner == "b"
+    store.release_lease("orders", "s1", owner="b")
+    assert store.acquire_lease("orders", "s1", owner="c", seconds=1).owner == "c"
+
+
+def test_bad_lease_arguments_are_refused(store: Store) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        store.acquire_lease("orders", "", owner="a", seconds=0)
+    assert info.value.args == (
+        "Expected a number of seconds > 0 for the lease but got seconds=0: longer than a "
+        "step-run usually takes, such as 600.",)
+    with pytest.raises(InvalidArgument, match=r"non-empty str for owner but got owner=''"):
+        store.acquire_lease("orders", "", owner="", seconds=60)
+    with pytest.raises(InvalidArgument, match="source_key=None"):
+        store.release_lease("orders", None, owner="a")  # type: ignore[arg-type]
+
+
+def test_sqlite_migrates_a_version_1_store_and_keeps_its_data(
+    db_path: Path, clock: ManualClock
+) -> None:
+    from spmkit._sqlite_store import _MIGRATIONS
+
+    conn = sqlite3.connect(db_path)
+    for statement in _MIGRATIONS[1]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO cursors VALUES ('orders', 's1', '2026-03-01T12:00:00.000000Z', "
+                 "'ok', NULL, 3, 0, '2026-03-01T12:00:00.000000Z')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(db_path, clock)
+    try:
+        cursor = store.get_cursor("orders", "s1")
+        assert cursor is not None and cursor.items == 3
+        assert store.acquire_lease("orders", "s1", owner="a", seconds=5).owner == "a"
+    finally:
+        store.close()
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
