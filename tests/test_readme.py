@@ -40,3 +40,9 @@ def test_readme_scenario_example_passes() -> None:
     exec(compile(python_blocks()[2], "README.md scenario example", "exec"), namespace)
     result = run_scenario(namespace["scenario"])  # type: ignore[arg-type]
     assert result.passed, result.failures
+
+
+def test_the_trap_table_has_the_bulk_answer_rows() -> None:
+    table = README.read_text().split("### Traps of the JS kit")[1].split("## The harness")[0]
+    assert "| `failed_count` on a 2xx" in table
+    assert "| a bulk body nested as `{statusCode, data: {...}}`" in table
