@@ -2,6 +2,9 @@
 
 Per step-source, in order:
 
+0. the run lease: a step-source another worker is running (its lease, on the
+   injected clock, has not expired) is skipped as ``"leased"``, not failed; the
+   cursor is read once the lease is taken;
 1. backoff: after ``n`` consecutive failures, skip while
    ``now < failed_run_started_at + backoff_window(n)`` (a full backfill bypasses it).
    It counts from the *start* of the failed step-run, which every row the engine
@@ -12,8 +15,10 @@ Per step-source, in order:
 3. run the step with its window; any exception is an error of that step;
 4. dead-letter the rejected items (awaited, best-effort, capped per run);
 5. advance only on a clean run with ``advance_cursor_to`` and no untolerated
-   reject, clamped to ``window.until`` and never backwards outside a full
-   backfill; otherwise record the failure (value kept, failures + 1).
+   reject, clamped to ``window.until`` (logged, and kept as ``requested_advance``)
+   and never backwards outside a full backfill (the store's write is a
+   compare-and-set, so not even over another worker's newer value); otherwise
+   record the failure (value kept, failures + 1).
 
 ``sources()``, ``enabled()`` or an invalid ``advance_cursor_to`` failing are
 failures of that step (recorded and backed off), never a crash of the run.
