@@ -40,10 +40,10 @@ from spmkit import (
     StepContext,
     StepResult,
     SyncContext,
+    check_page,
     define_bulk_step,
     define_integration,
 )
-from spmkit._paginate import ensure_page
 from spmkit_testing import rest
 from spmkit_testing.adapter import Adapter, Stream
 from spmkit_testing.partner import Partner
@@ -158,7 +158,7 @@ async def stream_customers(ctx: StepContext) -> AsyncIterator[Mapping[str, Any]]
                       "limit": settings.page_size}
             if after_key:
                 params["after_key"] = after_key
-            page = ensure_page(await _get_json(http, "/customers/records", params),
+            page = check_page(await _get_json(http, "/customers/records", params),
                                "Demo POS /customers/records")
             ctx.checkpoint("after_fetch_page")
             for record in page:
@@ -181,7 +181,7 @@ async def stream_orders(ctx: StepContext) -> AsyncIterator[Mapping[str, Any]]:
                 "updated_before": _iso(ctx.window.until),
                 "page": page_number, "size": settings.page_size,
             })
-            items = ensure_page(body.get("items") if isinstance(body, dict) else body,
+            items = check_page(body.get("items") if isinstance(body, dict) else body,
                                 f"Demo POS orders of {ctx.source_key} page {page_number}")
             ctx.checkpoint("after_fetch_page")
             for record in items:
@@ -196,7 +196,7 @@ async def list_stores(ctx: SyncContext) -> Sequence[str]:
     """The POS's stores (one cursor each), from ``GET /stores``."""
     async with _http(ctx) as http:
         body = await _get_json(http, "/stores", {})
-    stores = ensure_page(body, "Demo POS /stores")
+    stores = check_page(body, "Demo POS /stores")
     return [str(s) for s in stores]
 
 

@@ -271,30 +271,37 @@ class Simulation:
         """Move simulated time by ``delta`` without syncing (negative: the clock steps back)."""
         self.clock.advance(delta)
 
-    def run_for(self, duration: timedelta, *, every: timedelta = timedelta(minutes=1)) -> None:
+    def run_for(self, duration: timedelta, *, every: timedelta = timedelta(minutes=1),
+                on_tick: Callable[[SyncSummary | None], None] | None = None) -> None:
         """Tick on a fixed schedule for ``duration``: tick k at ``now + k * every``, like cron.
 
         A tick that takes simulated time (retries, latency) past the next slot makes that
-        one late (it runs as soon as the previous one ends).
+        one late (it runs as soon as the previous one ends). ``on_tick(summary)`` is called
+        after each tick (``None`` for a crash), for example to write partner records.
         """
         if not isinstance(every, timedelta) or every <= timedelta(0):
             raise InvalidArgument(f"run_for(every={every!r}) must be a positive timedelta.")
         begin, last, k = self.clock.now(), int(duration / every), 1
         while k <= last:
-            ran, crashed = self.clock.run(self._ticks_on_schedule(begin, every, k, last))
+            ran, crashed = self.clock.run(self._ticks_on_schedule(begin, every, k, last,
+                                                                  on_tick))
             if crashed:
                 self.restart()
             k = ran + 1
 
-    async def _ticks_on_schedule(self, begin: datetime, every: timedelta, first: int,
-                                 last: int) -> tuple[int, bool]:
+    async def _ticks_on_schedule(
+            self, begin: datetime, every: timedelta, first: int, last: int,
+            on_tick: Callable[[SyncSummary | None], None] | None) -> tuple[int, bool]:
         """Ticks ``first``..``last`` of the schedule, up to a crash: ``(last run, crashed)``."""
         # Many ticks per event loop: a loop per tick would cost more than the tick.
         for k in range(first, last + 1):
             late = begin + k * every - self.clock.now()
             if late > timedelta(0):
                 self.clock.advance(late)
-            if await self._tick(False, "tick") is None:
+            summary = await self._tick(False, "tick")
+            if on_tick is not None:
+                on_tick(summary)
+            if summary is None:
                 return k, True
         return last, False
 

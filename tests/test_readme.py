@@ -25,7 +25,10 @@ def test_readme_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> 
     exec(compile(code, f"README.md example {index + 1}", "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     if index == 0:
-        assert out.startswith("partial 2 1 ('1 item(s) rejected")
+        assert out == (
+            "partial 2 1 (\"1 item(s) rejected (cursor held; set tolerate_rejects to advance) — "
+            "'c2': email must be a valid e-mail address (name@domain.tld), got "
+            "'not-an-email'\",)\n")
     else:
         assert out.count('"index":') == 2
 
@@ -37,3 +40,9 @@ def test_readme_scenario_example_passes() -> None:
     exec(compile(python_blocks()[2], "README.md scenario example", "exec"), namespace)
     result = run_scenario(namespace["scenario"])  # type: ignore[arg-type]
     assert result.passed, result.failures
+
+
+def test_the_trap_table_has_the_bulk_answer_rows() -> None:
+    table = README.read_text().split("### Traps of the JS kit")[1].split("## The harness")[0]
+    assert "| `failed_count` on a 2xx" in table
+    assert "| a bulk body nested as `{statusCode, data: {...}}`" in table

@@ -240,7 +240,7 @@ def test_bad_requests_get_a_400_that_names_the_parameter(partner: Partner) -> No
 
 
 def test_route_tables_refuse_what_cannot_be_served() -> None:
-    with pytest.raises(InvalidArgument, match="rest.api: base_url='partner.test' must be"):
+    with pytest.raises(InvalidArgument, match=r"rest\.api: base_url='partner\.test' must be"):
         rest.api("partner.test", [])
     with pytest.raises(InvalidArgument, match="is not a pagination style"):
         rest.records("/x", stream="contacts", paging="page")  # type: ignore[arg-type]

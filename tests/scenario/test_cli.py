@@ -66,12 +66,12 @@ def test_run_report_writes_html(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 LATE_LOST = (
-    "partner updated_at 2026-01-01T00:01:30Z (visible from 2026-01-01T00:03:30Z) is at or "
-    "before the cursor 2026-01-01T00:03:30Z, but the fake API holds nothing for it and it was "
-    "not dead-lettered under a tolerant policy: the cursor passed it, it is lost for good"
+    "partner updated_at 2026-01-01T00:01:30Z (readable from 2026-01-01T00:03:30Z) is at or "
+    "before cursor - overlap 2026-01-01T00:03:30Z, so no later window reads it, but the fake "
+    "API holds nothing and it was not dead-lettered under a tolerant policy: lost for good"
 )
-CLOCK_SKEW_I3 = ("  - I3 (no silent loss) at tick 3, step-source customers/'', record 'late': "
-                 + LATE_LOST)
+CLOCK_SKEW_I3 = ("  - I3 (no silent loss) violated at tick 3, step-source customers/'', record "
+                 "'late': " + LATE_LOST)
 
 
 def clock_skew_variant(tmp_path: Path, name: str, expect: str) -> Path:
@@ -134,7 +134,7 @@ def test_run_lists_the_first_ten_expected_violations(
     path = tmp_path / "many_lost.py"
     path.write_text(
         "import dataclasses\n"
-        "from spmkit_testing.scenario import add, customer, load_scenario, violates\n"
+        "from spmkit_testing.scenario import add, load_scenario, record, violates\n"
         "base = load_scenario('clock_skew_loss')\n"
         "late = add(*[record(f'late{i:02}', lag='120s') for i in range(12)])\n"
         "scenario = dataclasses.replace(base, name='many_lost', expect=[violates('I3')],\n"
@@ -144,8 +144,8 @@ def test_run_lists_the_first_ten_expected_violations(
     assert lines[:2] == ["scenario 'many_lost' against 'demo-pos' passed",
                          "expected violations (this scenario demonstrates a hazard):"]
     assert lines[2:12] == [
-        f"  - I3 (no silent loss) at tick 3, step-source customers/'', record 'late{i:02}': "
-        + LATE_LOST for i in range(10)]
+        f"  - I3 (no silent loss) violated at tick 3, step-source customers/'', record "
+        f"'late{i:02}': " + LATE_LOST for i in range(10)]
     assert lines[12:14] == ["  … and 2 more.", "timeline:"]
 
 

@@ -25,7 +25,7 @@ def test_scenario_option_runs_named_scenarios_as_items(pytester: pytest.Pytester
                                 "--spmkit-seed", "3", "-v")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines([
-        "spmkit: seed=3; scenarios: max_ratio, poison_pill",
+        "spmkit: integration the reference Demo POS; seed=3; scenarios: max_ratio, poison_pill",
         "*scenario?max_ratio? PASSED*",
         "*scenario?poison_pill? PASSED*",
     ])
