@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from spmkit_testing.contract._pytest import add_options, contract_items, contract_requested
 from spmkit_testing.fixtures import (
     MARKERS,
     spm_client,
@@ -100,6 +101,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help="Named spmkit scenarios to run when no --scenario is given",
     )
+    add_options(group)
 
 
 def _requested(config: pytest.Config) -> list[str]:
@@ -151,8 +153,9 @@ class ScenarioItem(pytest.Item):
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """`pytest --scenario NAME` asks for that scenario, not for the whole suite."""
-    return True if config.getoption("spmkit_scenarios") else None
+    """`pytest --scenario NAME` asks for that scenario (and `--spmkit-target URL` for the
+    contract checks), not for the whole suite."""
+    return True if config.getoption("spmkit_scenarios") or contract_requested(config) else None
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
@@ -162,3 +165,4 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         name = Path(spec).stem if _is_path(spec) else spec
         items.append(ScenarioItem.from_parent(session, name=f"scenario[{name}]", spec=spec,
                                               seed=seed))
+    items.extend(contract_items(session, config))

@@ -47,7 +47,7 @@ class Answer:
         text = self.message.strip()
         end = text.find(". ")
         text = text[: end + 1] if end >= 0 else text
-        text = text if len(text) <= 120 else text[:117] + "..."
+        text = text if len(text) <= 160 else text[:157] + "..."
         shown = f": {text}" if text else ""
         return f"{self.method} /v1/{self.path} answered {self.status}{shown}"
 

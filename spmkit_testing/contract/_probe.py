@@ -151,14 +151,15 @@ class Probe:
                 f"cannot reach {self.target}: {exc.reason}. Check the URL (is the server, "
                 f"such as spmkit serve, running?)."
             ) from None
+        said = str(answer).rstrip(".")
         if answer.status in (401, 403):
             raise TargetError(
-                f"{self.target} refused the API key: {answer}. Check {API_KEY_ENV} (the key of "
+                f"{self.target} refused the API key: {said}. Check {API_KEY_ENV} (the key of "
                 f"the shop to check against)."
             )
         if not answer.ok:
             raise TargetError(
-                f"{self.target} does not answer like a ShopiMind API: {answer}. Pass the API's "
+                f"{self.target} does not answer like a ShopiMind API: {said}. Pass the API's "
                 f"base URL (the suite adds /v1/), such as https://core.shopimind.com."
             )
 

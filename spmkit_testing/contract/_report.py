@@ -121,7 +121,7 @@ def compare(check: Check, target: CheckRun, fake: CheckRun) -> CheckVerdict:
     note: str | None
     if target.error:
         verdict, note = "error", f"could not run to its end: {target.error}{later}"
-    elif target.not_observed and not differences:
+    elif target.not_observed and not [d for d in differences if d.reached]:
         verdict, note = "not_observed", target.not_observed
     elif differences or target.stopped:
         verdict = "drift"

@@ -96,6 +96,7 @@ def serve_app(app: Any) -> Iterator[str]:
     import uvicorn
 
     sock = socket.socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as spmkit serve does
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
@@ -113,6 +114,13 @@ def serve_app(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def new_fake() -> FakeShopimind:
