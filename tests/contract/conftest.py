@@ -116,6 +116,29 @@ def serve_app(app: Any) -> Iterator[str]:
         sock.close()
 
 
+def _loopback(host: object) -> bool:
+    return str(host) in ("127.0.0.1", "::1", "localhost") or str(host).startswith("127.")
+
+
+@pytest.fixture(autouse=True)
+def no_request_leaves_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every contract test runs with sockets that refuse any host but loopback."""
+    connect, resolve = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
+            raise AssertionError(f"a contract test tried to connect to {address!r}")
+        connect(sock, address)
+
+    def guarded_resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _loopback(host):
+            raise AssertionError(f"a contract test tried to resolve {host!r}")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_resolve)
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""
     with socket.socket() as sock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -50,6 +51,9 @@ def test_the_drifted_server_is_reported_with_each_difference_and_nothing_else(
     assert lines[-1] == "verdict: the fake does NOT match the target: 3 drifted of 13 checks " \
                         "(9 ok)"  # fmt: skip
     assert not report.matches
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    sample = readme.split("A drifted API reads like this")[1].split("```")[1].strip().splitlines()
+    assert sample == [line for line in DRIFT if not line.startswith("ok ")]
 
 
 def test_the_json_report_carries_each_difference_with_both_answers(
