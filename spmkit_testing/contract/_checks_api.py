@@ -114,9 +114,8 @@ def custom_data(ctx: CheckContext) -> None:
     """Custom-data definitions (create, get, list, activate, deactivate, extend) and their
     records: 409 for a name in use or a status already set, 4xx for records of an
     inactive definition, per-item rejects for a missing required field."""
-    created, id_definition = definition(ctx, "loyalty")
     label = "POST /v1/custom-data-definitions"
-    ctx.envelope(label, created)
+    created, id_definition = definition(ctx, "loyalty", label=label)
     ctx.shape(f"{label}: data", created.data)
     ctx.fact(f"{label}: data.status", _data(created).get("status"))
     ctx.fact(f"{label}: data.fields names", _field_names(created))

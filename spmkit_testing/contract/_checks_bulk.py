@@ -46,9 +46,11 @@ def customer(ctx: CheckContext, role: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-def definition(ctx: CheckContext, role: str = "cards") -> tuple[Answer, int]:
+def definition(ctx: CheckContext, role: str = "cards", *,
+               label: str | None = None) -> tuple[Answer, int]:  # fmt: skip
     """Create this check's custom-data definition (``card`` text, required and unique;
-    ``points`` number); stop when there is none to write records to."""
+    ``points`` number), recording its envelope as ``label`` when given; stop when there
+    is none to write records to."""
     name = ctx.code(role)
     body = {
         "name": name,
@@ -59,6 +61,8 @@ def definition(ctx: CheckContext, role: str = "cards") -> tuple[Answer, int]:
         ],
     }
     answer, id_definition = ctx.create("definition", body, name)
+    if label is not None:
+        ctx.envelope(label, answer)
     ctx.require(answer, "the check writes its records into this definition")
     if id_definition is None:
         ctx.stop(f"{answer} without id_definition; the check needs it for its records")

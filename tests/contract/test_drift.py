@@ -84,3 +84,30 @@ def test_the_json_report_carries_each_difference_with_both_answers(
     assert facts["customers: a batch of limit + 1: status"] == {
         "fact": "customers: a batch of limit + 1: status", "kind": "status", "target": 413,
         "fake": 413, "reached": True, "same": True}  # fmt: skip
+
+
+def test_a_check_stopped_by_an_answer_names_it_and_counts_what_it_could_not_see() -> None:
+    import httpx
+
+    from .conftest import new_fake
+
+    fake = new_fake()
+
+    def no_events(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/events":
+            return httpx.Response(404, json={"statusCode": 404, "message": "Cannot POST /v1/events",
+                                             "error": "Not Found"})  # fmt: skip
+        return fake.handle(request)
+
+    target = Target("http://no-events.invalid", KEY, transport=httpx.MockTransport(no_events))
+    report = verify_target(target, checks=["events"], run_id="stop0001")
+    assert report.to_text().splitlines()[4:7] == [
+        "DRIFT         events",
+        "                POST /v1/events: status: 404 on the target, 201 in the fake",
+        "                POST /v1/events: envelope: only in the fake: $.data (object); only on "
+        "the target: $.error (string), $.message (string)",
+    ]
+    assert report.to_text().splitlines()[7] == (
+        "                stopped: POST /v1/events answered 404: Cannot POST /v1/events; the "
+        "check triggers the new event; 15 later fact(s) not observed")
+    assert report.cleaned.left == ()
