@@ -15,7 +15,7 @@ See the README for a complete example.
 from __future__ import annotations
 
 from spmkit._bulk import StreamRead, define_bulk_step
-from spmkit._client import SpmClient, unwrap_or_raise
+from spmkit._client import SpmClient, is_loopback_host, unwrap_or_raise
 from spmkit._clock import Clock, SystemClock, ensure_aware_utc
 from spmkit._concurrency import map_with_concurrency
 from spmkit._context import CustomDataHandle, SourceHandle, StepContext, SyncContext
@@ -118,6 +118,7 @@ __all__ = [
     "Integration",
     "IntegrationDefinitionError",
     "InvalidArgument",
+    "is_loopback_host",
     "Lease",
     "LifecycleResult",
     "load_provisioned",

@@ -1,8 +1,9 @@
 """The ``spmkit`` command: one function per subcommand.
 
 Subcommands so far: ``serve`` (the fake ShopiMind API over HTTP), ``scenarios`` (list
-the named scenarios), ``run`` (run one, exit 0/1/2) and ``demo`` (run the library, write
-HTML timelines). Add one by writing ``_add_<name>(subparsers)`` that registers its
+the named scenarios), ``run`` (run one, exit 0/1/2), ``demo`` (run the library, write
+HTML timelines) and ``verify-fake`` (the wire contract against a real API, exit
+0/1/2). Add one by writing ``_add_<name>(subparsers)`` that registers its
 parser with ``func=_cmd_<name>``, and listing it in ``_SUBCOMMANDS``.
 """
 
@@ -284,8 +285,43 @@ def _add_demo(subparsers: Any) -> None:
     parser.set_defaults(func=_cmd_demo)
 
 
+def _cmd_verify_fake(args: argparse.Namespace) -> int:
+    """Run the wire contract against URL: 0 when the fake matches, 1 on drift, 2 on bad usage."""
+    from spmkit import InvalidArgument
+    from spmkit_testing.contract import target_from_environment, verify_target
+
+    try:
+        report = verify_target(target_from_environment(args.url), checks=args.check)
+    except InvalidArgument as exc:
+        print(f"spmkit verify-fake: {exc}", file=sys.stderr)
+        return 2
+    print(report.to_json() if args.json else report.to_text())
+    return 0 if report.matches else 1
+
+
+def _add_verify_fake(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "verify-fake",
+        help="Check that the fake ShopiMind API still matches a real one (a drift report)",
+        description="Run the wire-contract checks against the ShopiMind API at URL and compare "
+        "every answer (status, envelope keys, field names and types, batch limits) with the "
+        "fake's. The API key is read from the SPMKIT_API_KEY environment variable only. The run "
+        "writes only records in its own namespace (a data source named spmkit-verify-<run id>), "
+        "deletes them at the end, and sends at most 200 requests within 120 s. Exit status: 0 "
+        "when the fake matches, 1 on drift, 2 on bad usage (no key, plain http to a remote host, "
+        "an unreachable target or a refused key).",
+    )
+    parser.add_argument("url", metavar="URL",
+                        help="Base URL of the API, such as https://core.shopimind.com (plain "
+                        "http only for a loopback host such as spmkit serve)")
+    parser.add_argument("--json", action="store_true", help="Print the report as JSON")
+    parser.add_argument("--check", action="append", metavar="NAME", default=None,
+                        help="Run only this check (repeatable; default: every check)")
+    parser.set_defaults(func=_cmd_verify_fake)
+
+
 _SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (_add_serve, _add_scenarios, _add_run,
-                                                   _add_demo)
+                                                   _add_demo, _add_verify_fake)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from spmkit_testing.contract._pytest import add_options, contract_items, contract_requested
 from spmkit_testing.fixtures import (
     MARKERS,
     spm_client,
@@ -133,6 +134,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   help="The integration under test, as package.module:attribute")
     parser.addini(ADAPTER_INI, default="",
                   help="Its spmkit_testing.Adapter, as package.module:attribute")
+    add_options(group)
 
 
 def _requested(config: pytest.Config) -> list[str]:
@@ -230,8 +232,9 @@ class ScenarioItem(pytest.Item):
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """`pytest --scenario NAME` asks for that scenario, not for the whole suite."""
-    return True if config.getoption("spmkit_scenarios") else None
+    """`pytest --scenario NAME` asks for that scenario (and `--spmkit-target URL` for the
+    contract checks), not for the whole suite."""
+    return True if config.getoption("spmkit_scenarios") or contract_requested(config) else None
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
@@ -244,3 +247,4 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         name = Path(spec).stem if _is_path(spec) else spec
         items.append(ScenarioItem.from_parent(session, name=f"scenario[{name}]", spec=spec,
                                               seed=seed))
+    items.extend(contract_items(session, config))

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-PACKAGES = ["spmkit", "spmkit_testing"]
+PACKAGES = ["spmkit", "spmkit_testing", "spmkit_testing.contract"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
