@@ -21,6 +21,7 @@ from typing import Any
 from spmkit import BULK_RESOURCES, InvalidArgument
 from spmkit_testing.faults._effects import (
     PAGE_EFFECTS,
+    DuplicatePage,
     Effect,
     FailedChunk,
     Latency,
@@ -87,6 +88,7 @@ class PartnerRequest:
     listing: bool
     method: str
     path: str
+    by_offset: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +302,10 @@ def _matches_partner(fault: Fault, req: PartnerRequest) -> bool:
         if where.source is not None and where.source != req.source:
             return False
     if isinstance(fault.effect, PAGE_EFFECTS) and req.listing:
+        return False
+    if isinstance(fault.effect, DuplicatePage) and req.by_offset:
+        # An offset-paged API never serves more than its limit: repeated records there
+        # come from records changing during the read, which updates and late arrivals model.
         return False
     if fault.method is not None and fault.method != req.method:
         return False
