@@ -4,22 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+<<<<<<< HEAD
 .PHONY: test demo bench fuzz lint typecheck clean
+=======
+.PHONY: test demo bench lint typecheck examples clean
+>>>>>>> main
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[testing,serve,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[testing,serve,dev]' hatchling
 	touch $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(wildcard spmkit spmkit_testing tests benchmarks examples scenarios)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict spmkit spmkit_testing
+	$(BIN)/mypy --strict spmkit spmkit_testing examples/acme_crm/src
+
+# The example integration is tested as a third party would: built, installed (not
+# editable) next to spmkit, and tested from its own folder with its own configuration.
+examples: $(STAMP)
+	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-build-isolation ./examples/acme_crm
+	cd examples/acme_crm && ../../$(BIN)/pytest -q -p no:cacheprovider
 
 test: lint typecheck
 	$(BIN)/pytest -n auto -q
+	$(MAKE) --no-print-directory examples
 
 demo: $(STAMP)
 	$(BIN)/spmkit demo

@@ -1,7 +1,7 @@
 """Backfill 200,000 customers through ``SpmClient`` on ``FakeShopimind.transport()``.
 
 Chunks of 50 (the client chunks by the API's batch limit), 1 % of the items
-poisoned by a poison fault rule. Prints one JSON object with the throughput in
+poisoned by a ``poison(...)`` fault. Prints one JSON object with the throughput in
 items per second. The official JS kit does about 150,000 items/s here.
 """
 
@@ -15,7 +15,8 @@ from typing import Any
 from benchmarks._common import emit
 from spmkit import SpmClient
 from spmkit_testing.clock import SimClock
-from spmkit_testing.fake import FakeShopimind, FaultRule
+from spmkit_testing.fake import FakeShopimind
+from spmkit_testing.faults import poison
 
 TOTAL = 200_000
 CHUNK = 50
@@ -116,7 +117,7 @@ def main(total: int = TOTAL) -> dict[str, Any]:
     items = _items(total)
     clock = SimClock(datetime(2026, 3, 1, tzinfo=UTC))
     fake = FakeShopimind(clock=clock, api_key=KEY)
-    fake.add_fault(FaultRule.poison(_is_poisoned, reason="poison"))
+    fake.add_fault(poison(predicate=_is_poisoned, reason="poison"))
     client = SpmClient(KEY, base_url=BASE_URL, transport=fake.transport(), clock=clock)
     started, cpu_started = time.perf_counter(), time.process_time()
     totals = asyncio.run(_run(client, items))

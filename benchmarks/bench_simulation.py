@@ -35,7 +35,7 @@ def _direct_integration(holder: dict[str, Simulation]) -> Integration:
 
     def rows(stream: str, ctx: StepContext) -> list[dict[str, Any]]:
         assert ctx.window is not None
-        source = holder["sim"].partner.stream(stream)
+        source = holder["sim"].source(stream)
         return [{"key": r.key, "updated_at": r.updated_at.isoformat().replace("+00:00", "Z"),
                  "data": dict(r.payload)}
                 for r in source.read_window(ctx.window.since, ctx.window.until)
@@ -46,7 +46,7 @@ def _direct_integration(holder: dict[str, Simulation]) -> Integration:
     orders = define_bulk_step("orders", stream=lambda ctx: rows(f"orders@{ctx.source_key}", ctx),
                               map=lambda r, ctx: order_item(r),
                               data_source=lambda ctx: ctx.source_key, cursor_scope="per-source",
-                              sources=lambda ctx: list(holder["sim"].stores))
+                              sources=lambda ctx: holder["sim"].partner.sources)
     return define_integration(slug="demo-pos-direct", sync_steps=[customers, orders],
                               provisioning=provisioning)
 
@@ -55,8 +55,8 @@ def _simulate(days: float, *, direct: bool) -> dict[str, Any]:
     holder: dict[str, Simulation] = {}
     sim = Simulation(seed=1, integration=_direct_integration(holder) if direct else None)
     holder["sim"] = sim
-    customers = sim.partner.stream("customers")
-    orders = [(store, sim.partner.stream(f"orders@{store}")) for store in sim.stores]
+    customers = sim.source("customers")
+    orders = [(store, sim.source(f"orders@{store}")) for store in sim.partner.sources]
     ticks = round(days * 24 * 60)
     state = {"minute": 0, "ok": 0, "customers": 0, "orders": 0}
 
@@ -96,10 +96,11 @@ def _simulate(days: float, *, direct: bool) -> dict[str, Any]:
     if ticks % ORDER_EVERY == 0:
         late |= {f"{store}-o{state['orders']}" for store, _ in orders}
     lost = [key for key in lost if key not in late]
-    requests = len(sim.fake.journal) + sum(len(s.calls) for _, s in sim.partner)
+    requests = len(sim.fake.journal) + len(sim.partner.calls)
     return {
         "parameters": {
-            "days": days, "ticks": ticks, "tick_every_minutes": 1, "stores": len(sim.stores),
+            "days": days, "ticks": ticks, "tick_every_minutes": 1,
+            "stores": len(sim.partner.sources),
             "customer_every_minutes": CUSTOMER_EVERY, "order_every_minutes": ORDER_EVERY,
         },
         "ok_ticks": state["ok"],

@@ -1,10 +1,10 @@
-"""A record that arrives 120 s late with overlap_seconds=0 is lost for good (I3 violated).
+"""A record readable two minutes late, no overlap: the reference loses it and the oracle says so.
 
-The partner stamps updated_at when the customer is written, but its API serves
-it only two minutes later (replication lag, a slow index). By then the cursor has
-passed the stamp, and the next windows start after it: the record is never read.
-This scenario demonstrates the hazard: it passes only because the oracle reports
-I3 (no silent loss). See clock_skew_overlap for the fix.
+The Demo POS is run with overlap_seconds=0. A customer stamped at 1m30s only becomes
+readable at 3m30s (replication lag, a slow index, a partner clock behind ours). By
+then the customers cursor has passed its stamp, no later window reads it, and it is
+lost for good: the oracle reports I3 naming the record. This scenario demonstrates the
+hazard (see clock_skew_overlap for the fix); it runs the reference integration only.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from spmkit_testing.scenario import (
     add,
     advance,
     cursor_at,
-    customer,
-    customers,
+    record,
+    records,
     run_for,
     tick,
     violates,
@@ -26,17 +26,20 @@ from spmkit_testing.scenario import (
 scenario = Scenario(
     "clock_skew_loss",
     description=__doc__,
-    world=World(records=[customers(count=5)], overlap_seconds=0),
+    world=World(
+        records=[records(5, stream="global")],
+        integration="spmkit_testing.reference:build_reference_integration",
+    ),
     timeline=[
         advance("1m"),
         tick(),
         advance("30s"),
-        add(customer("late", lag="120s")),
+        add(record("late", lag="2m")),
         run_for("5m", every="1m"),
     ],
     expect=[
-        cursor_at(3, "customers", "advanced"),
-        absent("customers", "late"),
+        cursor_at(3, "global", "advanced"),
+        absent("global", "late"),
         violates("I3"),
     ],
 )

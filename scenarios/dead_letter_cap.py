@@ -1,10 +1,8 @@
-"""600 rejected items in one run: the dead-letter keeps 500 per run, and the cursor holds.
+"""600 records refused in one run: the dead-letter keeps 500 of them, the cursor holds.
 
-Every rejected item is dead-lettered with its payload and reason, up to 500 per
-run so a broken mapping cannot flood the store. Under the strict policy the
-cursor holds, so nothing beyond the cap is lost: the next run rejects (and
-records) them again. (Under tolerate_rejects=True the items past the cap would
-be passed by the cursor unrecorded: the oracle reports that as I3.)
+Every record of the global stream is refused by ShopiMind. The strict policy holds
+the cursor and names the count; the dead-letter stores at most 500 rows per run (the
+cap), and a failing dead-letter write would never fail the sync.
 """
 
 from __future__ import annotations
@@ -12,14 +10,11 @@ from __future__ import annotations
 from spmkit_testing.scenario import (
     Scenario,
     World,
-    absent,
     advance,
     cursor_at,
-    customers,
     dead_letters,
     error_mentions,
-    fault_on,
-    poison,
+    records,
     run_status,
     tick,
 )
@@ -27,17 +22,15 @@ from spmkit_testing.scenario import (
 scenario = Scenario(
     "dead_letter_cap",
     description=__doc__,
-    world=World(records=[customers(count=600)]),
+    world=World(records=[records(600, stream="global", poisoned=True)], tolerate_rejects=False),
     timeline=[
-        fault_on("all bad", poison("email", regex="@example\\.com$", resource="customers")),
         advance("1m"),
         tick(),
     ],
     expect=[
         run_status(1, "partial"),
-        cursor_at(1, "customers", "held"),
-        error_mentions(1, "customers", "600 item(s) rejected"),
-        dead_letters(500, entity="customers"),
-        absent("customers", "c1", "c600"),
+        cursor_at(1, "global", "held"),
+        error_mentions(1, "global", "600 item(s) rejected"),
+        dead_letters(500, stream="global"),
     ],
 )

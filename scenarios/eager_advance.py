@@ -1,11 +1,10 @@
-"""A step that advances to "now" after a slow push: the engine clamps the cursor to window.until.
+"""A step that asks for a cursor past its window (the time after a slow push): it is clamped.
 
-A step reads the window (since, until] and then pushes; when the push is slow
-(retries, latency) "now" has moved on. A step that returns advance_cursor_to=now
-claims a span it never read: a customer the partner stamps during the push (here
-20 s after the window closed, while the push takes 30 s) would sit behind the
-cursor, never read, lost. The engine never moves a cursor past window.until, so
-that customer is read and delivered by the next run.
+A planted bug of the reference (build_eager_integration): the customers step returns
+advance_cursor_to=ctx.clock.now() read after a 30 s push, later than the window it
+read. A record written during the push, stamped inside that gap, was never read; a
+cursor past it would skip it for good. The engine clamps the cursor to window.until,
+so the next run reads it. This scenario runs that planted bug only.
 """
 
 from __future__ import annotations
@@ -16,13 +15,13 @@ from spmkit_testing.scenario import (
     add,
     advance,
     cursor_at,
-    customer,
-    customers,
     fault_off,
     fault_on,
     latency,
     nothing_lost,
     present,
+    record,
+    records,
     run_status,
     tick,
 )
@@ -31,12 +30,12 @@ scenario = Scenario(
     "eager_advance",
     description=__doc__,
     world=World(
-        records=[customers(count=5)],
+        records=[records(5, stream="global")],
         integration="spmkit_testing.reference:build_eager_integration",
     ),
     timeline=[
         advance("1m"),
-        add(customer("mid-push", at="20s")),
+        add(record("mid-push", at="20s")),
         fault_on("slow push", latency("30s", resource="customers", method="POST")),
         tick(),
         fault_off("slow push"),
@@ -45,9 +44,9 @@ scenario = Scenario(
     ],
     expect=[
         run_status(1, "ok"),
-        cursor_at(1, "customers", "1m"),
-        cursor_at(2, "customers", "advanced"),
-        present("customers", "c1", "c5", "mid-push"),
+        cursor_at(1, "global", "1m"),
+        cursor_at(2, "global", "advanced"),
+        present("global", "mid-push"),
         nothing_lost(),
     ],
 )

@@ -1,10 +1,8 @@
-"""A 200 that says failed_count > 0: a transport failure in disguise, never tolerated.
+"""A bulk write answers 200 with failed_count = the batch: a transport failure, never tolerated.
 
-The bulk endpoints answer 2xx with sent / rejected / failed counts. Items in
-failed_count were not stored and not rejected for a reason the integration could
-fix: the chunk must be sent again. An integration that only checks the status
-code advances here and loses the chunk. spmkit raises on it, the cursor holds even
-under tolerate_rejects=True, nothing is dead-lettered, and the next run delivers.
+The SDK's chunk merge drops failed_count, so the JS kit advanced and lost the batch.
+spmkit counts it as a failed push: the cursor holds even under tolerate_rejects=True,
+nothing is dead-lettered (nothing was rejected), and the next run delivers it.
 """
 
 from __future__ import annotations
@@ -14,14 +12,13 @@ from spmkit_testing.scenario import (
     World,
     advance,
     cursor_at,
-    customers,
     dead_letters,
     error_mentions,
     failed_chunk,
     fault_off,
     fault_on,
     nothing_lost,
-    present,
+    records,
     run_status,
     tick,
 )
@@ -29,9 +26,9 @@ from spmkit_testing.scenario import (
 scenario = Scenario(
     "failed_chunk_200",
     description=__doc__,
-    world=World(records=[customers(count=12)], tolerate_rejects=True),
+    world=World(records=[records(12, stream="global")], tolerate_rejects=True),
     timeline=[
-        fault_on("failed", failed_chunk(resource="customers")),
+        fault_on("failed", failed_chunk()),
         advance("1m"),
         tick(),
         fault_off("failed"),
@@ -40,10 +37,9 @@ scenario = Scenario(
     ],
     expect=[
         run_status(1, "partial"),
-        cursor_at(1, "customers", "held"),
-        error_mentions(1, "customers", "failed"),
-        cursor_at(2, "customers", "3m"),
-        present("customers", "c1", "c12"),
+        cursor_at(1, "global", "held"),
+        error_mentions(1, "global", "failed"),
+        cursor_at(2, "global", "advanced"),
         dead_letters(0),
         nothing_lost(),
     ],

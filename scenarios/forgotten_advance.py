@@ -1,10 +1,11 @@
-"""A step that never returns advance_cursor_to: nothing is lost, but the cursor never moves.
+"""A step that never returns advance_cursor_to: nothing is lost, but the sync never progresses.
 
-A common bug when writing a step by hand: it pushes everything and returns
-StepResult(items=n) without advance_cursor_to. The engine owns the cursor and
-will not guess: it logs a warning and leaves the cursor where it was, so every
-run re-reads (and re-pushes) the whole backfill window. Data is safe; cost grows
-with every record. The trace shows customers as "clean, not advanced" each tick.
+A planted bug of the reference (build_forgetful_integration): the customers step
+pushes everything but never asks to advance, so its cursor stays unset and every run
+re-reads the whole backfill window (the engine warns each time). Nothing is lost,
+yet a sync that never advances is not correct either: once the faults stop and the
+partner is quiet the oracle's progress invariant I10 names the cursor that never
+catches up. This scenario runs that planted bug only.
 """
 
 from __future__ import annotations
@@ -14,34 +15,35 @@ from spmkit_testing.scenario import (
     World,
     add,
     cursor_at,
-    customer,
-    customers,
     nothing_lost,
     present,
     ran,
+    record,
+    records,
     run_for,
     run_status,
+    violates,
 )
 
 scenario = Scenario(
     "forgotten_advance",
     description=__doc__,
     world=World(
-        records=[customers(count=10)],
+        records=[records(10, stream="global")],
         integration="spmkit_testing.reference:build_forgetful_integration",
     ),
     timeline=[
         run_for("3m", every="1m"),
-        add(customer("c11")),
+        add(record("c11")),
         run_for("1m", every="1m"),
     ],
     expect=[
         run_status(1, "ok"),
-        ran("customers", 1, 2, 3, 4),
-        cursor_at(1, "customers", "unset"),
-        cursor_at(4, "customers", "unset"),
-        cursor_at(4, "orders@store-1", "4m"),
-        present("customers", "c1", "c10", "c11"),
+        ran("global", 1, 2, 3, 4),
+        cursor_at(1, "global", "unset"),
+        cursor_at(4, "global", "unset"),
+        present("global", "c11"),
         nothing_lost(),
+        violates("I10"),
     ],
 )

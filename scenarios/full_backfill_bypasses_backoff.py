@@ -1,10 +1,9 @@
-"""A full backfill runs a step-source even inside its backoff window.
+"""In backoff after three failures, a full backfill still runs: it bypasses backoff.
 
-After three failures (ticks 1, 2 and 4; every 65 s because the client's retries
-of each 503 take a few simulated seconds) the customers step waits four minutes.
-An operator who has fixed the cause should not have to wait: tick 5, inside the
-window, is still skipped, but the full backfill of tick 6 bypasses backoff,
-re-reads backfill_days and advances the cursor.
+The ShopiMind API answers 503 to every bulk write for four ticks: the global stream
+runs at ticks 1, 2 and 4 and is skipped at 3 (backoff 1, 2, then 4 minutes, counted
+from the start of each failed run). Once the API is back it is still in backoff at
+tick 5; the full backfill of tick 6 runs anyway and delivers everything.
 """
 
 from __future__ import annotations
@@ -14,38 +13,36 @@ from spmkit_testing.scenario import (
     World,
     advance,
     cursor_at,
-    customers,
     fault_off,
     fault_on,
     full_backfill,
-    http_status,
     nothing_lost,
-    present,
     ran,
+    records,
     run_for,
     skipped,
+    status,
     tick,
 )
 
 scenario = Scenario(
     "full_backfill_bypasses_backoff",
     description=__doc__,
-    world=World(records=[customers(count=10)]),
+    world=World(records=[records(10, stream="global")]),
     timeline=[
-        fault_on("down", http_status(503, resource="customers")),
-        run_for("260s", every="65s"),
+        fault_on("down", status(503, method="POST")),
+        run_for("4m", every="1m"),
         fault_off("down"),
         advance("1m"),
         tick(),
         full_backfill(),
     ],
     expect=[
-        ran("customers", 1, 2, 4),
-        skipped("customers", 3, 5),
-        ran("customers", 6),
-        cursor_at(5, "customers", "unset"),
-        cursor_at(6, "customers", "advanced"),
-        present("customers", "c1", "c10"),
+        ran("global", 1, 2, 4),
+        skipped("global", 3, 5),
+        ran("global", 6),
+        cursor_at(5, "global", "unset"),
+        cursor_at(6, "global", "advanced"),
         nothing_lost(),
     ],
 )

@@ -1,9 +1,9 @@
-"""5 of 10 customers rejected under a 0.4 reject budget: the cursor must HOLD.
+"""Five refused records among ten, a 0.4 tolerance: 5/10 is over the budget, the cursor holds.
 
-A ratio budget tolerates rejects while rejected / attempted <= ratio. The JS kit
-counted rejected items twice (5 / 15 = 0.33 passed a 0.4 budget). spmkit counts
-attempted items from the push results, so 5 / 10 = 0.5 is over budget: the
-cursor holds and all five rejects are dead-lettered.
+The JS kit divided by items + rejected (the pushed items already include the
+rejected ones): 5 of 10 read as 5/15 = 0.33 and passed a 0.4 budget, losing the five
+for good. spmkit counts what was attempted from the push results: 5/10 = 0.5 > 0.4,
+so the cursor holds; the rejects are dead-lettered and the good ones delivered.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from spmkit_testing.scenario import (
     absent,
     advance,
     cursor_at,
-    customer,
     dead_letters,
     error_mentions,
     nothing_lost,
     present,
+    record,
     run_status,
     tick,
 )
@@ -28,10 +28,10 @@ scenario = Scenario(
     description=__doc__,
     world=World(
         records=[
-            customer("g1"), customer("g2"), customer("g3"), customer("g4"), customer("g5"),
-            customer("b1", email="b1-at-nowhere"), customer("b2", email="b2-at-nowhere"),
-            customer("b3", email="b3-at-nowhere"), customer("b4", email="b4-at-nowhere"),
-            customer("b5", email="b5-at-nowhere"),
+            record("g1"), record("g2"), record("g3"), record("g4"), record("g5"),
+            record("b1", poisoned=True), record("b2", poisoned=True),
+            record("b3", poisoned=True), record("b4", poisoned=True),
+            record("b5", poisoned=True),
         ],
         tolerate_rejects=0.4,
     ),
@@ -41,11 +41,11 @@ scenario = Scenario(
     ],
     expect=[
         run_status(1, "partial"),
-        cursor_at(1, "customers", "held"),
-        error_mentions(1, "customers", "5 item(s) rejected"),
-        dead_letters(5, entity="customers"),
-        present("customers", "g1", "g5"),
-        absent("customers", "b1", "b5"),
+        cursor_at(1, "global", "held"),
+        error_mentions(1, "global", "5 item(s) rejected"),
+        dead_letters(5, stream="global"),
+        present("global", "g1", "g5"),
+        absent("global", "b1", "b5"),
         nothing_lost(),
     ],
 )

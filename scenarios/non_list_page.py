@@ -1,9 +1,8 @@
-"""The partner answers 200 with null instead of a page: an error, not the end of the data.
+"""The partner answers a page of null instead of records: an error, not the end of the data.
 
-The JS kit read a page that is not a list as "no more data": the step finished
-clean and the cursor skipped every page it had not read. Here the first read of
-the customers stream returns null. spmkit treats it as an error of the step: the
-cursor holds, the run is partial, and the next run reads everything.
+The JS kit read a null (or an error object) as "no more pages": the step finished
+clean and the cursor skipped everything unread. In spmkit an unexpected page is an
+error of the step: the cursor holds and the next run reads the window again.
 """
 
 from __future__ import annotations
@@ -13,11 +12,10 @@ from spmkit_testing.scenario import (
     World,
     advance,
     cursor_at,
-    customers,
     fault_on,
     nothing_lost,
-    partner_fault,
-    present,
+    null_page,
+    records,
     run_status,
     tick,
 )
@@ -25,9 +23,9 @@ from spmkit_testing.scenario import (
 scenario = Scenario(
     "non_list_page",
     description=__doc__,
-    world=World(records=[customers(count=30)]),
+    world=World(records=[records(30, stream="global")]),
     timeline=[
-        fault_on("null", partner_fault("customers", "null_page", times=1)),
+        fault_on("null", null_page(target="global", times=1)),
         advance("1m"),
         tick(),
         advance("2m"),
@@ -35,9 +33,8 @@ scenario = Scenario(
     ],
     expect=[
         run_status(1, "partial"),
-        cursor_at(1, "customers", "held"),
-        cursor_at(2, "customers", "3m"),
-        present("customers", "c1", "c30"),
+        cursor_at(1, "global", "held"),
+        cursor_at(2, "global", "advanced"),
         nothing_lost(),
     ],
 )

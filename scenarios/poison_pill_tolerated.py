@@ -1,9 +1,8 @@
-"""The same malformed customer with tolerate_rejects=True: dead-lettered once, cursor advances.
+"""One refused record, tolerate_rejects=True: it is dead-lettered once and the cursor advances.
 
-Tolerating rejects is a deliberate choice: the bad record is not retried, so it
-must be recorded. The cursor advances on the first tick, the reject sits in the
-dead-letter with its payload and reason, and the oracle counts it as accounted
-for, not lost.
+With a tolerant policy a per-item reject does not hold the cursor: the record is
+stored in the dead-letter with the API's reason (where an operator can replay it)
+and the sync moves on.
 """
 
 from __future__ import annotations
@@ -13,12 +12,12 @@ from spmkit_testing.scenario import (
     World,
     absent,
     cursor_at,
-    customer,
-    customers,
     dead_letters,
     nothing_lost,
     present,
     ran,
+    record,
+    records,
     run_for,
     run_status,
 )
@@ -27,7 +26,7 @@ scenario = Scenario(
     "poison_pill_tolerated",
     description=__doc__,
     world=World(
-        records=[customers(count=10), customer("bad", email="not-an-email")],
+        records=[records(10, stream="global"), record("good"), record("bad", poisoned=True)],
         tolerate_rejects=True,
     ),
     timeline=[
@@ -35,11 +34,11 @@ scenario = Scenario(
     ],
     expect=[
         run_status(1, "ok"),
-        cursor_at(1, "customers", "1m"),
-        ran("customers", 1, 2, 3),
-        dead_letters(1, entity="customers"),
-        present("customers", "c1", "c10"),
-        absent("customers", "bad"),
+        cursor_at(1, "global", "advanced"),
+        ran("global", 1, 2, 3),
+        dead_letters(1, stream="global"),
+        present("global", "good"),
+        absent("global", "bad"),
         nothing_lost(),
     ],
 )

@@ -1,10 +1,9 @@
-"""429 + Retry-After: a short burst is waited out inside the tick; a long quota holds the cursor.
+"""The API answers 429 with Retry-After: short bursts are waited out, a lasting quota holds.
 
-The client honours Retry-After on the simulated clock (capped), so two 429s on the
-customers endpoint cost a minute of simulated time and the tick still ends clean.
-When the API keeps answering 429 past the client's retries, the push fails: a
-transport failure, never tolerated, so the cursor holds and the window replays
-once the quota is back. Nothing is lost either way.
+Two 429s with Retry-After: 30 s are retried in simulated time (the wall clock does
+not wait) and the first run is clean. Later every request is rate limited: the
+retries give up, the step fails with the 429 named, the cursor holds, and the next
+run after the quota is lifted delivers what was written meanwhile.
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ from spmkit_testing.scenario import (
     add,
     advance,
     cursor_at,
-    customer,
-    customers,
     dead_letters,
     error_mentions,
     fault_off,
@@ -24,6 +21,8 @@ from spmkit_testing.scenario import (
     nothing_lost,
     present,
     rate_limited,
+    record,
+    records,
     run_status,
     tick,
 )
@@ -31,14 +30,14 @@ from spmkit_testing.scenario import (
 scenario = Scenario(
     "rate_limited",
     description=__doc__,
-    world=World(records=[customers(count=20)]),
+    world=World(records=[records(20, stream="global")]),
     timeline=[
-        fault_on("burst", rate_limited(retry_after=30, resource="customers", calls=(1, 2))),
+        fault_on("burst", rate_limited("30s", method="POST", calls=(1, 2))),
         advance("1m"),
         tick(),
         fault_off("burst"),
-        add(customer("in-quota")),
-        fault_on("quota", rate_limited(retry_after=20, resource="customers")),
+        add(record("in-quota")),
+        fault_on("quota", rate_limited("20s", method="POST")),
         advance("5m"),
         tick(),
         fault_off("quota"),
@@ -47,12 +46,12 @@ scenario = Scenario(
     ],
     expect=[
         run_status(1, "ok"),
-        cursor_at(1, "customers", "1m"),
+        cursor_at(1, "global", "advanced"),
         run_status(2, "partial"),
-        cursor_at(2, "customers", "held"),
-        error_mentions(2, "customers", "429"),
-        cursor_at(3, "customers", "advanced"),
-        present("customers", "c1", "c20", "in-quota"),
+        cursor_at(2, "global", "held"),
+        error_mentions(2, "global", "429"),
+        cursor_at(3, "global", "advanced"),
+        present("global", "in-quota"),
         dead_letters(0),
         nothing_lost(),
     ],

@@ -1,10 +1,9 @@
 """Network errors and timeouts on push: the cursor holds; the window replays once they stop.
 
 A connection refused, or a read timeout after which nothing was stored, is a
-transport failure: the engine can't know what arrived, so it must not advance,
-and it never tolerates it whatever the reject policy (here tolerate_rejects=True).
-Once the network is back the same window is pushed again (an idempotent upsert)
-and nothing is lost.
+transport failure: the engine can't know what arrived, so it must not advance, and
+it never tolerates it whatever the reject policy (here tolerate_rejects=True). Once
+the network is back the same window is pushed again (an idempotent upsert).
 """
 
 from __future__ import annotations
@@ -12,30 +11,33 @@ from __future__ import annotations
 from spmkit_testing.scenario import (
     Scenario,
     World,
+    add,
     advance,
+    connect_error,
     cursor_at,
-    customers,
     dead_letters,
     fault_off,
     fault_on,
-    network_error,
     nothing_lost,
     present,
+    read_timeout,
+    record,
+    records,
     run_status,
     tick,
-    timeout,
 )
 
 scenario = Scenario(
     "transport_failure",
     description=__doc__,
-    world=World(records=[customers(count=15)], tolerate_rejects=True),
+    world=World(records=[records(15, stream="global")], tolerate_rejects=True),
     timeline=[
-        fault_on("down", network_error(resource="customers")),
+        fault_on("down", connect_error(method="POST")),
         advance("1m"),
         tick(),
         fault_off("down"),
-        fault_on("slow", timeout(resource="customers")),
+        add(record("between")),
+        fault_on("slow", read_timeout(method="POST")),
         advance("5m"),
         tick(),
         fault_off("slow"),
@@ -43,12 +45,12 @@ scenario = Scenario(
         tick(),
     ],
     expect=[
-        cursor_at(1, "customers", "held"),
+        cursor_at(1, "global", "held"),
         run_status(1, "partial"),
-        cursor_at(2, "customers", "held"),
+        cursor_at(2, "global", "held"),
         run_status(2, "partial"),
-        cursor_at(3, "customers", "advanced"),
-        present("customers", "c1", "c15"),
+        cursor_at(3, "global", "advanced"),
+        present("global", "between"),
         dead_letters(0),
         nothing_lost(),
     ],

@@ -14,9 +14,10 @@ See the README for a complete example.
 
 from __future__ import annotations
 
-from spmkit._bulk import define_bulk_step
-from spmkit._client import SpmClient, unwrap_or_raise
-from spmkit._clock import Clock, SystemClock
+from spmkit._bulk import StreamRead, define_bulk_step
+from spmkit._client import SpmClient, is_loopback_host, unwrap_or_raise
+from spmkit._clock import Clock, SystemClock, ensure_aware_utc
+from spmkit._concurrency import map_with_concurrency
 from spmkit._context import CustomDataHandle, SourceHandle, StepContext, SyncContext
 from spmkit._engine import run_integration_sync
 from spmkit._envelope import BulkData, ChunkSummary, Envelope, EnvelopeError
@@ -33,11 +34,24 @@ from spmkit._errors import (
     StoreError,
     TransportFailure,
 )
-from spmkit._integration import Integration, StepResult, SyncStep, define_integration
+from spmkit._integration import (
+    HOOK_NAMES,
+    Integration,
+    StepResult,
+    SyncStep,
+    define_integration,
+)
 from spmkit._lifecycle import LifecycleResult, handle_lifecycle
 from spmkit._memory_store import MemoryStore
 from spmkit._open_store import open_store
-from spmkit._paginate import UnexpectedPage, paginate, stream_pages
+from spmkit._paginate import (
+    UnexpectedPage,
+    check_page,
+    paginate,
+    paginate_by_offset,
+    paginate_by_token,
+    stream_pages,
+)
 from spmkit._provisioning import (
     CustomDataSpec,
     DataSourceSpec,
@@ -47,15 +61,23 @@ from spmkit._provisioning import (
     ensure_provisioned,
     load_provisioned,
 )
-from spmkit._push import PushOutcome, RejectedItem, outcome_from_envelope
+from spmkit._push import PushFn, PushOutcome, RejectedItem, outcome_from_envelope
 from spmkit._redact import RedactingFilter, install_redaction
-from spmkit._resources import BULK_RESOURCES, BulkResource
+from spmkit._resources import BULK_RESOURCES, BulkResource, bulk_resource
 from spmkit._retry import RetryPolicy
+from spmkit._scripted import BulkAnswer, BulkCall, ScriptedClient, scripted_client
 from spmkit._secrets import SecretCipher, SecretState
 from spmkit._sqlite_store import SqliteStore
-from spmkit._store import CursorState, DeadLetter, NewDeadLetter, RunRecord, Store
+from spmkit._store import CursorState, DeadLetter, Lease, NewDeadLetter, RunRecord, Store
 from spmkit._summary import StepSummary, SyncOptions, SyncSummary
-from spmkit._webhooks import ReplayGuard, Verification, sign_webhook, verify_webhook
+from spmkit._webhooks import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    ReplayGuard,
+    Verification,
+    sign_webhook,
+    verify_webhook,
+)
 from spmkit._window import (
     SyncWindow,
     TolerancePolicy,
@@ -66,9 +88,13 @@ from spmkit._window import (
 
 __all__ = [
     "backoff_window",
+    "bulk_resource",
     "BULK_RESOURCES",
+    "BulkAnswer",
+    "BulkCall",
     "BulkData",
     "BulkResource",
+    "check_page",
     "ChunkRefused",
     "ChunkSummary",
     "Clock",
@@ -81,26 +107,34 @@ __all__ = [
     "DeadLetter",
     "define_bulk_step",
     "define_integration",
+    "ensure_aware_utc",
     "ensure_provisioned",
     "Envelope",
     "EnvelopeError",
     "EventSpec",
     "handle_lifecycle",
+    "HOOK_NAMES",
     "install_redaction",
     "Integration",
     "IntegrationDefinitionError",
     "InvalidArgument",
+    "is_loopback_host",
+    "Lease",
     "LifecycleResult",
     "load_provisioned",
+    "map_with_concurrency",
     "MemoryStore",
     "NewDeadLetter",
     "open_store",
     "outcome_from_envelope",
     "paginate",
+    "paginate_by_offset",
+    "paginate_by_token",
     "ProvisionedIds",
     "Provisioning",
     "ProvisioningError",
     "PushFailed",
+    "PushFn",
     "PushOutcome",
     "RedactingFilter",
     "RejectedItem",
@@ -109,10 +143,13 @@ __all__ = [
     "RetryPolicy",
     "run_integration_sync",
     "RunRecord",
+    "scripted_client",
+    "ScriptedClient",
     "SecretCipher",
     "SecretError",
     "SecretState",
     "sign_webhook",
+    "SIGNATURE_HEADER",
     "SourceHandle",
     "SpmApiError",
     "SpmClient",
@@ -124,12 +161,14 @@ __all__ = [
     "Store",
     "StoreError",
     "stream_pages",
+    "StreamRead",
     "SyncContext",
     "SyncOptions",
     "SyncStep",
     "SyncSummary",
     "SyncWindow",
     "SystemClock",
+    "TIMESTAMP_HEADER",
     "TolerancePolicy",
     "TransportFailure",
     "UnexpectedPage",

@@ -4,22 +4,43 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from spmkit._context import StepContext, SyncContext
 from spmkit._errors import ChunkRefused, IntegrationDefinitionError, PushFailed
-from spmkit._integration import CursorScope, StepResult, SyncStep
+from spmkit._integration import CursorScope, StepResult, SyncStep, always_enabled
 from spmkit._paginate import UnexpectedPage
 from spmkit._push import PushOutcome
+from spmkit._resources import BULK_RESOURCES
 from spmkit._window import TolerancePolicy
 
-__all__ = ["define_bulk_step"]
+__all__ = ["StreamRead", "define_bulk_step"]
 
 Record = Any
 Item = Mapping[str, Any]
 StreamFn = Callable[[StepContext], AsyncIterable[Record] | Iterable[Record]]
 MapFn = Callable[[Record, StepContext], Item | None]
-PushBatchFn = Callable[[StepContext, Sequence[Item]], Awaitable[PushOutcome]]
+PushBatchFn = Callable[[StepContext, Sequence[Item]], Awaitable[PushOutcome | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRead:
+    """What the stream of one clean bulk step-run read, for ``define_bulk_step(advance=...)``.
+
+    ``records`` counts what the stream yielded, ``items`` what ``map`` kept and was
+    pushed; ``first`` and ``last`` are the first and last records in stream order
+    (``None`` when it yielded nothing).
+    """
+
+    records: int = 0
+    items: int = 0
+    first: Any = None
+    last: Any = None
+
+
+AdvanceFn = Callable[[StepContext, StreamRead], datetime | Awaitable[datetime | None] | None]
 
 
 def define_bulk_step(
@@ -35,15 +56,18 @@ def define_bulk_step(
     sources: Callable[[SyncContext], Awaitable[Sequence[str]] | Sequence[str]] | None = None,
     enabled: Callable[[Any], bool] | None = None,
     tolerate_rejects: TolerancePolicy = False,
+    advance: AdvanceFn | None = None,
 ) -> SyncStep:
     """Build a step that streams the window's records, maps them and pushes them in batches.
 
     ``stream(ctx)`` yields the partner records of ``ctx.window`` (async or plain
     iterable); ``map(record, ctx)`` turns one into an API item (``None`` skips it).
     Batches go to ``push(ctx, items)`` when given, else to ``ctx.send_bulk(resource)``
-    (``resource`` defaults to ``entity``), through the provisioned data source
-    ``data_source`` when set (a key, or a function of ctx such as
-    ``lambda ctx: ctx.source_key`` for a per-source step).
+    (``resource`` defaults to ``entity`` and must be a ShopiMind bulk resource), through
+    the provisioned data source ``data_source`` when set (a key, or a function of ctx
+    such as ``lambda ctx: ctx.source_key`` for a per-source step). A ``push`` that goes
+    through ``ctx.send_bulk`` needs no return value (the engine counts what the API
+    said); one that pushes some other way returns a ``PushOutcome``.
 
     Errors are collected, not raised: a refused chunk is recorded and the next
     batches still go (good records keep flowing while a poisoned one holds the
@@ -58,6 +82,12 @@ def define_bulk_step(
             map=lambda row, ctx: {"customer_id": row["id"], "email": row["email"]},
         )
     """
+    if advance is not None and not callable(advance):
+        raise IntegrationDefinitionError(
+            f"define_bulk_step({entity!r}): advance={advance!r} is not callable; pass a "
+            f"function advance(ctx, read) returning the cursor's new value, or leave it None "
+            f"to advance to ctx.window.until."
+        )
     if not callable(stream) or not callable(map):
         raise IntegrationDefinitionError(
             f"define_bulk_step({entity!r}): stream and map must be functions: "
@@ -69,21 +99,32 @@ def define_bulk_step(
             f"(500 by default; the client also chunks to the API's own limit)."
         )
     target = resource or entity
+    if (push is None or resource is not None) and target not in BULK_RESOURCES:
+        known = ", ".join(sorted(BULK_RESOURCES))
+        raise IntegrationDefinitionError(
+            f"define_bulk_step({entity!r}): {target!r} is not a ShopiMind bulk resource; "
+            f"choose one of: {known}. Pass resource=... when the entity is named otherwise, "
+            f"or push=... to push the batches yourself."
+        )
 
     async def send(ctx: StepContext, batch: Sequence[Item]) -> None:
         if push is not None:
-            before = (ctx.tally.attempted, ctx.tally.rejected, len(ctx.tally.rejected_items))
+            before = ctx.tally.pushes
             outcome = await push(ctx, batch)
+            if ctx.tally.pushes != before:
+                # It went through ctx.send_bulk, which the engine already counted: what
+                # the push returns is not needed (`async def push(ctx, b): await ...`).
+                return
             if not isinstance(outcome, PushOutcome):
                 raise PushFailed(
-                    f"push of step '{entity}' returned {outcome!r}; return the PushOutcome of "
-                    f"ctx.send_bulk(...) so the engine can count rejects",
+                    f"push of step '{entity}' returned {outcome!r} and did not push through "
+                    f"ctx.send_bulk, so nothing says what the API did with these "
+                    f"{len(batch)} item(s). Push with `await ctx.send_bulk(...)` (its return "
+                    f"value is then optional), or return a PushOutcome.",
                     resource=target,
                 )
-            after = (ctx.tally.attempted, ctx.tally.rejected, len(ctx.tally.rejected_items))
-            if after == before:
-                # The push did not go through ctx.send_bulk: the engine counts it here.
-                ctx.tally.add(outcome)
+            # The push did not go through ctx.send_bulk: the engine counts it here.
+            ctx.tally.add(outcome)
             return
         if data_source is None:
             await ctx.send_bulk(target, batch)
@@ -93,10 +134,15 @@ def define_bulk_step(
 
     async def run(ctx: StepContext) -> StepResult:
         errors: list[str] = []
-        items = 0
+        items = records = 0
+        first = last = None
         batch: list[Item] = []
         try:
             async for record in _iterate(stream(ctx)):
+                if records == 0:
+                    first = record
+                records += 1
+                last = record
                 item = map(record, ctx)
                 if item is None:
                     continue
@@ -110,14 +156,24 @@ def define_bulk_step(
         if errors:
             return StepResult(items=items, errors=errors)
         assert ctx.window is not None
-        return StepResult(items=items, advance_cursor_to=ctx.window.until)
+        if advance is None:
+            return StepResult(items=items, advance_cursor_to=ctx.window.until)
+        read = StreamRead(records=records, items=items, first=first, last=last)
+        try:
+            target = advance(ctx, read)
+            if inspect.isawaitable(target):
+                target = await target
+        except Exception as exc:
+            return StepResult(items=items, errors=[
+                f"bulk step '{entity}': advance(ctx, read) raised {type(exc).__name__}: {exc}"])
+        return StepResult(items=items, advance_cursor_to=target)  # the engine checks it
 
     return SyncStep(
         entity=entity,
         run=run,
         cursor_scope=cursor_scope,
         sources=sources,
-        enabled=enabled,
+        enabled=enabled if enabled is not None else always_enabled,
         tolerate_rejects=tolerate_rejects,
     )
 

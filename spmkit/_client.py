@@ -91,7 +91,8 @@ class _Answer:
         return 200 <= self.status_code < 300
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is this machine (``localhost``, ``127.0.0.1``, ``::1``...)."""
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -113,7 +114,7 @@ def _check_base_url(base_url: str, allow_insecure: bool) -> str:
         raise InvalidArgument(
             f"base_url={base_url!r} must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}."
         )
-    if url.scheme == "http" and not _is_loopback(url.host) and not allow_insecure:
+    if url.scheme == "http" and not is_loopback_host(url.host) and not allow_insecure:
         raise InvalidArgument(
             f"base_url={base_url!r} uses plain http to a remote host ({url.host}): the "
             f"spm-api-key would travel in clear. Use https, a loopback host, or "

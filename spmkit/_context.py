@@ -47,6 +47,9 @@ class PushTally:
     attempted: int = 0
     rejected: int = 0
     rejected_items: list[RejectedItem] = field(default_factory=list)
+    # Calls of ctx.send_bulk (empty ones included): tells a custom push that went
+    # through it (already counted) from one that did not.
+    pushes: int = 0
     # Push failures seen, even if the step caught them: they always hold the cursor.
     failures: list[str] = field(default_factory=list)
 
@@ -114,6 +117,8 @@ class StepContext(SyncContext):
     cursor: CursorState | None = None
     push: PushFn | None = None
     tally: PushTally = field(default_factory=PushTally)
+    # Renews this step-source's run lease (the engine sets it); called after each push.
+    renew_lease: Callable[[], None] | None = None
 
     async def send_bulk(
         self,
@@ -133,6 +138,7 @@ class StepContext(SyncContext):
                 f"client=SpmClient(...) or push=... to run_integration_sync."
             )
         items = list(items)
+        self.tally.pushes += 1
         if not items:
             return PushOutcome(sent=0)
         try:
@@ -149,6 +155,8 @@ class StepContext(SyncContext):
             raise
         outcome = _as_outcome(raw, resource)
         self.tally.add(outcome)
+        if self.renew_lease is not None:
+            self.renew_lease()
         self.checkpoint("after_push")
         return outcome
 

@@ -2,15 +2,23 @@
 
 Per step-source, in order:
 
+0. the run lease: a step-source another worker is running (its lease, on the
+   injected clock, has not expired) is skipped as ``"leased"``, not failed; the
+   cursor is read once the lease is taken;
 1. backoff: after ``n`` consecutive failures, skip while
-   ``now < last_failure_at + backoff_window(n)`` (a full backfill bypasses it);
+   ``now < failed_run_started_at + backoff_window(n)`` (a full backfill bypasses it).
+   It counts from the *start* of the failed step-run, which every row the engine
+   writes is stamped with (``updated_at``): a failing tick whose client retries take
+   a few seconds does not also skip the tick one backoff later;
 2. a cursor in the future of ``now`` (a clock that stepped back) runs nothing:
    the window would be inverted;
 3. run the step with its window; any exception is an error of that step;
 4. dead-letter the rejected items (awaited, best-effort, capped per run);
 5. advance only on a clean run with ``advance_cursor_to`` and no untolerated
-   reject, clamped to ``window.until`` and never backwards outside a full
-   backfill; otherwise record the failure (value kept, failures + 1).
+   reject, clamped to ``window.until`` (logged, and kept as ``requested_advance``)
+   and never backwards outside a full backfill (the store's write is a
+   compare-and-set, so not even over another worker's newer value); otherwise
+   record the failure (value kept, failures + 1).
 
 ``sources()``, ``enabled()`` or an invalid ``advance_cursor_to`` failing are
 failures of that step (recorded and backed off), never a crash of the run.
@@ -21,18 +29,22 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from spmkit._clock import Clock, SystemClock
 from spmkit._context import PushTally, StepContext, SyncContext
 from spmkit._errors import CursorError, InvalidArgument
 from spmkit._integration import Integration, StepResult, SyncStep
+from spmkit._memory_store import MemoryStore
 from spmkit._provisioning import load_provisioned
 from spmkit._push import PushFn, client_pusher
-from spmkit._store import CursorState, NewDeadLetter, Store
+from spmkit._sqlite_store import SqliteStore
+from spmkit._store import CursorState, Lease, NewDeadLetter, Store
 from spmkit._summary import StepSummary, SyncOptions, SyncSummary
 from spmkit._window import backoff_window, compute_window, rejects_tolerated
 
@@ -72,7 +84,8 @@ async def run_integration_sync(
             f"run_integration_sync expects an Integration from define_integration(...); "
             f"got {integration!r} (type={type(integration).__name__})."
         )
-    if not isinstance(store, Store):
+    # The two stores first: a runtime Protocol check walks every member, on every run.
+    if not isinstance(store, MemoryStore | SqliteStore) and not isinstance(store, Store):
         raise InvalidArgument(
             f"run_integration_sync expects store=open_store(...) (a Store); got {store!r:.80} "
             f"(type={type(store).__name__}). For a file, pass open_store(path, clock=clock)."
@@ -110,7 +123,7 @@ async def run_integration_sync(
         provisioned=provisioned,
         checkpoint_hook=options.checkpoint,
     )
-    runner = _Runner(base, options, push)
+    runner = _Runner(base, options, push, options.worker_id or default_worker_id())
     try:
         for step in integration.sync_steps:
             await runner.run_step(step)
@@ -141,12 +154,18 @@ async def run_integration_sync(
 class _Runner:
     """One run's walk over the steps; keeps the per-run dead-letter budget."""
 
-    def __init__(self, base: SyncContext, options: SyncOptions, push: PushFn | None) -> None:
+    def __init__(
+        self, base: SyncContext, options: SyncOptions, push: PushFn | None, owner: str
+    ) -> None:
         self.base = base
         self.options = options
         self.push = push
+        self.owner = owner
         self.steps: list[StepSummary] = []
         self.dead_letter_budget = options.dead_letter_cap
+        # When the current step (then step-source) started: every row it writes is
+        # stamped with it, so backoff counts from the start of a failed step-run.
+        self.started = base.clock.now()
 
     @property
     def now(self) -> datetime:
@@ -154,6 +173,7 @@ class _Runner:
 
     async def run_step(self, step: SyncStep) -> None:
         store = self.base.store
+        self.started = self.now
         # The step-level row (entity, "") carries failures of enabled()/sources(): for a
         # global step it is the cursor itself; for a per-source step it is its health row.
         step_row = store.get_cursor(step.entity, "")
@@ -161,7 +181,7 @@ class _Runner:
             self._skip_backoff(step, "", step_row)
             return
         try:
-            enabled = True if step.enabled is None else bool(step.enabled(self.base.settings))
+            enabled = bool(step.enabled(self.base.settings))
         except Exception as exc:
             self._record_failure(step, "", step_row, [f"enabled() raised {_describe(exc)}"])
             return
@@ -182,8 +202,41 @@ class _Runner:
                     "per-source step '%s' has no sources this run: nothing synced", step.entity
                 )
         for key in source_keys:
-            cursor = step_row if key == "" else store.get_cursor(step.entity, key)
-            await self._run_source(step, key, cursor)
+            await self._run_leased(step, key)
+
+    async def _run_leased(self, step: SyncStep, key: str) -> None:
+        """Run one step-source under its run lease, or skip it if another worker holds it."""
+        store = self.base.store
+        lease = store.acquire_lease(step.entity, key, owner=self.owner,
+                                    seconds=self.options.lease_seconds)
+        if lease.owner != self.owner:
+            self._skip_leased(step, key, lease)
+            return
+        keeper = _LeaseKeeper(self, step, key)
+        try:
+            # Read after taking the lease: the last worker's write is visible now.
+            await self._run_source(step, key, store.get_cursor(step.entity, key), keeper)
+        finally:
+            try:
+                store.release_lease(step.entity, key, owner=self.owner)
+            except Exception as exc:
+                # It lapses on its own; never hide the run's outcome behind this.
+                self.base.logger.warning(
+                    "could not release the run lease of step '%s' source %r (it expires by "
+                    "itself): %s", step.entity, key, _describe(exc),
+                )
+
+    def _skip_leased(self, step: SyncStep, key: str, lease: Lease) -> None:
+        self.base.logger.info(
+            "sync step '%s' source %r skipped: worker %r is running it (its lease runs until "
+            "%s)", step.entity, key, lease.owner, lease.expires_at.isoformat(),
+        )
+        cursor = self.base.store.get_cursor(step.entity, key)
+        value = cursor.last_synced_at if cursor is not None else None
+        self.steps.append(StepSummary(
+            entity=step.entity, source_key=key, skipped_reason="leased",
+            lease_holder=lease.owner, cursor_before=value, cursor_after=value,
+        ))
 
     async def _sources(self, step: SyncStep) -> list[str]:
         if step.sources is None:
@@ -222,11 +275,13 @@ class _Runner:
             cursor_before=cursor.last_synced_at, cursor_after=cursor.last_synced_at,
         ))
 
-    async def _run_source(self, step: SyncStep, key: str, cursor: CursorState | None) -> None:
-        if key != "" and self._in_backoff(cursor):
+    async def _run_source(
+        self, step: SyncStep, key: str, cursor: CursorState | None, keeper: _LeaseKeeper
+    ) -> None:
+        if self._in_backoff(cursor):
             self._skip_backoff(step, key, cursor)
             return
-        now = self.now
+        now = self.started = self.now
         last = cursor.last_synced_at if cursor is not None else None
         if not self.options.full_backfill and last is not None and last > now:
             self.base.logger.warning(
@@ -249,16 +304,22 @@ class _Runner:
             store=self.base.store, run_id=self.base.run_id, client=self.base.client,
             provisioned=self.base.provisioned, checkpoint_hook=self.base.checkpoint_hook,
             entity=step.entity, source_key=key, window=window, cursor=cursor, push=self.push,
-            tally=PushTally(),
+            tally=PushTally(), renew_lease=keeper,
         )
         errors: list[str] = []
         items = 0
         advance_to: datetime | None = None
         try:
             result = await step.run(ctx)
-            items, errors, advance_to = _check_result(step, result)
         except Exception as exc:
             errors = [f"fatal: {_describe(exc)}"]
+        else:
+            try:
+                items, errors, advance_to = _check_result(step, result)
+            except CursorError as exc:
+                # The step ran; what it returned is unusable. A failure of this
+                # step (recorded, backed off), not of the run: no "fatal:".
+                errors = [str(exc)]
         tally = ctx.tally
         if tally.failures and not errors:
             # The step caught a push failure and returned clean: never tolerated.
@@ -267,12 +328,11 @@ class _Runner:
         if tally.rejected > 0 and not rejects_tolerated(
             step.tolerate_rejects, tally.rejected, max(tally.attempted, tally.rejected)
         ):
-            errors.append(
-                f"{tally.rejected} item(s) rejected (cursor held; set tolerate_rejects to advance)"
-            )
+            errors.append(_rejects_held(tally))
         ran = StepSummary(entity=step.entity, source_key=key, items=items,
                           attempted=tally.attempted, rejected=tally.rejected, window=window,
-                          cursor_before=last, cursor_after=last, dead_lettered=dead_lettered)
+                          cursor_before=last, cursor_after=last, dead_lettered=dead_lettered,
+                          requested_advance=advance_to)
         self.base.checkpoint("before_cursor_write")
         if errors:
             self._record_failure(step, key, cursor, errors, items=items, summary=ran)
@@ -287,6 +347,13 @@ class _Runner:
             self.steps.append(ran)
         else:
             target = min(advance_to, window.until)
+            if advance_to > window.until:
+                self.base.logger.warning(
+                    "sync step '%s' source %r asked to advance its cursor to %s, past the end "
+                    "of its window %s: clamped to %s. A step may not claim records it has not "
+                    "read yet.", step.entity, key, advance_to.isoformat(),
+                    window.until.isoformat(), target.isoformat(),
+                )
             if not self.options.full_backfill and last is not None and target < last:
                 self.base.logger.warning(
                     "sync step '%s' source %r asked to move its cursor backwards (%s -> %s); "
@@ -294,12 +361,19 @@ class _Runner:
                     step.entity, key, last.isoformat(), target.isoformat(), last.isoformat(),
                 )
                 target = last
-            self.base.store.set_cursor(
+            written = self.base.store.set_cursor(
                 step.entity, key, last_synced_at=target, last_status="ok", last_error=None,
-                items=items, consecutive_failures=0,
+                items=items, consecutive_failures=0, allow_backwards=self.options.full_backfill,
+                at=self.started,
             )
+            if written.last_synced_at != target:
+                self.base.logger.warning(
+                    "sync step '%s' source %r: another worker moved the cursor to %s while "
+                    "this run read up to %s; the newer value is kept.", step.entity, key,
+                    _iso(written.last_synced_at), target.isoformat(),
+                )
             self.base.checkpoint("after_cursor_write")
-            self.steps.append(replace(ran, advanced=True, cursor_after=target))
+            self.steps.append(replace(ran, advanced=True, cursor_after=written.last_synced_at))
 
     def _record_failure(
         self,
@@ -322,12 +396,12 @@ class _Runner:
         else:
             self.base.logger.warning("sync step '%s' source %r failed: %s", step.entity, key,
                                      message)
-        self.base.store.set_cursor(
+        written = self.base.store.set_cursor(
             step.entity, key, last_synced_at=value, last_status="error", last_error=message,
-            items=items, consecutive_failures=failures,
+            items=items, consecutive_failures=failures, at=self.started,
         )
         ran = summary or StepSummary(entity=step.entity, source_key=key, cursor_before=value)
-        self.steps.append(replace(ran, errors=tuple(errors), cursor_after=value))
+        self.steps.append(replace(ran, errors=tuple(errors), cursor_after=written.last_synced_at))
 
     def _record_clean_no_advance(
         self, step: SyncStep, key: str, cursor: CursorState, *, items: int
@@ -335,7 +409,7 @@ class _Runner:
         # A clean run always records itself: no stale "error" status or failure count.
         self.base.store.set_cursor(
             step.entity, key, last_synced_at=cursor.last_synced_at, last_status="ok",
-            last_error=None, items=items, consecutive_failures=0,
+            last_error=None, items=items, consecutive_failures=0, at=self.started,
         )
 
     def _dead_letter(self, step: SyncStep, key: str, tally: PushTally) -> int:
@@ -367,6 +441,44 @@ class _Runner:
         return len(rows)
 
 
+class _LeaseKeeper:
+    """Renews a step-source's run lease as its pushes go by, once half of it has passed."""
+
+    def __init__(self, runner: _Runner, step: SyncStep, key: str) -> None:
+        self.runner, self.step, self.key = runner, step, key
+        self.half = timedelta(seconds=runner.options.lease_seconds / 2)
+        self.renew_at = runner.now + self.half
+        self.lost = False
+
+    def __call__(self) -> None:
+        runner = self.runner
+        if self.lost or runner.now < self.renew_at:
+            return
+        lease = runner.base.store.acquire_lease(
+            self.step.entity, self.key, owner=runner.owner,
+            seconds=runner.options.lease_seconds,
+        )
+        if lease.owner == runner.owner:
+            self.renew_at = runner.now + self.half
+            return
+        self.lost = True
+        runner.base.logger.warning(
+            "sync step '%s' source %r ran longer than its lease (%g s) and worker %r took it "
+            "over: both run it now. Cursors stay safe (the store's write is a compare-and-set), "
+            "but raise SyncOptions(lease_seconds=...) above the longest step-run.",
+            self.step.entity, self.key, runner.options.lease_seconds, lease.owner,
+        )
+
+
+_HOST = socket.gethostname()
+
+
+def default_worker_id() -> str:
+    """This run's lease owner when ``SyncOptions.worker_id`` is not set: host, pid, and a
+    random part, so two runs never share one (not even in one process)."""
+    return f"{_HOST}:{os.getpid()}:{os.urandom(4).hex()}"
+
+
 def _check_result(step: SyncStep, result: object) -> tuple[int, list[str], datetime | None]:
     if not isinstance(result, StepResult):
         raise CursorError(
@@ -393,8 +505,33 @@ def _check_result(step: SyncStep, result: object) -> tuple[int, list[str], datet
     return items, errors, advance_to
 
 
+REJECTS_NAMED = 3
+_REASON_CHARS = 120
+
+
+def _rejects_held(tally: PushTally) -> str:
+    """One line: how many were rejected, that the cursor is held, and the first few records
+    with the API's reason (the prefix ``N item(s) rejected (cursor held`` is stable)."""
+    message = f"{tally.rejected} item(s) rejected (cursor held; set tolerate_rejects to advance)"
+    named = []
+    for item in tally.rejected_items[:REJECTS_NAMED]:
+        reason = " ".join(item.reason.split())
+        if len(reason) > _REASON_CHARS:
+            reason = reason[: _REASON_CHARS - 3] + "..."
+        key = "(no key)" if item.key is None else repr(" ".join(item.key.split())[:80])
+        named.append(f"{key}: {reason}")
+    if not named:
+        return message
+    more = tally.rejected - len(named)
+    return f"{message} — {', '.join(named)}{f', and {more} more' if more > 0 else ''}"
+
+
 def _is_stale(cursor: CursorState) -> bool:
     return cursor.last_status != "ok" or cursor.consecutive_failures != 0
+
+
+def _iso(value: datetime | None) -> str:
+    return "None" if value is None else value.isoformat()
 
 
 def _describe(exc: BaseException) -> str:

@@ -7,6 +7,8 @@ time with the field and the fix, not in the middle of a sync.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,16 +22,39 @@ if TYPE_CHECKING:
     from spmkit._context import StepContext, SyncContext
 
 __all__ = [
+    "HOOK_NAMES",
     "CursorScope",
     "Integration",
     "StepResult",
     "SyncStep",
+    "always_enabled",
     "define_integration",
 ]
 
 CursorScope = Literal["global", "per-source"]
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-HOOK_NAMES = ("install", "activate", "deactivate", "uninstall", "config_updated", "sync")
+HOOK_NAMES: tuple[str, ...] = (
+    "install", "activate", "deactivate", "uninstall", "config_updated", "sync",
+)
+"""The lifecycle hooks an integration may declare (``define_integration(hooks=...)``)."""
+
+
+def always_enabled(settings: Any) -> bool:
+    """The default ``enabled`` of a step: on, whatever the settings (the JS kit's default)."""
+    return True
+
+
+def is_async_callable(fn: object) -> bool:
+    """True for ``async def`` functions and methods, partials of them, and objects whose
+    ``__call__`` is ``async def``."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    if inspect.iscoroutinefunction(fn):
+        return True
+    if inspect.isfunction(fn) or inspect.ismethod(fn) or inspect.isbuiltin(fn):
+        return False
+    call = inspect.getattr_static(type(fn), "__call__", None) if callable(fn) else None
+    return inspect.iscoroutinefunction(call)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +78,8 @@ class SyncStep:
 
     ``cursor_scope="global"`` keeps one cursor ``(entity, "")``; ``"per-source"``
     keeps one per key returned by ``sources(ctx)``. ``tolerate_rejects`` is ``False``
-    (strict), ``True`` or a max reject ratio in [0, 1].
+    (strict), ``True`` or a max reject ratio in [0, 1]. ``enabled(settings)`` says
+    whether the step runs; by default it always does (``None`` means the default).
 
     For example::
 
@@ -68,7 +94,7 @@ class SyncStep:
     run: Callable[[StepContext], Awaitable[StepResult]]
     cursor_scope: CursorScope = "global"
     sources: Callable[[SyncContext], Awaitable[Sequence[str]] | Sequence[str]] | None = None
-    enabled: Callable[[Any], bool] | None = None
+    enabled: Callable[[Any], bool] = always_enabled
     tolerate_rejects: TolerancePolicy = False
 
     def __post_init__(self) -> None:
@@ -83,6 +109,12 @@ class SyncStep:
                 f"{where}: run={self.run!r} is not callable. Pass an async function "
                 f"`async def run(ctx) -> StepResult`."
             )
+        if not is_async_callable(self.run):
+            raise IntegrationDefinitionError(
+                f"{where}: run={self.run!r} is not an async function. The engine awaits "
+                f"run(ctx): write it as `async def run(ctx) -> StepResult` (a plain function, "
+                f"or a lambda returning a coroutine, is refused here rather than at run time)."
+            )
         if self.cursor_scope not in ("global", "per-source"):
             raise IntegrationDefinitionError(
                 f"{where}: cursor_scope={self.cursor_scope!r} is not valid; use 'global' (one "
@@ -94,6 +126,8 @@ class SyncStep:
                 f"sources=lambda ctx: [...] returning the source keys (one cursor each), or use "
                 f"cursor_scope='global'."
             )
+        if self.enabled is None:  # the JS kit's `enabled: undefined`
+            object.__setattr__(self, "enabled", always_enabled)
         for name in ("sources", "enabled"):
             value = getattr(self, name)
             if value is not None and not callable(value):

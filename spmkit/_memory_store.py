@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, final
 
 from spmkit._clock import Clock, ensure_aware_utc
@@ -18,6 +18,7 @@ from spmkit._store import (
     CursorState,
     CursorStatus,
     DeadLetter,
+    Lease,
     NewDeadLetter,
     RunRecord,
     RunStatus,
@@ -26,6 +27,7 @@ from spmkit._store_codec import (
     FINISH_STATUSES,
     check_cursor_args,
     check_filters,
+    check_lease_args,
     check_state_key,
     check_state_value,
     clock_now,
@@ -86,7 +88,8 @@ class MemoryStore:
         run_id = store.start_run("incremental")
 
     Every call is a few dict operations, so it adds next to nothing to an engine
-    tick. It is meant for one thread (or one event loop); it holds no lock.
+    tick. It is meant for one thread (or one event loop); it holds no lock: concurrent
+    asyncio tasks are safe (no call awaits, so each one is atomic), threads are not.
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -98,6 +101,7 @@ class MemoryStore:
         self._clock = clock
         self._closed = False
         self._cursors: dict[tuple[str, str], CursorState] = {}
+        self._leases: dict[tuple[str, str], Lease] = {}
         self._runs: dict[int, _Run] = {}
         self._rejected: list[_Rejected] = []
         self._next_rejected_id = 1
@@ -131,24 +135,33 @@ class MemoryStore:
         source_key: str,
         *,
         last_synced_at: datetime | None,
-        last_status: CursorStatus,
+        last_status: CursorStatus | None = None,
         last_error: str | None = None,
         items: int = 0,
         consecutive_failures: int | None = None,
+        allow_backwards: bool = False,
+        at: datetime | None = None,
     ) -> CursorState:
-        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count."""
+        """Write a cursor row and return it as stored (see :meth:`spmkit.Store.set_cursor`)."""
         if self._closed:
             self._check_open()
         synced = check_cursor_args(
-            entity, source_key, last_synced_at, last_status, items, consecutive_failures
+            entity, source_key, last_synced_at, last_status, items, consecutive_failures,
+            allow_backwards,
         )
         key = (entity, source_key)
+        old = self._cursors.get(key)
         if consecutive_failures is None:
-            old = self._cursors.get(key)
             consecutive_failures = 0 if old is None else old.consecutive_failures
+        # The compare-and-set (no await between the read and the write, so concurrent tasks
+        # cannot interleave): an older value, or None, never replaces a newer one.
+        kept = None if old is None else old.last_synced_at
+        if not allow_backwards and kept is not None and (synced is None or synced < kept):
+            synced = kept
         row = CursorState(
             entity, source_key, synced, last_status, last_error, items,
-            consecutive_failures, clock_now(self._clock),
+            consecutive_failures,
+            clock_now(self._clock) if at is None else ensure_aware_utc(at, "at"),
         )
         self._cursors[key] = row
         return row
@@ -156,6 +169,32 @@ class MemoryStore:
     def list_cursors(self) -> list[CursorState]:
         self._check_open()
         return [self._cursors[key] for key in sorted(self._cursors)]
+
+    # run leases
+
+    def acquire_lease(
+        self, entity: str, source_key: str, *, owner: str, seconds: float
+    ) -> Lease:
+        """Take or renew a step-source's run lease (see :meth:`spmkit.Store.acquire_lease`)."""
+        self._check_open()
+        check_lease_args(entity, source_key, owner, seconds)
+        now = clock_now(self._clock)
+        key = (entity, source_key)
+        held = self._leases.get(key)
+        if held is not None and held.owner != owner and held.expires_at > now:
+            return held
+        lease = Lease(entity, source_key, owner, now + timedelta(seconds=seconds))
+        self._leases[key] = lease
+        return lease
+
+    def release_lease(self, entity: str, source_key: str, *, owner: str) -> None:
+        """Drop the lease if ``owner`` still holds it."""
+        self._check_open()
+        check_lease_args(entity, source_key, owner, None)
+        key = (entity, source_key)
+        held = self._leases.get(key)
+        if held is not None and held.owner == owner:
+            del self._leases[key]
 
     # runs
 
@@ -225,8 +264,9 @@ class MemoryStore:
         ]
 
     def list_rejected(
-        self, *, run_id: int | None = None, entity: str | None = None, limit: int = 500
+        self, *, run_id: int | None = None, entity: str | None = None, limit: int | None = 500
     ) -> list[DeadLetter]:
+        """Dead-lettered items, oldest first: at most ``limit`` (500 by default; None: all)."""
         self._check_open()
         check_filters(run_id, entity, limit)
         return [row.record() for row in self._matching(run_id, entity)[:limit]]

@@ -13,9 +13,9 @@ visible instead of a window that silently freezes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from spmkit._envelope import BulkData, Envelope
 from spmkit._errors import ChunkRefused, PushFailed, TransportFailure
@@ -52,8 +52,23 @@ class PushOutcome:
         return self.sent + self.rejected
 
 
-PushFn = Callable[[str, Sequence[Mapping[str, Any]]], Awaitable[PushOutcome]]
-"""The push protocol: ``await push(resource, items) -> PushOutcome``; raises on failure."""
+class PushFn(Protocol):
+    """The push protocol: ``await push(resource, items) -> PushOutcome``.
+
+    What the engine calls for every ``ctx.send_bulk`` (``run_integration_sync(push=...)``).
+    It returns what the API accepted and rejected (per-item rejects are *returned*),
+    and **raises** on any transport failure (a non-2xx, a network error, a 2xx with
+    ``failed_count > 0``), which fails the step and holds the cursor. For
+    ``custom-data-records`` it is also given ``id_definition=...`` as a keyword.
+
+    Given ``client=`` instead, the engine builds this push over
+    ``client.bulk_save(resource, items, *, id_definition=None) -> Envelope``: that one
+    method is all the engine needs from a client (``scripted_client`` scripts it).
+    """
+
+    def __call__(
+        self, resource: str, items: Sequence[Mapping[str, Any]], /
+    ) -> Awaitable[PushOutcome]: ...
 
 # 4xx answers that say nothing about the chunk's items: a timeout, a rate limit, or the
 # request itself (key, permission, path). Those are transport failures, not poison.

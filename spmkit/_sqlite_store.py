@@ -26,8 +26,9 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, final
 
@@ -37,6 +38,7 @@ from spmkit._store import (
     CursorState,
     CursorStatus,
     DeadLetter,
+    Lease,
     NewDeadLetter,
     RunRecord,
     RunStatus,
@@ -45,6 +47,7 @@ from spmkit._store_codec import (
     FINISH_STATUSES,
     check_cursor_args,
     check_filters,
+    check_lease_args,
     check_state_key,
     check_state_value,
     clock_now,
@@ -56,7 +59,7 @@ from spmkit._store_codec import (
 
 __all__ = ["BUSY_TIMEOUT_S", "SCHEMA_VERSION", "SqliteStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 5.0
 
 _SCHEMA = (
@@ -97,6 +100,21 @@ _SCHEMA = (
         value TEXT NOT NULL
     ) WITHOUT ROWID""",
 )
+# What each schema version adds to the one before: version 2, the run leases.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: _SCHEMA,
+    2: ("""CREATE TABLE leases (
+        entity TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (entity, source_key)
+    ) WITHOUT ROWID""",),
+}
+_TABLES_OF_VERSION = {
+    1: frozenset({"cursors", "runs", "rejected_items", "state"}),
+    2: frozenset({"cursors", "runs", "rejected_items", "state", "leases"}),
+}
 
 # Statements are constants: sqlite3 caches the prepared statement per SQL text.
 _CURSOR_COLUMNS = (
@@ -106,19 +124,37 @@ _CURSOR_COLUMNS = (
 _GET_CURSOR = f"SELECT {_CURSOR_COLUMNS} FROM cursors WHERE entity = ? AND source_key = ?"
 _LIST_CURSORS = f"SELECT {_CURSOR_COLUMNS} FROM cursors ORDER BY entity, source_key"
 # One statement, so atomic without BEGIN; NULL for :failures keeps the stored count.
+# The compare-and-set: unless :backwards, an older value (or NULL) never replaces a newer
+# one, decided inside the statement, so two processes cannot interleave a read and a
+# write. Fixed-width ISO text compares in time order.
 _SET_CURSOR = """
 INSERT INTO cursors (entity, source_key, last_synced_at, last_status, last_error, items,
                      consecutive_failures, updated_at)
 VALUES (:entity, :source_key, :synced, :status, :error, :items, COALESCE(:failures, 0), :now)
 ON CONFLICT (entity, source_key) DO UPDATE SET
-    last_synced_at = excluded.last_synced_at,
+    last_synced_at = CASE
+        WHEN :backwards OR cursors.last_synced_at IS NULL
+             OR excluded.last_synced_at >= cursors.last_synced_at
+        THEN excluded.last_synced_at ELSE cursors.last_synced_at END,
     last_status = excluded.last_status,
     last_error = excluded.last_error,
     items = excluded.items,
     consecutive_failures = COALESCE(:failures, cursors.consecutive_failures),
     updated_at = excluded.updated_at
-RETURNING consecutive_failures
+RETURNING last_synced_at, consecutive_failures
 """
+# Taken when free, held by the same owner, or expired; the holder is read back in the
+# same transaction (an upsert whose WHERE is false returns no row).
+_ACQUIRE_LEASE = """
+INSERT INTO leases (entity, source_key, owner, expires_at)
+VALUES (:entity, :source_key, :owner, :expires)
+ON CONFLICT (entity, source_key) DO UPDATE SET
+    owner = excluded.owner,
+    expires_at = excluded.expires_at
+WHERE leases.owner = excluded.owner OR leases.expires_at <= :now
+"""
+_GET_LEASE = "SELECT owner, expires_at FROM leases WHERE entity = ? AND source_key = ?"
+_RELEASE_LEASE = "DELETE FROM leases WHERE entity = ? AND source_key = ? AND owner = ?"
 _START_RUN = "INSERT INTO runs (mode, status, started_at) VALUES (?, 'running', ?)"
 _FINISH_RUN = "UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?"
 _RUN_COLUMNS = "run_id, mode, status, started_at, finished_at, summary"
@@ -206,9 +242,11 @@ class SqliteStore:
         finally:
             store.close()
 
-    A path that cannot be opened (missing directory, a directory, no permission)
-    or a file that is not an spmkit store raises :class:`~spmkit.StoreError`
-    naming the path and what to do.
+    A path that cannot be opened (missing directory, a directory, no permission, a
+    read-only file or directory) or a file that is not an spmkit store it can use
+    (another application's database, a newer schema, tables missing) raises
+    :class:`~spmkit.StoreError` naming the path and what to do, before anything is
+    written to the file.
     """
 
     def __init__(self, path: str | os.PathLike[str], clock: Clock) -> None:
@@ -251,6 +289,7 @@ class SqliteStore:
                 f"Cannot open the store at {str(path)!r}: the directory {str(parent)!r} does "
                 f"not exist. Create it first (os.makedirs) or choose another path."
             )
+        self._check_directory_writable()
         try:
             conn = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -260,6 +299,10 @@ class SqliteStore:
                 f"Cannot open the store at {str(path)!r}: {exc}; {_hint(exc)}."
             ) from exc
         try:
+            # Everything that can refuse the file runs first and only reads: a refused
+            # file (another application's, a newer schema, read-only) is left as it was.
+            self._inspect(conn)
+            self._check_writable()
             conn.execute("PRAGMA journal_mode = WAL").fetchall()
             conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate(conn)
@@ -272,40 +315,97 @@ class SqliteStore:
             raise
         return conn
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
+    def _inspect(self, conn: sqlite3.Connection) -> int:
+        """Refuse a file that is not (or no longer) an spmkit store this version can use.
+
+        Reads only. Returns the schema version (0 for a new, empty file).
+        """
+        version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"The store at {str(self._path)!r} has schema version {version}, newer than "
                 f"this spmkit understands ({SCHEMA_VERSION}): upgrade spmkit."
             )
+        if version == 0 and tables:
+            raise StoreError(
+                f"The file {str(self._path)!r} is an SQLite database but not an "
+                f"spmkit store (it has tables {tables}): use a separate file for "
+                f"the spmkit store."
+            )
+        missing = sorted(_TABLES_OF_VERSION[version] - set(tables)) if version > 0 else []
+        if missing:
+            raise StoreError(
+                f"The store at {str(self._path)!r} (schema version {version}) is missing its "
+                f"tables {missing}: something else emptied or damaged it. Move it aside (keep "
+                f"it for inspection) and open the path again to start a new store, or "
+                f"restore a backup."
+            )
+        return version
+
+    # SQLite opens a file it may not write read-only without a word, and the first cursor
+    # write would then fail mid-sync: both checks refuse at open instead.
+
+    def _check_directory_writable(self) -> None:
+        path, parent = self._path, self._path.parent
+        if not os.access(parent, os.W_OK):
+            raise StoreError(
+                f"Cannot open the store at {str(path)!r}: its directory {str(parent)!r} is "
+                f"read-only for this user, and SQLite writes its '-wal' and '-shm' files next "
+                f"to the store. Make the directory writable or choose another path."
+            )
+
+    def _check_writable(self) -> None:
+        path = self._path
+        if path.exists() and not os.access(path, os.W_OK):
+            raise StoreError(
+                f"Cannot open the store at {str(path)!r}: the file is read-only for this "
+                f"user, and the store writes cursors, runs and rejected items to it. Make it "
+                f"writable (chmod u+w) or open a copy of it."
+            )
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
-            # Re-read under the write lock: another process may have just created it.
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                tables = [
-                    row[0]
-                    for row in conn.execute(
-                        "SELECT name FROM sqlite_master WHERE type = 'table' "
-                        "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                    )
-                ]
-                if tables:
-                    raise StoreError(
-                        f"The file {str(self._path)!r} is an SQLite database but not an "
-                        f"spmkit store (it has tables {tables}): use a separate file for "
-                        f"the spmkit store."
-                    )
-                for statement in _SCHEMA:
+            # Re-read under the write lock: another process may have just migrated it.
+            version = self._inspect(conn)
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step]:
                     conn.execute(statement)
+            if version < SCHEMA_VERSION:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the store's lock: committed, or rolled back and
+        raised as a :class:`StoreError` saying what it was ``doing``."""
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                self._fail(exc, doing)
 
     # errors
 
@@ -338,16 +438,19 @@ class SqliteStore:
         source_key: str,
         *,
         last_synced_at: datetime | None,
-        last_status: CursorStatus,
+        last_status: CursorStatus | None = None,
         last_error: str | None = None,
         items: int = 0,
         consecutive_failures: int | None = None,
+        allow_backwards: bool = False,
+        at: datetime | None = None,
     ) -> CursorState:
-        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count."""
+        """Write a cursor row and return it as stored (see :meth:`spmkit.Store.set_cursor`)."""
         synced = check_cursor_args(
-            entity, source_key, last_synced_at, last_status, items, consecutive_failures
+            entity, source_key, last_synced_at, last_status, items, consecutive_failures,
+            allow_backwards,
         )
-        now = clock_now(self._clock)
+        now = clock_now(self._clock) if at is None else ensure_aware_utc(at, "at")
         params = {
             "entity": entity,
             "source_key": source_key,
@@ -357,15 +460,18 @@ class SqliteStore:
             "items": items,
             "failures": consecutive_failures,
             "now": to_iso(now),
+            "backwards": allow_backwards,
         }
         with self._lock:
             if self._closed:
                 self._closed_error()
             try:
                 # fetchall steps the statement to its end, which commits it.
-                failures = self._conn.execute(_SET_CURSOR, params).fetchall()[0][0]
+                stored, failures = self._conn.execute(_SET_CURSOR, params).fetchall()[0]
             except sqlite3.Error as exc:
                 self._fail(exc, f"write the cursor ({entity!r}, {source_key!r})")
+        if stored != params["synced"]:
+            synced = None if stored is None else from_iso(stored)
         return CursorState(
             entity, source_key, synced, last_status, last_error, items, failures, now
         )
@@ -379,6 +485,32 @@ class SqliteStore:
             except sqlite3.Error as exc:
                 self._fail(exc, "list the cursors")
         return [_cursor_row(row) for row in rows]
+
+    # run leases
+
+    def acquire_lease(
+        self, entity: str, source_key: str, *, owner: str, seconds: float
+    ) -> Lease:
+        """Take or renew a step-source's run lease (see :meth:`spmkit.Store.acquire_lease`)."""
+        check_lease_args(entity, source_key, owner, seconds)
+        now = clock_now(self._clock)
+        params = {"entity": entity, "source_key": source_key, "owner": owner,
+                  "expires": to_iso(now + timedelta(seconds=seconds)), "now": to_iso(now)}
+        with self._transaction(f"take the run lease of ({entity!r}, {source_key!r})") as conn:
+            conn.execute(_ACQUIRE_LEASE, params)
+            holder, expires = conn.execute(_GET_LEASE, (entity, source_key)).fetchone()
+        return Lease(entity, source_key, holder, from_iso(expires))
+
+    def release_lease(self, entity: str, source_key: str, *, owner: str) -> None:
+        """Drop the lease if ``owner`` still holds it."""
+        check_lease_args(entity, source_key, owner, None)
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                self._conn.execute(_RELEASE_LEASE, (entity, source_key, owner))
+            except sqlite3.Error as exc:
+                self._fail(exc, f"release the run lease of ({entity!r}, {source_key!r})")
 
     # runs
 
@@ -456,27 +588,17 @@ class SqliteStore:
                 item.run_id, item.entity, item.source_key, item.item_key,
                 encode_payload(item.payload), item.reason, now,
             ))
-        with self._lock:
-            if self._closed:
-                self._closed_error()
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    conn.executemany(_ADD_REJECTED, rows)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                self._fail(exc, f"store {len(rows)} rejected item(s)")
+        with self._transaction(f"store {len(rows)} rejected item(s)") as conn:
+            conn.executemany(_ADD_REJECTED, rows)
 
     def list_rejected(
-        self, *, run_id: int | None = None, entity: str | None = None, limit: int = 500
+        self, *, run_id: int | None = None, entity: str | None = None, limit: int | None = 500
     ) -> list[DeadLetter]:
+        """Dead-lettered items, oldest first: at most ``limit`` (500 by default; None: all)."""
         check_filters(run_id, entity, limit)
         sql = _LIST_REJECTED[run_id is not None, entity is not None]
-        params = {"run_id": run_id, "entity": entity, "limit": limit}
+        # SQLite reads a negative LIMIT as "no limit".
+        params = {"run_id": run_id, "entity": entity, "limit": -1 if limit is None else limit}
         with self._lock:
             if self._closed:
                 self._closed_error()

@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 __all__ = [
     "CursorState",
     "DeadLetter",
+    "Lease",
     "NewDeadLetter",
     "RunRecord",
     "Store",
@@ -32,9 +33,10 @@ RunStatus = Literal["running", "ok", "partial", "failed"]
 class CursorState:
     """The persisted cursor of one step-source ``(entity, source_key)``.
 
-    ``source_key`` is ``""`` for a global step. ``updated_at`` is when the row was
-    last written (by the injected clock): after a failure it is the failure time
-    that backoff counts from.
+    ``source_key`` is ``""`` for a global step. ``updated_at`` is the instant the row
+    records, by the injected clock: the engine stamps it with the *start* of the
+    step-run that wrote it, so after a failure backoff counts from when the failed
+    run started, not from when its retries gave up.
     """
 
     entity: str
@@ -45,6 +47,20 @@ class CursorState:
     items: int
     consecutive_failures: int
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who runs a step-source right now: ``owner`` (a worker id) until ``expires_at``.
+
+    Taken with :meth:`Store.acquire_lease`; ``expires_at`` is on the store's (the
+    injected) clock, so a lease left by a killed worker lapses on its own.
+    """
+
+    entity: str
+    source_key: str
+    owner: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +114,46 @@ class Store(Protocol):
         source_key: str,
         *,
         last_synced_at: datetime | None,
-        last_status: CursorStatus,
+        last_status: CursorStatus | None = None,
         last_error: str | None = None,
         items: int = 0,
         consecutive_failures: int | None = None,
+        allow_backwards: bool = False,
+        at: datetime | None = None,
     ) -> CursorState:
-        """Write a cursor row. ``consecutive_failures=None`` keeps the stored count."""
+        """Write a cursor row and return it as stored.
+
+        A compare-and-set on the value, in one atomic step: unless ``allow_backwards``
+        (a full backfill), a ``last_synced_at`` older than the stored one, or ``None``
+        over a stored one, keeps the stored value while the rest of the row is written.
+        So a worker whose step started earlier never moves a cursor back over a newer
+        worker's advance. ``consecutive_failures=None`` keeps the stored count.
+
+        Only the value is required: ``set_cursor("customers", "", last_synced_at=t)``
+        seeds a cursor (``last_status=None`` is stored as null, as the JS kit does).
+        ``at`` is the instant the row records, stored as ``updated_at`` (default: the
+        store clock's now); the engine passes the start of the step-run.
+        """
         ...
 
     def list_cursors(self) -> list[CursorState]: ...
+
+    # run leases
+    def acquire_lease(
+        self, entity: str, source_key: str, *, owner: str, seconds: float
+    ) -> Lease:
+        """Take, or renew, the run lease of a step-source, atomically.
+
+        ``owner`` gets the lease for ``seconds`` (from the store clock's now) when nobody
+        holds it, when it already holds it, or when the holder's lease has expired. The
+        lease is returned as it then stands: ``lease.owner == owner`` means acquired;
+        any other owner is the worker running that step-source (until ``expires_at``).
+        """
+        ...
+
+    def release_lease(self, entity: str, source_key: str, *, owner: str) -> None:
+        """Drop the lease if ``owner`` still holds it (a lease taken over is left alone)."""
+        ...
 
     # runs
     def start_run(self, mode: str) -> int: ...
@@ -121,8 +168,13 @@ class Store(Protocol):
     def add_rejected(self, items: Sequence[NewDeadLetter]) -> None: ...
 
     def list_rejected(
-        self, *, run_id: int | None = None, entity: str | None = None, limit: int = 500
-    ) -> list[DeadLetter]: ...
+        self, *, run_id: int | None = None, entity: str | None = None, limit: int | None = 500
+    ) -> list[DeadLetter]:
+        """The dead-lettered items, oldest first: **at most ``limit``, 500 by default**.
+
+        Pass ``limit=None`` for every row (``count_rejected`` says how many match).
+        """
+        ...
 
     def count_rejected(self, *, run_id: int | None = None, entity: str | None = None) -> int: ...
 

@@ -19,6 +19,7 @@ __all__ = [
     "FINISH_STATUSES",
     "check_cursor_args",
     "check_filters",
+    "check_lease_args",
     "check_state_key",
     "check_state_value",
     "clock_now",
@@ -45,11 +46,17 @@ def check_cursor_args(
     entity: str,
     source_key: str,
     last_synced_at: datetime | None,
-    last_status: str,
+    last_status: str | None,
     items: int,
     consecutive_failures: int | None,
+    allow_backwards: bool = False,
 ) -> datetime | None:
     """Validate ``set_cursor``'s arguments; return ``last_synced_at`` in UTC."""
+    if type(allow_backwards) is not bool:
+        raise InvalidArgument(
+            f"Expected True or False for allow_backwards but got "
+            f"allow_backwards={allow_backwards!r} (type={type(allow_backwards).__name__})."
+        )
     if type(entity) is not str or not entity:
         raise InvalidArgument(
             f"Expected a non-empty str for entity but got entity={entity!r} "
@@ -60,9 +67,9 @@ def check_cursor_args(
             f"Expected a str for source_key but got source_key={source_key!r} "
             f"(type={type(source_key).__name__}); use '' for a global step."
         )
-    if last_status not in CURSOR_STATUSES:
+    if last_status is not None and last_status not in CURSOR_STATUSES:
         raise InvalidArgument(
-            f"last_status={last_status!r} is not a cursor status: use 'ok' or 'error'."
+            f"last_status={last_status!r} is not a cursor status: use 'ok', 'error' or None."
         )
     if type(items) is not int or items < 0:
         raise InvalidArgument(f"Expected an int >= 0 for items but got items={items!r}.")
@@ -78,6 +85,24 @@ def check_cursor_args(
     if type(last_synced_at) is datetime and last_synced_at.tzinfo is UTC:
         return last_synced_at
     return ensure_aware_utc(last_synced_at, "last_synced_at")
+
+
+def check_lease_args(entity: str, source_key: str, owner: str, seconds: float | None) -> None:
+    """Validate ``acquire_lease`` / ``release_lease`` (``seconds=None``: release)."""
+    for name, value in (("entity", entity), ("source_key", source_key), ("owner", owner)):
+        if type(value) is not str or (not value and name != "source_key"):
+            raise InvalidArgument(
+                f"Expected a{' non-empty' if name != 'source_key' else ''} str for {name} but "
+                f"got {name}={value!r} (type={type(value).__name__})."
+            )
+    if seconds is not None and (
+        isinstance(seconds, bool) or not isinstance(seconds, int | float)
+        or not 0 < seconds < 10**9
+    ):
+        raise InvalidArgument(
+            f"Expected a number of seconds > 0 for the lease but got seconds={seconds!r}: "
+            f"longer than a step-run usually takes, such as 600."
+        )
 
 
 def check_filters(run_id: int | None, entity: str | None, limit: int | None = None) -> None:

@@ -15,6 +15,7 @@ __all__ = ["RunStatus", "StepSummary", "SyncOptions", "SyncSummary"]
 RunStatus = Literal["ok", "partial", "failed"]
 
 DEAD_LETTER_CAP_PER_RUN = 500
+DEFAULT_LEASE_SECONDS = 600.0
 MAX_BACKFILL_DAYS = 365_000
 
 
@@ -27,6 +28,14 @@ class SyncOptions:
     starts each incremental window that much before the cursor, to cover partner
     clock skew. ``checkpoint`` is called with a point name at every crash point
     (the harness uses it to crash the engine; leave it ``None`` in production).
+
+    Two workers on one store: each step-source runs under a run lease of
+    ``lease_seconds`` (on the injected clock, renewed as its pushes go by) owned by
+    ``worker_id``; a step-source another worker is running is skipped with
+    ``skipped_reason="leased"`` (no error, no failure counted). Give each worker
+    process a stable ``worker_id`` (``"orders-worker-1"``): restarted after a crash,
+    it takes its own leases back at once, where a new id waits for them to expire.
+    By default each run gets a fresh id (host, pid and a random part).
     """
 
     full_backfill: bool = False
@@ -34,6 +43,8 @@ class SyncOptions:
     overlap_seconds: float = 0
     dead_letter_cap: int = DEAD_LETTER_CAP_PER_RUN
     checkpoint: Callable[[str], None] | None = None
+    worker_id: str | None = None
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
 
     def __post_init__(self) -> None:
         if not isinstance(self.full_backfill, bool):
@@ -53,6 +64,19 @@ class SyncOptions:
                 f"(a thousand years); use a number of days such as 365."
             )
         check_non_negative(self.overlap_seconds, "overlap_seconds", "cover the partner's skew")
+        if self.worker_id is not None and (
+            not isinstance(self.worker_id, str) or not self.worker_id.strip()
+            or len(self.worker_id) > 200
+        ):
+            raise InvalidArgument(
+                f"Expected a non-empty str (at most 200 characters) or None for worker_id but "
+                f"got worker_id={self.worker_id!r:.80}: name the worker, such as 'worker-1'."
+            )
+        if check_non_negative(self.lease_seconds, "lease_seconds", "600 by default") <= 0:
+            raise InvalidArgument(
+                f"lease_seconds={self.lease_seconds!r} must be > 0: a step-source runs under "
+                f"a lease that long (renewed as it pushes), such as 600."
+            )
         check_non_negative(self.dead_letter_cap, "dead_letter_cap", "500 per run by default")
         if not isinstance(self.dead_letter_cap, int):
             raise InvalidArgument(
@@ -67,7 +91,11 @@ class StepSummary:
 
     ``attempted`` and ``rejected`` are what the pushes reported (sent + rejected),
     whatever the step's own ``items`` says. ``skipped_reason`` explains a step-source
-    that did not run: ``"backoff"`` or ``"clock_behind_cursor"``.
+    that did not run: ``"backoff"``, ``"clock_behind_cursor"`` or ``"leased"`` (another
+    worker, ``lease_holder``, is running it). ``requested_advance``
+    is the ``advance_cursor_to`` the step returned (``None`` if none), before the
+    engine clamped it to ``window.until``: an over-eager step shows as
+    ``requested_advance > window.until``.
     """
 
     entity: str
@@ -83,6 +111,8 @@ class StepSummary:
     cursor_before: datetime | None = None
     cursor_after: datetime | None = None
     dead_lettered: int = 0
+    requested_advance: datetime | None = None
+    lease_holder: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO-8601)."""
@@ -102,6 +132,8 @@ class StepSummary:
             "cursor_before": _iso(self.cursor_before),
             "cursor_after": _iso(self.cursor_after),
             "dead_lettered": self.dead_lettered,
+            "requested_advance": _iso(self.requested_advance),
+            "lease_holder": self.lease_holder,
         }
 
 

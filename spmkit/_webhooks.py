@@ -28,7 +28,14 @@ from spmkit._clock import Clock, ensure_aware_utc
 from spmkit._errors import InvalidArgument
 from spmkit._store import Store
 
-__all__ = ["ReplayGuard", "Verification", "sign_webhook", "verify_webhook"]
+__all__ = [
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "ReplayGuard",
+    "Verification",
+    "sign_webhook",
+    "verify_webhook",
+]
 
 TIMESTAMP_HEADER = "x-shopimind-timestamp"
 SIGNATURE_HEADER = "x-shopimind-signature"

@@ -1,8 +1,9 @@
 """The ``spmkit`` command: one function per subcommand.
 
 Subcommands so far: ``serve`` (the fake ShopiMind API over HTTP), ``scenarios`` (list
-the named scenarios), ``run`` (run one, exit 0/1/2) and ``demo`` (run the library, write
-HTML timelines). Add one by writing ``_add_<name>(subparsers)`` that registers its
+the named scenarios), ``run`` (run one, exit 0/1/2), ``demo`` (run the library, write
+HTML timelines) and ``verify-fake`` (the wire contract against a real API, exit
+0/1/2). Add one by writing ``_add_<name>(subparsers)`` that registers its
 parser with ``func=_cmd_<name>``, and listing it in ``_SUBCOMMANDS``.
 """
 
@@ -104,7 +105,8 @@ def _add_scenarios(subparsers: Any) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario: 0 when every expectation holds, 1 when one fails, 2 on bad usage."""
-    from spmkit_testing.scenario import InvalidScenario, load_scenario, run_scenario
+    from spmkit import InvalidArgument
+    from spmkit_testing.scenario import load_scenario, run_scenario
 
     write_report: Callable[[Any, str], Any] | None = None
     if args.report is not None:
@@ -117,10 +119,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         write_report = report.write_report
     try:
         scenario = load_scenario(args.scenario)
-        result = run_scenario(scenario, seed=args.seed)
-    except InvalidScenario as exc:
+        result = run_scenario(scenario, seed=args.seed, integration=args.integration,
+                              adapter=args.adapter)
+    except InvalidArgument as exc:
         print(f"spmkit run: {exc}", file=sys.stderr)
         return 2
+    if result.skipped is not None:
+        print(result.message())
+        return 0
     if args.json:
         for line in (tick.to_json() for tick in result.trace):
             print(line)
@@ -153,7 +159,17 @@ def _add_run(subparsers: Any) -> None:
                         "verdict goes to stderr)")
     parser.add_argument("--report", metavar="FILE.html", default=None,
                         help="Also write a self-contained HTML timeline of the run")
+    _add_target_options(parser)
     parser.set_defaults(func=_cmd_run)
+
+
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    """``--integration`` and ``--adapter``: the integration under test (default: Demo POS)."""
+    parser.add_argument("--integration", metavar="MOD:ATTR", default=None,
+                        help="The integration to run, as package.module:attribute (an "
+                        "Integration or a builder); the current directory is importable")
+    parser.add_argument("--adapter", metavar="MOD:ATTR", default=None,
+                        help="Its spmkit_testing.Adapter, as package.module:attribute")
 
 
 _DEMO_HEADS = ("scenario", "verdict", "ticks", "records", "lost", "dead-lettered", "wall")
@@ -166,10 +182,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     import traceback
     from pathlib import Path
 
+    from spmkit import InvalidArgument
     from spmkit_testing.report import render_index, report_filename, write_report
     from spmkit_testing.scenario import (
-        InvalidScenario,
         load_scenario,
+        resolve_object,
         run_scenario,
         scenario_dirs,
         scenario_names,
@@ -177,7 +194,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     try:
         scenarios = [load_scenario(name) for name in args.scenario or scenario_names()]
-    except InvalidScenario as exc:
+        integration = (None if args.integration is None
+                       else resolve_object(args.integration, "--integration"))
+        adapter = None if args.adapter is None else resolve_object(args.adapter, "--adapter")
+    except InvalidArgument as exc:
         print(f"spmkit demo: {exc}", file=sys.stderr)
         return 2
     if not scenarios:
@@ -189,8 +209,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     # Rows print as each scenario finishes, so size the verdict column from what each expects.
     shows = max(len(_demo_verdict(True, _hazards(s))) for s in scenarios)
     widths = (width, max(shows, len("FAILED"), len(_DEMO_HEADS[1])))
+    who = "the reference Demo POS" if args.integration is None else args.integration
+    print(f"spmkit demo: the scenario library against {who}\n", flush=True)
     print(_demo_row(_DEMO_HEADS, widths), flush=True)
     failed, started = 0, time.perf_counter()  # wall time, for the table only
+    skipped: list[str] = []
+    ran = "the reference Demo POS" if integration is None else str(args.integration)
     written: list[tuple[Any, str]] = []
     # The engine logs every failed step; the reports show them, so keep the table readable.
     quiet = logging.NullHandler()
@@ -199,12 +223,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     try:
         for scenario in scenarios:
             try:
-                result = run_scenario(scenario, seed=args.seed)
+                result = run_scenario(scenario, seed=args.seed, integration=integration,
+                                      adapter=adapter)
             except Exception as exc:
                 failed += 1
                 print(_demo_row((scenario.name, "ERROR", "", "", "", "", ""), widths), flush=True)
                 print("".join(traceback.format_exception_only(exc)).rstrip(), file=sys.stderr)
                 continue
+            if result.skipped is not None:
+                skipped.append(f"  {scenario.name}: {result.skipped}")
+                print(_demo_row((scenario.name, "skipped", "", "", "", "", ""), widths),
+                      flush=True)
+                continue
+            ran = result.integration
             failed += not result.passed
             written.append((result, report_filename(scenario.name)))
             write_report(result, out / written[-1][1])
@@ -218,10 +249,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         logging.getLogger("spmkit").removeHandler(quiet)
     out.mkdir(parents=True, exist_ok=True)
     (out / "index.html").write_text(render_index(written), encoding="utf-8")
-    total = len(scenarios)
-    print(f"\n{total - failed} of {total} scenario(s) passed in "
+    total = len(scenarios) - len(skipped)
+    print(f"\n{total - failed} of {total} scenario(s) passed against {ran} in "
           f"{time.perf_counter() - started:.1f}s. HTML timelines: {out}/<scenario>.html; "
           f"open {out / 'index.html'} in a browser.")
+    if skipped:
+        print(f"{len(skipped)} scenario(s) do not apply to this integration:\n"
+              + "\n".join(skipped))
     return 1 if failed else 0
 
 
@@ -251,19 +285,56 @@ def _add_demo(subparsers: Any) -> None:
         "demo",
         help="Run the scenario library and write an HTML timeline per scenario",
         description="Run every named scenario (or those given with --scenario) against the "
-        "reference integration, print a table of verdicts and write one self-contained HTML "
-        "timeline per scenario. Exits 0 when all passed, 1 otherwise.",
+        "reference integration (or --integration/--adapter), print a table of verdicts and "
+        "write one self-contained HTML timeline per scenario. Exits 0 when all that apply "
+        "passed, 1 otherwise.",
     )
     parser.add_argument("--out", default="reports", help="Directory for the HTML reports")
     parser.add_argument("--scenario", action="append", metavar="NAME_OR_PATH",
                         help="Run only this scenario (repeatable; a library name or a .py file)")
     parser.add_argument("--seed", type=int, default=None, help="Override every scenario's seed")
     parser.add_argument("--verbose", action="store_true", help="Show the engine's log lines")
+    _add_target_options(parser)
     parser.set_defaults(func=_cmd_demo)
 
 
+def _cmd_verify_fake(args: argparse.Namespace) -> int:
+    """Run the wire contract against URL: 0 when the fake matches, 1 on drift, 2 on bad usage."""
+    from spmkit import InvalidArgument
+    from spmkit_testing.contract import target_from_environment, verify_target
+
+    try:
+        report = verify_target(target_from_environment(args.url), checks=args.check)
+    except InvalidArgument as exc:
+        print(f"spmkit verify-fake: {exc}", file=sys.stderr)
+        return 2
+    print(report.to_json() if args.json else report.to_text())
+    return 0 if report.matches else 1
+
+
+def _add_verify_fake(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "verify-fake",
+        help="Check that the fake ShopiMind API still matches a real one (a drift report)",
+        description="Run the wire-contract checks against the ShopiMind API at URL and compare "
+        "every answer (status, envelope keys, field names and types, batch limits) with the "
+        "fake's. The API key is read from the SPMKIT_API_KEY environment variable only. The run "
+        "writes only records in its own namespace (a data source named spmkit-verify-<run id>), "
+        "deletes them at the end, and sends at most 200 requests within 120 s. Exit status: 0 "
+        "when the fake matches, 1 on drift, 2 on bad usage (no key, plain http to a remote host, "
+        "an unreachable target or a refused key).",
+    )
+    parser.add_argument("url", metavar="URL",
+                        help="Base URL of the API, such as https://core.shopimind.com (plain "
+                        "http only for a loopback host such as spmkit serve)")
+    parser.add_argument("--json", action="store_true", help="Print the report as JSON")
+    parser.add_argument("--check", action="append", metavar="NAME", default=None,
+                        help="Run only this check (repeatable; default: every check)")
+    parser.set_defaults(func=_cmd_verify_fake)
+
+
 _SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (_add_serve, _add_scenarios, _add_run,
-                                                   _add_demo)
+                                                   _add_demo, _add_verify_fake)
 
 
 def build_parser() -> argparse.ArgumentParser:

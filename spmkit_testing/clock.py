@@ -49,8 +49,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, TypeVarTuple
 
-from spmkit._clock import ensure_aware_utc
-from spmkit._errors import InvalidArgument, SpmkitError
+from spmkit import InvalidArgument, SpmkitError, ensure_aware_utc
 
 __all__ = ["DeadlockError", "SimClock", "SkewedClock"]
 

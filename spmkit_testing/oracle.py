@@ -1,49 +1,67 @@
-"""The oracle of the golden cursor rule: checks every tick against ground truth.
+"""The oracle of the golden cursor rule: every tick checked against ground truth.
 
-Ground truth is the partner's records (:class:`~spmkit_testing.FakeSource`), what
-the fake ShopiMind API holds, and the store. After every tick :meth:`Oracle.check`
-verifies:
+Ground truth is the partner's records (every version, with when it became readable),
+what the fake ShopiMind API holds, and the store. One invariant per rule of the
+golden cursor rule (the README numbers the rules):
 
-* **I1** a cursor moved only on a clean step-run (no error, no untolerated reject);
-* **I2** never past ``window.until``, never in the future, never backwards outside a
-  full backfill;
-* **I3** no silent loss: every record the cursor has passed is in the fake API
-  (latest version), or was rejected *and* dead-lettered under a tolerance that
-  allowed it;
-* **I4** failure bookkeeping (value kept, ``consecutive_failures`` + 1, reset on a
-  clean run);
-* **I5** backoff respected (not run inside its window, run again once it elapses);
-* **I6** dead-letter: at most 500 rows per run, one per rejected item up to the cap;
-* **I7** run status ``partial`` iff errors;
-* **I8** no inverted window.
+* **I1** (rules 1, 5) a cursor moves only on a clean step-run: no error, no untolerated
+  reject; and the store holds the cursor the engine reported;
+* **I2** (rule 1) never past ``window.until``, never in the future, never backwards
+  outside a full backfill;
+* **I3** no silent loss: once a cursor has passed a record for good (its ``updated_at``
+  is at or before ``cursor - overlap_seconds``, so no later window reads it), the fake
+  API holds its latest version, or it was refused and dead-lettered under a tolerance
+  that allowed it;
+* **I4** (rule 2) failure bookkeeping: a failure keeps the value and counts; a clean run
+  resets; a skipped step-source's row does not change;
+* **I5** (rule 4) backoff respected: not run inside its window, run again once it elapses;
+* **I6** (rule 6) dead-letter: every rejected item stored, at most 500 per run;
+* **I7** (rule 8) run status ``partial`` iff errors;
+* **I8** (rule 3) windows as the rule computes them (``cursor - overlap`` or
+  ``backfill_days`` back, to the step's start), never inverted;
+* **I9** (rule 7) per-source isolation: one failing source never stops another;
+* **I10** progress: once the faults stop and the partner is quiet, the sync catches up
+  within a bounded number of ticks: every record of every source the partner has is
+  delivered (or refused and dead-lettered) and every cursor passes the newest record,
+  unless refused records hold it (the strict policy doing its job).
 
-A violation is a :class:`Violation` (an ``AssertionError``) naming the invariant,
-the tick, the step-source and the record, with the seed and a text timeline.
+A violation is a :class:`Violation` (an ``AssertionError``) naming the invariant, the
+tick, the step-source and the record.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from spmkit import CursorState, Store, SyncSummary
-from spmkit_testing.source import FakeSource
+from spmkit import CursorState, SyncSummary
+from spmkit_testing.adapter import Stream
+from spmkit_testing.partner import FakeSource, SourceRecord
 
-__all__ = ["INVARIANTS", "Oracle", "StreamBinding", "Violation", "format_timeline"]
+if TYPE_CHECKING:
+    from spmkit_testing.simulation import Simulation
+
+__all__ = ["INVARIANTS", "RULES", "Oracle", "Undelivered", "Violation", "format_timeline"]
 
 INVARIANTS: dict[str, str] = {
-    "I1": "cursor advanced only on a clean step-run",
+    "I1": "cursor advanced only on a clean step-run, as the engine reported",
     "I2": "cursor never past window.until, never in the future, never backwards",
     "I3": "no silent loss",
     "I4": "failure bookkeeping",
     "I5": "backoff respected",
     "I6": "dead-letter capped and complete",
     "I7": "run status partial iff errors",
-    "I8": "no inverted window",
+    "I8": "windows as the rule computes them, never inverted",
+    "I9": "per-source isolation",
+    "I10": "progress: the sync catches up once faults stop",
 }
+#: The rule of the README's golden cursor rule each invariant checks (I3, I10: the goal).
+RULES: dict[str, str] = {"I1": "1, 5", "I2": "1", "I3": "-", "I4": "2", "I5": "4", "I6": "6",
+                         "I7": "8", "I8": "3", "I9": "7", "I10": "-"}
 
 DEAD_LETTER_CAP = 500
 
@@ -71,26 +89,10 @@ def rejects_tolerated(policy: bool | float, rejected: int, attempted: int) -> bo
     return rejected / attempted <= float(policy)
 
 
-@dataclass(frozen=True, slots=True)
-class StreamBinding:
-    """Where the records of one step-source come from and where they must land.
-
-    ``version(item)`` reads the partner ``updated_at`` back from an item stored in
-    the fake API (so the oracle can tell the latest version from a stale one).
-    """
-
-    entity: str
-    source_key: str
-    source: FakeSource
-    resource: str
-    item_key: Callable[[str], str]
-    version: Callable[[Mapping[str, Any]], datetime | None]
-
-
 class Violation(AssertionError):
-    """An invariant of the golden rule broke. ``invariant`` is ``"I1"``... ``"I8"``."""
+    """An invariant of the golden rule broke: which, when, where, for which record, and why."""
 
-    def __init__(self, invariant: str, tick: int, where: str, detail: str,
+    def __init__(self, invariant: str, tick: int, where: str, detail: str, *,
                  record: str | None = None) -> None:
         self.invariant = invariant
         self.tick = tick
@@ -108,6 +110,10 @@ class Violation(AssertionError):
         text = f"{head}: {self.detail}"
         return f"{text}\n{self.context}" if self.context else text
 
+    def one_line(self) -> str:
+        """The violation without its context, first line of the detail only."""
+        return self._text().splitlines()[0]
+
     def with_context(self, context: str) -> Violation:
         """Attach the seed and the timeline to the message."""
         self.context = context
@@ -115,238 +121,415 @@ class Violation(AssertionError):
         return self
 
 
-@dataclass
-class _Snapshot:
-    cursors: dict[tuple[str, str], CursorState]
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """A live partner record the fake API does not hold (latest version), not dead-lettered.
+
+    ``lost`` says the cursor has passed it for good (no later window reads it).
+    """
+
+    stream: str
+    source: str
+    record: SourceRecord
+    state: str
+    lost: bool
+
+    @property
+    def where(self) -> str:
+        return self.stream + (f"@{self.source}" if self.source else "")
+
+    def __str__(self) -> str:
+        fate = "the cursor passed it: lost" if self.lost else "the cursor has not passed it"
+        return (f"{self.where} {self.record.key!r} (updated_at {_t(self.record.updated_at)}): "
+                f"the fake holds {self.state}; {fate}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Binding:
+    stream: Stream
+    source: str
+    data: FakeSource
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.stream.name, self.source)
+
+    @property
+    def where(self) -> str:
+        return f"{self.stream.name}/{self.source!r}"
 
 
 class Oracle:
-    """Checks the golden rule after every tick (see the module docstring).
+    """Checks a :class:`~spmkit_testing.Simulation` after every tick (see the module docstring)."""
 
-    ``policies`` maps an entity to its ``tolerate_rejects``; ``bindings`` say
-    which partner records each step-source must deliver.
-    """
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self._before = self._rows()
+        self._reported: set[tuple[str, str, str, int]] = set()
 
-    def __init__(self, store: Store, fake: Any, bindings: Sequence[StreamBinding],
-                 policies: Mapping[str, bool | float]) -> None:
-        self.bindings = list(bindings)
-        self.policies = dict(policies)
-        self.fake = fake
-        self.store = store
-        self._before = self.snapshot()
+    def bindings(self) -> Iterator[_Binding]:
+        """Every stream-source the partner has, with its records."""
+        for stream_name, source, data in self.sim.partner:
+            yield _Binding(self.sim.adapter.stream(stream_name), source, data)
 
-    def rebind_store(self, store: Store) -> None:
-        """Follow the engine to a reopened store after a restart."""
-        self.store = store
+    def policy(self, stream: str) -> bool | float:
+        return self.sim.integration.step(stream).tolerate_rejects
 
-    def snapshot(self) -> _Snapshot:
-        return _Snapshot({(c.entity, c.source_key): c for c in self.store.list_cursors()})
+    def _rows(self) -> dict[tuple[str, str], CursorState]:
+        return {(c.entity, c.source_key): c for c in self.sim.db.list_cursors()}
 
-    def check(self, tick: int, now: datetime, summary: SyncSummary | None,
-              full_backfill: bool, *, finished: datetime | None = None) -> list[Violation]:
+    # -- after every tick ---------------------------------------------------------------
+
+    def check(self, tick: int, now: datetime, summary: SyncSummary | None, full: bool, *,
+              finished: datetime) -> list[Violation]:
         """Check one finished tick (``summary`` is ``None`` when the engine crashed).
 
-        ``now`` is when the tick started; ``finished`` when it ended (retries and
+        ``now`` is when the tick started, ``finished`` when it ended (retries and
         latency take simulated time, so later steps of a tick run later).
         """
-        before, after = self._before, self.snapshot()
+        before, after = self._before, self._rows()
         self._before = after
         found: list[Violation] = []
         if summary is not None:
-            found += self._check_run(tick, now, summary, before, after, full_backfill)
-        found += self._check_cursors_vs_time(tick, finished or now, before, after,
-                                             full_backfill)
-        found += self._check_no_loss(tick, after)
+            found += _RunCheck(self, tick, now, finished, summary, before, after, full).run()
+        found += self._cursors_vs_time(tick, finished, before, after, full)
+        found += self._losses(tick, finished, after)
         return found
 
-    # -- I1, I4, I5, I6, I7, I8 -------------------------------------------------------
+    def _cursors_vs_time(self, tick: int, now: datetime, before: dict[tuple[str, str],
+                         CursorState], after: dict[tuple[str, str], CursorState],
+                         full: bool) -> list[Violation]:
+        out = []
+        for key, row in after.items():
+            value, old = row.last_synced_at, before.get(key)
+            old_value = old.last_synced_at if old else None
+            if value is None or value == old_value:
+                continue
+            where = f"{key[0]}/{key[1]!r}"
+            if value > now:
+                out.append(Violation("I2", tick, where, f"cursor {_t(value)} is in the future "
+                                     f"of now {_t(now)}"))
+            if old_value is not None and value < old_value and not full:
+                out.append(Violation("I2", tick, where, f"cursor moved backwards "
+                                     f"{_t(old_value)} -> {_t(value)} outside a full backfill"))
+        return out
 
-    def _check_run(self, tick: int, now: datetime, summary: SyncSummary, before: _Snapshot,
-                   after: _Snapshot, full: bool) -> list[Violation]:
-        out: list[Violation] = []
-        has_errors = bool(summary.errors)
-        if (summary.status == "partial") != has_errors:
-            out.append(Violation("I7", tick, "(run)", f"status {summary.status!r} with "
-                                 f"{len(summary.errors)} error(s)"))
-        rows = self.store.list_rejected(run_id=summary.run_id, limit=10 * DEAD_LETTER_CAP)
+    def _losses(self, tick: int, now: datetime,
+                rows: dict[tuple[str, str], CursorState]) -> list[Violation]:
+        out = []
+        overlap = timedelta(seconds=self.sim.overlap_seconds)
+        for binding in self.bindings():
+            row = rows.get(binding.key)
+            if row is None or row.last_synced_at is None:
+                continue
+            horizon = row.last_synced_at - overlap
+            tolerant = self.policy(binding.stream.name) not in (False, 0.0)
+            dead: set[str] | None = None
+            for record in binding.data.records(include_deleted=False):
+                if record.updated_at > horizon or record.visible_at > now:
+                    continue
+                mark = (binding.stream.name, binding.source, record.key, record.version)
+                if mark in self._reported:
+                    continue
+                state = self._state(binding, record)
+                if state is None:
+                    continue
+                if tolerant:
+                    dead = self._dead(binding) if dead is None else dead
+                    if binding.stream.key_of(record.key, binding.source) in dead:
+                        continue
+                self._reported.add(mark)
+                out.append(Violation(
+                    "I3", tick, binding.where,
+                    f"partner updated_at {_t(record.updated_at)} (readable from "
+                    f"{_t(record.visible_at)}) is at or before cursor - overlap "
+                    f"{_t(horizon)}, so no later window reads it, but the fake API holds "
+                    f"{state} and it was not dead-lettered under a tolerant policy: lost for "
+                    f"good", record=record.key))
+        return out
+
+    # -- delivery, the one computation -------------------------------------------------
+
+    def _state(self, binding: _Binding, record: SourceRecord) -> str | None:
+        """``None`` when the fake holds ``record`` (this version or newer) as the item of
+        ``binding``; else what it holds instead."""
+        stream = binding.stream
+        item = self.sim.fake.records(stream.resource).get(stream.key_of(record.key,
+                                                                        binding.source))
+        if item is None:
+            return "nothing"
+        source_key = stream.data_source_of(binding.source)
+        ids = getattr(self.sim.provisioned, "data_sources", None) or {}
+        want = ids.get(source_key) if source_key is not None else None
+        if want is not None and item.get("id_data_source") != want:
+            return "another data source's item under that key"
+        if stream.version is None:
+            return None
+        version = stream.version_of(item)
+        if version is None:
+            return f"an item without a readable {stream.version!r}"
+        return None if version >= record.updated_at else "an older version"
+
+    def _dead(self, binding: _Binding) -> set[str]:
+        rows = self.sim.db.list_rejected(entity=binding.stream.name, limit=1_000_000)
+        return {d.item_key or "" for d in rows if d.source_key == binding.source}
+
+    def undelivered(self) -> list[Undelivered]:
+        """Live records readable now that the fake does not hold and nobody dead-lettered."""
+        out = []
+        now = self.sim.clock.now()
+        overlap = timedelta(seconds=self.sim.overlap_seconds)
+        rows = self._rows()
+        for binding in self.bindings():
+            row = rows.get(binding.key)
+            cursor = row.last_synced_at if row is not None else None
+            dead: set[str] | None = None
+            for record in binding.data.records(include_deleted=False):
+                if record.visible_at > now:
+                    continue
+                state = self._state(binding, record)
+                if state is None:
+                    continue
+                dead = self._dead(binding) if dead is None else dead
+                if binding.stream.key_of(record.key, binding.source) in dead:
+                    continue
+                lost = cursor is not None and record.updated_at <= cursor - overlap
+                out.append(Undelivered(binding.stream.name, binding.source, record, state, lost))
+        return out
+
+    # -- progress (I10) -----------------------------------------------------------------
+
+    def behind(self) -> list[tuple[str, str]]:
+        """``(step-source, why)`` for every step-source that has not caught up: a record
+        readable but not delivered (a loss already reported under I3 aside), or a cursor
+        short of the newest record. A step-source whose last run was held by refused
+        records only is caught up: the strict policy doing its job (I6 checks the
+        dead-letter)."""
+        out: list[tuple[str, str]] = []
+        now = self.sim.clock.now()
+        rows = self._rows()
+        last = self._last_runs()
+        pending: dict[tuple[str, str], list[Undelivered]] = {}
+        for u in self.undelivered():
+            if not u.lost:
+                pending.setdefault((u.stream, u.source), []).append(u)
+        for binding in self.bindings():
+            run = last.get(binding.key)
+            if run is not None and run.rejected and len(run.errors) == 1 \
+                    and "item(s) rejected" in run.errors[0]:
+                continue
+            where = binding.stream.name + (f"@{binding.source}" if binding.source else "")
+            out += [(where, f"record {u.record.key!r} not delivered: the fake holds {u.state}")
+                    for u in pending.get(binding.key, [])]
+            newest = max((r.updated_at for r in binding.data.records(include_deleted=False)
+                          if r.visible_at <= now), default=None)
+            row = rows.get(binding.key)
+            cursor = row.last_synced_at if row is not None else None
+            if newest is None or (cursor is not None and cursor >= newest):
+                continue
+            shown = "unset" if cursor is None else _t(cursor)
+            out.append((where, f"cursor {shown} has not passed the partner's newest record "
+                               f"(updated_at {_t(newest)})"))
+        return out
+
+    def _last_runs(self) -> dict[tuple[str, str], Any]:
+        out: dict[tuple[str, str], Any] = {}
+        for tick in self.sim.trace[-50:]:
+            for step in tick.steps:
+                if step.skipped is None:
+                    out[(step.entity, step.source_key)] = step
+        return out
+
+    def settle_bound(self, every: timedelta) -> int:
+        """Ticks it may take to catch up: the longest backoff left, the latest record still
+        to become readable, the furthest record stamped ahead of now."""
+        now = self.sim.clock.now()
+        wait = timedelta(0)
+        for row in self._rows().values():
+            if row.last_status == "error":
+                wait = max(wait, row.updated_at + backoff_window(row.consecutive_failures) - now)
+        for binding in self.bindings():
+            for record in binding.data.records(include_deleted=True):
+                wait = max(wait, record.visible_at - now, record.updated_at - now)
+        return math.ceil(wait / every) + 1
+
+    def progress(self, tick: int, bound: int) -> list[Violation]:
+        """I10 violations: what has not caught up after the settle ticks."""
+        return [Violation("I10", tick, where, f"{why} after {bound} quiet tick(s) with no "
+                          f"fault: the sync does not catch up (a cursor that never advances, "
+                          f"a source that is never read, or a wall-clock read?)")
+                for where, why in self.behind()]
+
+
+class _RunCheck:
+    """I1, I4, I5, I6, I7, I8, I9 for one tick's summary."""
+
+    def __init__(self, oracle: Oracle, tick: int, now: datetime, finished: datetime,
+                 summary: SyncSummary, before: dict[tuple[str, str], CursorState],
+                 after: dict[tuple[str, str], CursorState], full: bool) -> None:
+        self.o, self.tick, self.now, self.finished = oracle, tick, now, finished
+        self.summary, self.before, self.after, self.full = summary, before, after, full
+        self.out: list[Violation] = []
+
+    def fail(self, invariant: str, where: str, detail: str) -> None:
+        self.out.append(Violation(invariant, self.tick, where, detail))
+
+    def run(self) -> list[Violation]:
+        summary = self.summary
+        if (summary.status == "partial") != bool(summary.errors):
+            self.fail("I7", "(run)", f"status {summary.status!r} with {len(summary.errors)} "
+                      f"error(s)")
+        rows = self.o.sim.db.list_rejected(run_id=summary.run_id, limit=10 * DEAD_LETTER_CAP)
         if len(rows) > DEAD_LETTER_CAP:
-            out.append(Violation("I6", tick, "(run)", f"{len(rows)} dead-letter rows in one run"))
+            self.fail("I6", "(run)", f"{len(rows)} dead-letter rows in one run")
         # Ground truth for dead-letters is the store, not the count the engine reports.
         written = Counter((d.entity, d.source_key) for d in rows)
         budget = DEAD_LETTER_CAP
         for step in summary.steps:
-            where = f"{step.entity}/{step.source_key!r}"
             key = (step.entity, step.source_key)
-            old, new = before.cursors.get(key), after.cursors.get(key)
-            old_value = old.last_synced_at if old else None
-            new_value = new.last_synced_at if new else None
-            if step.window is not None and step.window.since > step.window.until:
-                out.append(Violation("I8", tick, where, f"window since {step.window.since} > "
-                                     f"until {step.window.until}"))
+            where = f"{step.entity}/{step.source_key!r}"
+            old, new = self.before.get(key), self.after.get(key)
+            if step.window is not None:
+                self.window(where, step, old)
             if step.skipped_reason is not None:
-                if new_value != old_value:
-                    out.append(Violation("I1", tick, where, "cursor moved on a skipped step"))
-                if step.skipped_backoff and not self._in_backoff(old, now, full):
-                    out.append(Violation("I5", tick, where, "skipped for backoff although the "
-                                         "backoff window had elapsed"))
+                self.skipped(where, step, old, new)
                 continue
-            # A step that ran read its window at its own start: window.until is that instant.
-            ran_at = step.window.until if step.window is not None else now
-            if self._in_backoff(old, ran_at, full):
-                out.append(Violation("I5", tick, where, f"ran inside its backoff window "
-                                     f"({old.consecutive_failures if old else 0} failures)"))
-            tolerated = rejects_tolerated(self.policies.get(step.entity, False), step.rejected,
-                                          max(step.attempted, step.rejected))
-            clean = not step.errors and tolerated
-            if (new_value is not None and new_value != old_value and step.window is not None
-                    and new_value > step.window.until):
-                out.append(Violation("I2", tick, where, f"cursor moved to {_t(new_value)}, past "
-                                     f"the window it read (until {_t(step.window.until)})"))
-            if new_value != old_value and not clean:
-                out.append(Violation("I1", tick, where, f"cursor moved {old_value} -> "
-                                     f"{new_value} on a run with errors {list(step.errors)} or "
-                                     f"untolerated rejects ({step.rejected}/{step.attempted})"))
-            if step.errors:
-                expected = (old.consecutive_failures if old else 0) + 1
-                if new is None or new.last_status != "error" or (
-                        new.consecutive_failures != expected) or new_value != old_value:
-                    out.append(Violation("I4", tick, where, f"failed run recorded as "
-                                         f"{_row(new)}; expected value {old_value}, status "
-                                         f"error, {expected} consecutive failure(s)"))
-            elif step.advanced and (new is None or new.consecutive_failures != 0
-                                    or new.last_status != "ok"):
-                out.append(Violation("I4", tick, where, f"clean advance recorded as {_row(new)}"))
-            elif new is not None and (new.consecutive_failures != 0 or new.last_status != "ok"):
-                out.append(Violation("I4", tick, where, f"clean run (not advanced) left the "
-                                     f"failure bookkeeping at {_row(new)}; a clean run resets it"))
+            self.ran(where, step, old, new)
             want = min(step.rejected, max(budget, 0))
             stored = written.pop(key, 0)
             if step.dead_lettered != want or stored != want:
-                out.append(Violation("I6", tick, where, f"{step.dead_lettered} dead-lettered "
-                                     f"(reported), {stored} row(s) in the store, for "
-                                     f"{step.rejected} rejected item(s); expected {want}"))
+                self.fail("I6", where, f"{step.dead_lettered} dead-lettered (reported), {stored} "
+                          f"row(s) in the store, for {step.rejected} rejected item(s); expected "
+                          f"{want}")
             budget -= stored
         for (entity, source_key), count in sorted(written.items()):
-            out.append(Violation("I6", tick, f"{entity}/{source_key!r}", f"{count} dead-letter "
-                                 f"row(s) written by a step-source that did not run"))
-        out += self._check_unlisted(tick, now, summary, before, after, full)
-        return out
+            self.fail("I6", f"{entity}/{source_key!r}", f"{count} dead-letter row(s) written by "
+                      f"a step-source that did not run")
+        self.unlisted()
+        self.isolation()
+        return self.out
 
-    def _check_unlisted(self, tick: int, now: datetime, summary: SyncSummary,
-                        before: _Snapshot, after: _Snapshot, full: bool) -> list[Violation]:
-        """Step-sources the run did not report: their cursor must not move (I1), and one
-        whose backoff has elapsed must run again (I5) unless its step failed as a whole."""
-        out: list[Violation] = []
-        listed = {(s.entity, s.source_key) for s in summary.steps}
-        for key, row in after.cursors.items():
-            old = before.cursors.get(key)
-            if key not in listed and row.last_synced_at != (old.last_synced_at if old else None):
-                out.append(Violation("I1", tick, f"{key[0]}/{key[1]!r}", f"cursor moved "
-                                     f"{old.last_synced_at if old else None} -> "
-                                     f"{row.last_synced_at} with no step-run reported"))
+    def window(self, where: str, step: Any, old: CursorState | None) -> None:
+        window = step.window
+        if window.since > window.until:
+            self.fail("I8", where, f"window since {_t(window.since)} > until {_t(window.until)}")
+            return
+        if not self.now <= window.until <= self.finished:
+            self.fail("I8", where, f"window until {_t(window.until)} is not the step's start "
+                      f"(the tick ran from {_t(self.now)} to {_t(self.finished)})")
+        cursor = old.last_synced_at if old is not None else None
+        if self.full or cursor is None:
+            since = window.until - timedelta(days=self.o.sim.backfill_days)
+            rule = f"until - backfill_days ({self.o.sim.backfill_days:g})"
+        else:
+            since = cursor - timedelta(seconds=self.o.sim.overlap_seconds)
+            rule = f"cursor {_t(cursor)} - overlap_seconds ({self.o.sim.overlap_seconds:g})"
+        if window.since != since:
+            self.fail("I8", where, f"window since {_t(window.since)}, but the rule gives {rule} "
+                      f"= {_t(since)}")
+
+    def skipped(self, where: str, step: Any, old: CursorState | None,
+                new: CursorState | None) -> None:
+        if _value(new) != _value(old):
+            self.fail("I1", where, f"cursor moved on a step-source skipped ({step.skipped_reason})")
+        elif old != new:
+            self.fail("I4", where, f"a step-source skipped ({step.skipped_reason}) changed its "
+                      f"row from {_row(old)} to {_row(new)}; a skip records nothing")
+        if step.skipped_backoff and not _in_backoff(old, self.now, self.full):
+            self.fail("I5", where, "skipped for backoff although the backoff window had elapsed")
+
+    def ran(self, where: str, step: Any, old: CursorState | None,
+            new: CursorState | None) -> None:
+        # A step that ran read its window at its own start: window.until is that instant.
+        ran_at = step.window.until if step.window is not None else self.now
+        if _in_backoff(old, ran_at, self.full):
+            failures = old.consecutive_failures if old else 0
+            self.fail("I5", where, f"ran inside its backoff window ({failures} failures)")
+        old_value, new_value = _value(old), _value(new)
+        if step.cursor_after != new_value:
+            self.fail("I1", where, f"the engine reported the cursor at {_t(step.cursor_after)} "
+                      f"but the store holds {_t(new_value)}")
+        tolerated = rejects_tolerated(self.o.policy(step.entity), step.rejected,
+                                      max(step.attempted, step.rejected))
+        clean = not step.errors and tolerated
+        if (new_value is not None and new_value != old_value and step.window is not None
+                and new_value > step.window.until):
+            self.fail("I2", where, f"cursor moved to {_t(new_value)}, past the window it read "
+                      f"(until {_t(step.window.until)})")
+        if new_value != old_value and not clean:
+            self.fail("I1", where, f"cursor moved {_t(old_value)} -> {_t(new_value)} on a run "
+                      f"with errors {list(step.errors)} or untolerated rejects "
+                      f"({step.rejected}/{step.attempted})")
+        if step.errors:
+            expected = (old.consecutive_failures if old else 0) + 1
+            if new is None or new.last_status != "error" or (
+                    new.consecutive_failures != expected) or new_value != old_value:
+                self.fail("I4", where, f"failed run recorded as {_row(new)}; expected value "
+                          f"{_t(old_value)}, status error, {expected} consecutive failure(s)")
+        elif new is not None and (new.consecutive_failures != 0 or new.last_status != "ok"):
+            self.fail("I4", where, f"clean run left the failure bookkeeping at {_row(new)}; a "
+                      f"clean run resets it")
+
+    def unlisted(self) -> None:
+        """Step-sources the run did not report: their cursor must not move (I1), a clean
+        per-source step's health row is reset (I4), an elapsed backoff runs again (I5)."""
+        listed = {(s.entity, s.source_key) for s in self.summary.steps}
+        for key, row in self.after.items():
+            old = self.before.get(key)
+            if key not in listed and row.last_synced_at != _value(old):
+                self.fail("I1", f"{key[0]}/{key[1]!r}", f"cursor moved {_t(_value(old))} -> "
+                          f"{_t(row.last_synced_at)} with no step-run reported")
         for entity in sorted({e for e, k in listed if k} - {e for e, k in listed if not k}):
-            # sources() answered: the step-level health row of a per-source step is clean.
-            health = after.cursors.get((entity, ""))
+            health = self.after.get((entity, ""))
             if health is not None and (health.last_status != "ok"
                                        or health.consecutive_failures != 0):
-                out.append(Violation("I4", tick, f"{entity}/''", f"sources() answered but the "
-                                     f"step-level row still says {_row(health)}; a clean run "
-                                     f"resets it"))
-        for binding in self.bindings:
-            key = (binding.entity, binding.source_key)
-            old = before.cursors.get(key)
-            if key in listed or (binding.entity, "") in listed or old is None:
+                self.fail("I4", f"{entity}/''", f"sources() answered but the step-level row "
+                          f"still says {_row(health)}; a clean run resets it")
+        for binding in self.o.bindings():
+            key, old = binding.key, self.before.get(binding.key)
+            if key in listed or (key[0], "") in listed or old is None:
                 continue
-            if old.last_status == "error" and not self._in_backoff(old, now, full):
-                out.append(Violation("I5", tick, f"{key[0]}/{key[1]!r}", f"neither run nor "
-                                     f"skipped although its backoff after "
-                                     f"{old.consecutive_failures} failure(s) had elapsed"))
-        return out
+            if old.last_status == "error" and not _in_backoff(old, self.now, self.full):
+                self.fail("I5", binding.where, f"neither run nor skipped although its backoff "
+                          f"after {old.consecutive_failures} failure(s) had elapsed")
 
-    @staticmethod
-    def _in_backoff(row: CursorState | None, now: datetime, full: bool) -> bool:
-        if full or row is None or row.last_status != "error" or row.consecutive_failures <= 0:
-            return False
-        return now < row.updated_at + backoff_window(row.consecutive_failures)
-
-    # -- I2 ---------------------------------------------------------------------------
-
-    def _check_cursors_vs_time(self, tick: int, now: datetime, before: _Snapshot,
-                               after: _Snapshot, full: bool) -> list[Violation]:
-        out: list[Violation] = []
-        for key, row in after.cursors.items():
-            value = row.last_synced_at
-            if value is None:
+    def isolation(self) -> None:
+        """One failing source never stops another: when a source of a per-source step
+        failed, every source the partner has still ran (or was skipped for its own reason)."""
+        by_step: dict[str, dict[str, Any]] = {}
+        for step in self.summary.steps:
+            if step.source_key:
+                by_step.setdefault(step.entity, {})[step.source_key] = step
+        sources = self.o.sim.partner.sources
+        for entity, reported in sorted(by_step.items()):
+            failed = sorted(k for k, s in reported.items() if s.errors)
+            if not failed:
                 continue
-            where = f"{key[0]}/{key[1]!r}"
-            old = before.cursors.get(key)
-            old_value = old.last_synced_at if old else None
-            if value != old_value and value > now:
-                out.append(Violation("I2", tick, where, f"cursor {value} is in the future of "
-                                     f"now {now}"))
-            if old_value is not None and value < old_value and not full:
-                out.append(Violation("I2", tick, where, f"cursor moved backwards {old_value} "
-                                     f"-> {value} outside a full backfill"))
-        return out
-
-    # -- I3 ---------------------------------------------------------------------------
-
-    def _check_no_loss(self, tick: int, after: _Snapshot) -> list[Violation]:
-        out: list[Violation] = []
-        for binding in self.bindings:
-            row = after.cursors.get((binding.entity, binding.source_key))
-            cursor = row.last_synced_at if row else None
-            if cursor is None:
-                continue
-            stored = self.fake.records(binding.resource)
-            policy = self.policies.get(binding.entity, False)
-            dead: set[str] | None = None
-            for record in binding.source.records(include_deleted=False):
-                due = _due_version(binding.source, record.key, cursor)
-                if due is None:
-                    continue
-                item = stored.get(binding.item_key(record.key))
-                version = binding.version(item) if item is not None else None
-                if version is not None and version >= due.updated_at:
-                    continue
-                if policy is not False and policy != 0.0:
-                    if dead is None:
-                        dead = {d.item_key or "" for d in self.store.list_rejected(
-                            entity=binding.entity, limit=1_000_000)}
-                    if binding.item_key(record.key) in dead:
-                        continue
-                state = ("nothing" if item is None else "an older version" if version is not None
-                         else "an item it cannot count as this one (another data source's, or "
-                              "without updated_at)")
-                out.append(Violation(
-                    "I3", tick, f"{binding.entity}/{binding.source_key!r}",
-                    f"partner updated_at {_t(due.updated_at)} (visible from "
-                    f"{_t(due.visible_at)}) is at or before the cursor {_t(cursor)}, but the "
-                    f"fake API holds {state} for it and it was not dead-lettered under a "
-                    f"tolerant policy: the cursor passed it, it is lost for good",
-                    record=record.key,
-                ))
-        return out
+            for source in sources:
+                if source not in reported:
+                    self.fail("I9", f"{entity}/{source!r}", f"neither ran nor was skipped while "
+                              f"source {failed[0]!r} failed: one failing source stopped another")
 
 
-def _due_version(source: FakeSource, key: str, cursor: datetime) -> Any:
-    due = None
-    for version in source.versions(key):
-        passed = version.updated_at <= cursor and version.visible_at <= cursor
-        if passed and not version.deleted and (due is None or version.updated_at >= due.updated_at):
-            due = version
-    return due
+def _value(row: CursorState | None) -> datetime | None:
+    return row.last_synced_at if row is not None else None
+
+
+def _in_backoff(row: CursorState | None, now: datetime, full: bool) -> bool:
+    if full or row is None or row.last_status != "error" or row.consecutive_failures <= 0:
+        return False
+    return now < row.updated_at + backoff_window(row.consecutive_failures)
 
 
 def _row(row: CursorState | None) -> str:
     if row is None:
         return "no row"
-    return (f"value {row.last_synced_at}, status {row.last_status}, "
+    return (f"value {_t(row.last_synced_at)}, status {row.last_status}, "
             f"{row.consecutive_failures} failure(s)")
 
 
-def _t(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+def _t(value: datetime | None) -> str:
+    return "unset" if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 def format_timeline(lines: Sequence[Any], *, limit: int = 40) -> str:
@@ -362,12 +545,13 @@ def format_timeline(lines: Sequence[Any], *, limit: int = 40) -> str:
             if s.skipped:
                 parts.append(f"{name}: skipped ({s.skipped})")
             elif s.errors:
-                parts.append(f"{name}: HELD ({s.errors[0][:70]})")
+                parts.append(f"{name}: HELD ({s.errors[0][:90]})")
             elif s.advanced:
                 parts.append(f"{name}: -> {(s.cursor_after or '')[11:19]}")
             else:
                 parts.append(f"{name}: clean, not advanced")
         if t.crashed_at:
             parts.append(f"CRASH at {t.crashed_at}")
-        out.append(f"  tick {t.index:>3} {t.now[:19]} {t.status:<8} " + "; ".join(parts))
+        trigger = "" if t.trigger == "tick" else f" [{t.trigger}]"
+        out.append(f"  tick {t.index:>3} {t.now[:19]} {t.status:<8}{trigger} " + "; ".join(parts))
     return "\n".join(out)

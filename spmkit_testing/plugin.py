@@ -8,6 +8,15 @@ Run named scenarios as test items::
 ``--scenario`` on the command line runs just those scenarios (the project's other
 tests are deselected: you asked for a scenario). To run scenarios *alongside* the
 suite, list them once in the ini file (``spmkit_scenario = poison_pill clean_backfill``).
+They run against the integration named in the ini file (or ``--spmkit-integration`` /
+``--spmkit-adapter``)::
+
+    [tool.pytest.ini_options]
+    spmkit_integration = "my_package.sync:integration"
+    spmkit_adapter = "my_package.testing:adapter"
+
+and against the reference Demo POS when none is named. A scenario that does not apply
+to the integration is reported as skipped, with the reason.
 Items are generated in sorted order, so every pytest-xdist worker collects the same
 list; a failing item prints what failed, the text timeline and ``seed=…``.
 
@@ -22,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from spmkit_testing.contract._pytest import add_options, contract_items, contract_requested
 from spmkit_testing.fixtures import (
     MARKERS,
     spm_client,
@@ -34,7 +44,11 @@ from spmkit_testing.fixtures import (
 if TYPE_CHECKING:
     from spmkit_testing.scenario import ScenarioResult
 
+_TARGET = pytest.StashKey[tuple[Any, Any]]()
+
 __all__ = [
+    "ADAPTER_INI",
+    "INTEGRATION_INI",
     "SCENARIO_INI",
     "SCENARIO_OPTION",
     "SEED_OPTION",
@@ -49,6 +63,8 @@ __all__ = [
 SCENARIO_OPTION = "--scenario"
 SEED_OPTION = "--spmkit-seed"
 SCENARIO_INI = "spmkit_scenario"
+INTEGRATION_INI = "spmkit_integration"
+ADAPTER_INI = "spmkit_adapter"
 
 
 def _is_path(value: str) -> bool:
@@ -94,12 +110,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="spmkit_seed",
         help="Seed for every spmkit scenario (default: each scenario's own seed)",
     )
+    group.addoption(
+        "--spmkit-integration",
+        default=None,
+        metavar="MOD:ATTR",
+        dest="spmkit_integration",
+        help="The integration spmkit scenarios run against (overrides the ini value)",
+    )
+    group.addoption(
+        "--spmkit-adapter",
+        default=None,
+        metavar="MOD:ATTR",
+        dest="spmkit_adapter",
+        help="Its spmkit_testing.Adapter (overrides the ini value)",
+    )
     parser.addini(
         SCENARIO_INI,
         type="args",
         default=[],
         help="Named spmkit scenarios to run when no --scenario is given",
     )
+    parser.addini(INTEGRATION_INI, default="",
+                  help="The integration under test, as package.module:attribute")
+    parser.addini(ADAPTER_INI, default="",
+                  help="Its spmkit_testing.Adapter, as package.module:attribute")
+    add_options(group)
 
 
 def _requested(config: pytest.Config) -> list[str]:
@@ -114,13 +149,54 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
 
 
+def _spec(config: pytest.Config, name: str, ini: str) -> str | None:
+    value = config.getoption(name) or config.getini(ini) or None
+    return str(value).strip() or None if value else None
+
+
+def target(config: pytest.Config) -> tuple[Any, Any]:
+    """The configured ``(integration, adapter)`` objects, or ``(None, None)`` for the
+    reference; a bad value is a :class:`pytest.UsageError` showing a valid line."""
+    cached = config.stash.get(_TARGET, None)
+    if cached is not None:
+        return cached
+    from spmkit import InvalidArgument
+    from spmkit_testing.scenario import resolve_object
+
+    found: list[Any] = []
+    for name, ini, example in (
+            ("spmkit_integration", INTEGRATION_INI, "my_package.sync:integration"),
+            ("spmkit_adapter", ADAPTER_INI, "my_package.testing:adapter")):
+        spec = _spec(config, name, ini)
+        try:
+            found.append(None if spec is None else resolve_object(spec, ini))
+        except InvalidArgument as exc:
+            raise pytest.UsageError(
+                f"{exc}.\nName it in the ini file like this:\n  {ini} = \"{example}\"") from None
+    if (found[0] is None) != (found[1] is None):
+        missing = ADAPTER_INI if found[1] is None else INTEGRATION_INI
+        raise pytest.UsageError(
+            f"{INTEGRATION_INI} and {ADAPTER_INI} go together: {missing} is missing. Add both "
+            f"to the ini file, for example:\n  {INTEGRATION_INI} = \"my_package.sync:integration"
+            f"\"\n  {ADAPTER_INI} = \"my_package.testing:adapter\"")
+    result = (found[0], found[1])
+    config.stash[_TARGET] = result
+    return result
+
+
+def _target_name(config: pytest.Config) -> str:
+    spec = _spec(config, "spmkit_integration", INTEGRATION_INI)
+    return spec if spec is not None else "the reference Demo POS"
+
+
 def pytest_report_header(config: pytest.Config) -> str | None:
     scenarios = _requested(config)
     seed = config.getoption("spmkit_seed")
     if not scenarios and seed is None:
         return None
     shown = "each scenario's own" if seed is None else str(seed)
-    return f"spmkit: seed={shown}; scenarios: {', '.join(scenarios) or '(none)'}"
+    return (f"spmkit: integration {_target_name(config)}; seed={shown}; scenarios: "
+            f"{', '.join(scenarios) or '(none)'}")
 
 
 class ScenarioItem(pytest.Item):
@@ -135,7 +211,12 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         from spmkit_testing.scenario import load_scenario, run_scenario
 
-        self.result = run_scenario(load_scenario(self.spec), seed=self.seed)
+        integration, adapter = target(self.config)
+        self.result = run_scenario(load_scenario(self.spec), seed=self.seed,
+                                   integration=integration, adapter=adapter)
+        if self.result.skipped is not None:
+            pytest.skip(f"{self.result.scenario.name} does not apply to "
+                        f"{self.result.integration}: {self.result.skipped}")
         self.result.raise_on_failure()
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
@@ -151,14 +232,19 @@ class ScenarioItem(pytest.Item):
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """`pytest --scenario NAME` asks for that scenario, not for the whole suite."""
-    return True if config.getoption("spmkit_scenarios") else None
+    """`pytest --scenario NAME` asks for that scenario (and `--spmkit-target URL` for the
+    contract checks), not for the whole suite."""
+    return True if config.getoption("spmkit_scenarios") or contract_requested(config) else None
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
     seed = config.getoption("spmkit_seed")
-    for spec in _requested(config):
+    requested = _requested(config)
+    if requested:
+        target(config)  # a bad ini value is a usage error before anything runs
+    for spec in requested:
         name = Path(spec).stem if _is_path(spec) else spec
         items.append(ScenarioItem.from_parent(session, name=f"scenario[{name}]", spec=spec,
                                               seed=seed))
+    items.extend(contract_items(session, config))

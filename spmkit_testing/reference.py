@@ -12,9 +12,12 @@ It is what scenarios run against by default, and the example to copy:
   custom-data definition (``pos_loyalty``).
 
 The POS is reached over HTTP with httpx: ``PosSettings.base_url`` and, in tests,
-``PosSettings.transport`` (the harness mounts :class:`~spmkit_testing.FakeSource`
-instances there). Nothing here knows it runs in a simulation, except that each page
-read calls ``ctx.checkpoint("after_fetch_page")`` so the harness can crash there.
+``PosSettings.transport`` or a shared ``PosSettings.http`` client. Nothing here knows
+it runs in a simulation, except that each page read calls
+``ctx.checkpoint("after_fetch_page")`` so the harness can crash there.
+
+:data:`reference_adapter` is its :class:`~spmkit_testing.Adapter`, written with the
+public API only, like the adapter of any other integration.
 """
 
 from __future__ import annotations
@@ -37,10 +40,13 @@ from spmkit import (
     StepContext,
     StepResult,
     SyncContext,
+    check_page,
     define_bulk_step,
     define_integration,
 )
-from spmkit._paginate import ensure_page
+from spmkit_testing import rest
+from spmkit_testing.adapter import Adapter, Stream
+from spmkit_testing.partner import Partner
 
 __all__ = [
     "DEFAULT_STORES",
@@ -50,10 +56,13 @@ __all__ = [
     "build_reference_integration",
     "customer_item",
     "order_item",
+    "POS_BASE_URL",
+    "reference_adapter",
     "reference_integration",
 ]
 
 DEFAULT_STORES = ("store-1", "store-2")
+POS_BASE_URL = "https://pos.test"
 
 
 @dataclass(frozen=True)
@@ -149,7 +158,7 @@ async def stream_customers(ctx: StepContext) -> AsyncIterator[Mapping[str, Any]]
                       "limit": settings.page_size}
             if after_key:
                 params["after_key"] = after_key
-            page = ensure_page(await _get_json(http, "/customers/records", params),
+            page = check_page(await _get_json(http, "/customers/records", params),
                                "Demo POS /customers/records")
             ctx.checkpoint("after_fetch_page")
             for record in page:
@@ -172,7 +181,7 @@ async def stream_orders(ctx: StepContext) -> AsyncIterator[Mapping[str, Any]]:
                 "updated_before": _iso(ctx.window.until),
                 "page": page_number, "size": settings.page_size,
             })
-            items = ensure_page(body.get("items") if isinstance(body, dict) else body,
+            items = check_page(body.get("items") if isinstance(body, dict) else body,
                                 f"Demo POS orders of {ctx.source_key} page {page_number}")
             ctx.checkpoint("after_fetch_page")
             for record in items:
@@ -187,7 +196,7 @@ async def list_stores(ctx: SyncContext) -> Sequence[str]:
     """The POS's stores (one cursor each), from ``GET /stores``."""
     async with _http(ctx) as http:
         body = await _get_json(http, "/stores", {})
-    stores = ensure_page(body, "Demo POS /stores")
+    stores = check_page(body, "Demo POS /stores")
     return [str(s) for s in stores]
 
 
@@ -287,3 +296,31 @@ def build_eager_integration(*, tolerate_rejects: bool | float = False,
              for s in base.sync_steps]
     return define_integration(slug="demo-pos-eager", meta=base.meta, sync_steps=steps,
                               parse_settings=parse_settings, provisioning=provisioning)
+
+
+def _simulated_settings(partner: Partner) -> PosSettings:
+    """Settings pointed at the simulated POS: one long-lived client, the partner's stores."""
+    http = httpx.AsyncClient(base_url=POS_BASE_URL, transport=partner.transport)
+    return PosSettings(base_url=POS_BASE_URL, stores=tuple(partner.sources), http=http)
+
+
+# The Demo POS serves {"key", "updated_at", "deleted", "data": {...payload}} items.
+_POS_ITEMS: dict[str, Any] = {"fields": {"key": "key"}, "nest": "data", "tombstones": "deleted"}
+
+reference_adapter = Adapter(
+    name="demo-pos",
+    streams=[
+        Stream("customers", resource="customers", data_source="pos"),
+        Stream("orders", resource="orders", per_source=True, data_source=lambda store: store),
+    ],
+    partner_api=rest.api(POS_BASE_URL, [
+        rest.records("/customers/records", stream="customers", paging=rest.keyset(),
+                     since="updated_since", until="updated_until", **_POS_ITEMS),
+        rest.records("/stores/{source}/orders/records", stream="orders",
+                     paging=rest.page_number(), since="updated_after", until="updated_before",
+                     **_POS_ITEMS),
+        rest.sources("/stores", stream="orders"),
+    ]),
+    settings=_simulated_settings,
+)
+"""The adapter of the reference integration (and of its planted-bug variants)."""

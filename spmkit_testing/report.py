@@ -90,6 +90,8 @@ class ReportResult(Protocol):
     def stats(self) -> object: ...
     @property
     def seed(self) -> int: ...
+    @property
+    def integration(self) -> str: ...
 
 
 def write_report(result: ReportResult, path: str | Path, *,
@@ -142,8 +144,10 @@ def render_index(entries: Sequence[tuple[ReportResult, str]]) -> str:
                     f"<td>{_verdict(result)}</td>"
                     f"{cells}<td>{esc(summary)}</td></tr>")
     passed = sum(result.passed for result, _ in entries)
+    ran = ", ".join(sorted({result.integration for result, _ in entries})) or "(none)"
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>spmkit "
-            f"scenarios</title><style>{_CSS}</style></head><body><h1>spmkit scenarios</h1>"
+            f"scenarios — {esc(ran)}</title><style>{_CSS}</style></head><body><h1>spmkit "
+            f"scenarios against {esc(ran)}</h1>"
             f"<p class=\"muted\">{passed} of {len(entries)} passed. Each name opens its "
             f"timeline.</p><table class=\"grid\"><tr><th>scenario</th><th>verdict</th>"
             + "".join(f"<th>{esc(h)}</th>" for h in heads) + "<th>what it shows</th></tr>"
@@ -169,7 +173,8 @@ def _verdict(result: ReportResult) -> str:
 
 def _header(result: ReportResult, model: Timeline) -> str:
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
-                   for k, v in [("seed", str(result.seed)), *_stats_items(result.stats)])
+                   for k, v in [("integration", result.integration), ("seed", str(result.seed)),
+                                *_stats_items(result.stats)])
     span = ""
     if model.ticks:
         per = max(Counter(model.col(w) for _, w in model.ticks).values())
@@ -179,7 +184,8 @@ def _header(result: ReportResult, model: Timeline) -> str:
                 f"{len(model.lanes)} step-source(s)"
                 + (f"; aggregated into {model.columns} time columns of up to {per:,} ticks"
                    if per > 1 else "") + ".</p>")
-    return (f"<header><h1>{esc(result.scenario.name)} {_verdict(result)}</h1>"
+    return (f"<header><h1>{esc(result.scenario.name)} against {esc(result.integration)} "
+            f"{_verdict(result)}</h1>"
             f"<p class=\"desc\">{esc(result.scenario.description)}</p>"
             f"<table class=\"stats\">{rows}</table>{span}</header>")
 

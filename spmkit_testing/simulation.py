@@ -1,27 +1,33 @@
-"""``Simulation``: the sync façade that wires one simulated world together.
+"""``Simulation``: the one model of a simulated world, for any integration and its adapter.
 
 One :class:`~spmkit_testing.SimClock` drives the engine, the store, the API client's
-retries, the fake ShopiMind API and the simulated partner. The verbs are
-synchronous (``tick``, ``advance``, ``run_for``) so Hypothesis rules and plain tests
-can call them; each tick runs in virtual time, so an hour of ``Retry-After`` costs
-milliseconds.
+retries, the fake ShopiMind API and the simulated partner; one
+:class:`~spmkit_testing.faults.FaultRegistry` holds every fault; the
+:class:`~spmkit_testing.Oracle` checks the golden cursor rule after every tick. The
+verbs are synchronous, so scenarios, pytest fixtures and Hypothesis rules all call
+the same ones; each tick runs in virtual time (an hour of ``Retry-After`` costs
+milliseconds).
 
 For example::
 
-    sim = Simulation(seed=7)
-    sim.partner.stream("customers").put("c1", {"email": "ada@example.com"})
+    sim = Simulation(my_integration, my_adapter, seed=7, overlap_seconds=120)
+    sim.put("customers", "c1", {"email": "ada@example.com"})
+    sim.fault_on("outage", status(503, resource="customers", calls=(1, 2)))
     sim.tick()
-    assert "c1" in sim.fake.records("customers")
+    sim.run_for(timedelta(hours=1))
+    assert sim.violations == [] and sim.undelivered() == []
+
+Without arguments it simulates the reference Demo POS integration.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,29 +35,36 @@ import httpx
 
 from spmkit import (
     Integration,
+    InvalidArgument,
     LifecycleResult,
     ReplayGuard,
     SpmClient,
     Store,
+    SyncContext,
     SyncOptions,
     SyncSummary,
-    SyncWindow,
     ensure_provisioned,
     handle_lifecycle,
     install_redaction,
     open_store,
     run_integration_sync,
 )
-from spmkit._errors import InvalidArgument
+from spmkit_testing._trace import StepTrace, TickTrace, WebhookTrace, iso, tick_trace
+from spmkit_testing.adapter import Adapter, InvalidAdapter, Stream
 from spmkit_testing.clock import SimClock
 from spmkit_testing.fake import FakeShopimind
+from spmkit_testing.faults import Fault, FaultHandle, FaultRegistry, poison
 from spmkit_testing.network import MountedTransport
-from spmkit_testing.partner import PARTNER_BASE_URL, Partner
-from spmkit_testing.reference import DEFAULT_STORES, PosSettings, build_reference_integration
+from spmkit_testing.oracle import Oracle, Undelivered, Violation
+from spmkit_testing.partner import DEFAULT_SOURCES, FakeSource, Partner, RestApi, SourceRecord
+from spmkit_testing.partner._payloads import default_payload
 from spmkit_testing.webhooks import sign_webhook_request
 
 __all__ = [
+    "API_BASE_URL",
     "CRASH_POINTS",
+    "DEFAULT_START",
+    "UNSET",
     "SimulatedCrash",
     "Simulation",
     "StepTrace",
@@ -61,6 +74,8 @@ __all__ = [
 
 API_BASE_URL = "https://api.shopimind.test"
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
+DEFAULT_API_KEY = "spm-test-key-0000"
+DEFAULT_WEBHOOK_SECRET = "whsec-test-0000"
 CRASH_POINTS = (
     "after_fetch_page",
     "after_push",
@@ -69,58 +84,23 @@ CRASH_POINTS = (
     "during_dead_letter",
     "before_run_finish",
 )
+_POISONED = "poisoned records"
+_SETTLE_SLACK_TICKS = 10
+
+
+class _Unset:
+    """The type of :data:`UNSET`."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
+"""A policy left to the integration itself (``tolerate_rejects``, ``batch_size``)."""
 
 
 class SimulatedCrash(BaseException):
     """The engine 'process' died at a checkpoint (a BaseException: nothing catches it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class StepTrace:
-    """One step-source in one tick: window, cursor before/after and what happened."""
-
-    entity: str
-    source_key: str
-    window: tuple[str, str] | None
-    cursor_before: str | None
-    cursor_after: str | None
-    advanced: bool
-    skipped: str | None
-    errors: tuple[str, ...]
-    attempted: int
-    rejected: int
-    dead_lettered: int
-
-
-@dataclass(frozen=True, slots=True)
-class TickTrace:
-    """One tick of the simulation, as it appears in traces and reports."""
-
-    index: int
-    now: str
-    status: str
-    full_backfill: bool
-    steps: tuple[StepTrace, ...]
-    faults: tuple[str, ...]
-    crashed_at: str | None = None
-    run_id: int | None = None
-    trigger: str = "tick"
-
-    def to_json(self) -> str:
-        """One JSON line, keys sorted: byte-identical for the same scenario and seed."""
-        return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookTrace:
-    """One lifecycle webhook delivery: when, which event, accepted or why refused."""
-
-    index: int
-    at: str
-    event: str
-    ok: bool
-    reason: str | None
-    tick: int | None
 
 
 @dataclass
@@ -130,110 +110,358 @@ class _CrashPlan:
     seen: int = 0
 
 
-@dataclass
-class Simulation:
-    """A simulated world: SimClock, FakeShopimind, the partner, a store, the engine.
+def _reference() -> tuple[Callable[..., Integration], Adapter]:
+    from spmkit_testing.reference import build_reference_integration, reference_adapter
 
-    ``integration`` defaults to the reference Demo POS integration, built with
-    ``tolerate_rejects`` and ``batch_size``; ``settings`` default to
-    :class:`~spmkit_testing.reference.PosSettings` pointed at the simulated partner.
-    ``store`` is ``":memory:"`` (default) or a file path for the SQLite store.
+    return build_reference_integration, reference_adapter
+
+
+def _with_policies(integration: Integration | Callable[..., Integration] | None,
+                   adapter: Adapter | None, tolerate_rejects: Any,
+                   batch_size: Any) -> tuple[Integration, Adapter]:
+    """The integration the engine runs, with the policies the simulation was given."""
+    given = {k: v for k, v in (("tolerate_rejects", tolerate_rejects),
+                               ("batch_size", batch_size)) if v is not UNSET}
+    if integration is None:
+        build, reference_adapter = _reference()
+        if adapter is not None:
+            raise InvalidAdapter("Simulation(adapter=...) needs the integration it describes: "
+                                 "Simulation(integration=my_integration, adapter=my_adapter).")
+        return build(**given), reference_adapter
+    if not isinstance(integration, Integration):
+        if not callable(integration):
+            raise InvalidArgument(
+                f"Simulation(integration={integration!r}): pass an Integration from "
+                f"spmkit.define_integration(...), or a builder returning one.")
+        built = integration(**given)
+        if not isinstance(built, Integration):
+            raise InvalidArgument(f"Simulation: the integration builder {integration!r} returned "
+                                  f"{built!r}, not an Integration.")
+        integration = built
+    elif "batch_size" in given:
+        raise InvalidArgument(
+            f"Simulation(batch_size={batch_size!r}) cannot be applied to the integration object "
+            f"{integration.slug!r}: define_bulk_step(batch_size=...) is fixed when the step is "
+            f"defined. Pass a builder instead (integration=lambda **policy: build(**policy)) or "
+            f"leave batch_size out.")
+    elif "tolerate_rejects" in given:
+        steps = [dataclasses.replace(s, tolerate_rejects=tolerate_rejects)
+                 for s in integration.sync_steps]
+        integration = dataclasses.replace(integration, sync_steps=tuple(steps))
+    if adapter is None:
+        if integration.slug.startswith("demo-pos"):
+            return integration, _reference()[1]
+        raise InvalidAdapter(
+            f"Simulation(integration={integration.slug!r}) needs adapter=...: how the harness "
+            f"serves the integration's partner API and builds its settings (see "
+            f"spmkit_testing.Adapter).")
+    if not isinstance(adapter, Adapter):
+        raise InvalidAdapter(f"Simulation(adapter={adapter!r}) is not an spmkit_testing.Adapter.")
+    adapter.check(integration)
+    return integration, adapter
+
+
+class Simulation:
+    """A simulated world around one integration (see the module docstring).
+
+    * ``integration`` — an :class:`~spmkit.Integration` or a builder called with the
+      policies given here; ``adapter`` — its :class:`~spmkit_testing.Adapter` (both
+      default to the reference Demo POS); ``settings`` — a function ``partner ->
+      settings`` replacing the adapter's;
+    * policies: ``tolerate_rejects`` (applied to every step; by default each step keeps
+      its own), ``batch_size`` (a builder only), ``overlap_seconds``, ``backfill_days``;
+    * the world: ``start``, ``seed`` (every random choice), ``skew`` (partner clock
+      minus ours), ``sources`` (the partner's source keys), ``store`` (``":memory:"`` or
+      a SQLite path);
+    * the oracle: on by default; ``strict=True`` raises the first violation.
     """
 
-    integration: Integration | None = None
-    start: datetime = DEFAULT_START
-    seed: int = 0
-    tolerate_rejects: bool | float = False
-    overlap_seconds: float = 0
-    backfill_days: float = 365
-    batch_size: int = 500
-    partner_skew: timedelta = timedelta(0)
-    stores: tuple[str, ...] = DEFAULT_STORES
-    store: str | os.PathLike[str] = ":memory:"
-    api_key: str = "spm-test-key-0000"
-    settings: Any = None
-    allow_backwards: bool = True
-    webhook_secret: str = "whsec-test-0000"
-    trace: list[TickTrace] = field(default_factory=list, init=False)
-    webhooks: list[WebhookTrace] = field(default_factory=list, init=False)
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None:
+    def __init__(
+        self,
+        integration: Integration | Callable[..., Integration] | None = None,
+        adapter: Adapter | None = None,
+        *,
+        settings: Callable[[Partner], Any] | None = None,
+        seed: int = 0,
+        start: datetime = DEFAULT_START,
+        tolerate_rejects: bool | float = UNSET,
+        batch_size: int = UNSET,
+        overlap_seconds: float = 0,
+        backfill_days: float = 365,
+        skew: timedelta = timedelta(0),
+        sources: Sequence[str] = DEFAULT_SOURCES,
+        store: str | os.PathLike[str] = ":memory:",
+        api_key: str = DEFAULT_API_KEY,
+        webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+        strict: bool = False,
+        oracle: bool = True,
+        allow_backwards: bool = True,
+    ) -> None:
+        if not isinstance(start, datetime) or start.utcoffset() is None:
             raise InvalidArgument(
-                f"Simulation(start={self.start!r}) is naive; pass datetime(..., tzinfo=UTC)."
-            )
+                f"Simulation(start={start!r}) must be an aware datetime, such as "
+                f"datetime(2026, 1, 1, tzinfo=UTC).")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise InvalidArgument(
+                f"Expected int but got seed={seed!r} (type={type(seed).__name__}).")
+        if settings is not None and not callable(settings):
+            raise InvalidArgument(
+                f"Simulation(settings={settings!r}) must be a function partner -> settings (the "
+                f"partner gives .transport and .client to point the integration at).")
+        self.integration, self.adapter = _with_policies(integration, adapter, tolerate_rejects,
+                                                        batch_size)
         # The API key must never reach a log line, whatever a failing tick logs (a key
         # under 4 characters is a toy that redaction would mangle ordinary text with).
-        if isinstance(self.api_key, str) and len(self.api_key) >= 4:
-            install_redaction(secrets=[self.api_key])
-        self.clock = SimClock(self.start, allow_backwards=self.allow_backwards)
+        if isinstance(api_key, str) and len(api_key) >= 4:
+            install_redaction(secrets=[api_key])
+        self.seed, self.api_key, self.webhook_secret = seed, api_key, webhook_secret
+        self.overlap_seconds, self.backfill_days = overlap_seconds, backfill_days
+        SyncOptions(overlap_seconds=overlap_seconds, backfill_days=backfill_days)  # validates
+        self.strict = strict
+        self.store_location = store
+        self.clock = SimClock(start, allow_backwards=allow_backwards)
+        self.faults = FaultRegistry(random.Random(seed))
         self.replay_guard = ReplayGuard(self.clock)
-        self.fake = FakeShopimind(clock=self.clock, api_key=self.api_key, seed=self.seed)
-        self.partner = Partner(self.clock, stores=self.stores, skew=self.partner_skew,
-                               seed=self.seed)
+        self.fake = FakeShopimind(clock=self.clock, api_key=api_key, seed=seed, faults=self.faults)
+        precision = (timedelta(milliseconds=1) if isinstance(self.adapter.partner_api, RestApi)
+                     and self.adapter.partner_api.time_format == "epoch_ms" else None)
+        self.partner = Partner(self.clock, self.adapter.streams, sources=sources, skew=skew,
+                               faults=self.faults, seed=seed, precision=precision)
         self.network = MountedTransport()
         self.network.mount(f"{API_BASE_URL}/", self.fake.transport())
-        self.partner.mount(self.network, PARTNER_BASE_URL)
-        if self.integration is None:
-            self.integration = build_reference_integration(
-                tolerate_rejects=self.tolerate_rejects, batch_size=self.batch_size)
-        if self.settings is None:
-            self.settings = PosSettings(
-                base_url=PARTNER_BASE_URL, transport=self.network, stores=self.stores,
-                http=httpx.AsyncClient(base_url=PARTNER_BASE_URL, transport=self.network))
-        self.db: Store = open_store(self.store, clock=self.clock)
+        self.partner.transport = self.network
+        api = self.adapter.partner_api
+        if isinstance(api, RestApi):
+            self.network.mount(f"{api.base_url}/", api.transport(self.partner))
+        else:
+            self.partner.client = api(self.partner)
+        self.settings = (settings or self.adapter.settings)(self.partner)
+        self.db: Store = open_store(store, clock=self.clock)
         self.client = self._new_client()
+        self.trace: list[TickTrace] = []
+        self.webhooks: list[WebhookTrace] = []
+        self.violations: list[Violation] = []
+        self.history: list[dict[tuple[str, str], datetime | None]] = []
+        self.journal_marks: list[int] = []
+        self.restarts = 0
         self._crash: _CrashPlan | None = None
         self._full_next = False
-        self.restarts = 0
+        self._named: dict[str, FaultHandle] = {}
+        self._data_faults: dict[str, FaultHandle] = {}
+        self._poisoned: dict[str, set[str]] = {}
+        self._seen: set[tuple[str, str, str | None]] = set()
+        self.oracle = Oracle(self) if oracle else None
         self.provisioned = self.clock.run(self._provision())
+        self._mark()
 
-    # -- verbs -------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (f"Simulation({self.integration.slug!r}, seed={self.seed}, "
+                f"now={iso(self.clock.now())}, ticks={len(self.trace)})")
+
+    # -- time and ticks -----------------------------------------------------------------
 
     def tick(self, *, full_backfill: bool = False) -> SyncSummary | None:
-        """Run one sync now. Returns its summary, or ``None`` if the engine crashed."""
-        summary = self.clock.run(self._tick(full_backfill))
+        """Run one sync now; its summary, or ``None`` if the engine crashed (it restarts)."""
+        summary = self.clock.run(self._tick(full_backfill, "tick"))
         if summary is None:
             self.restart()
         return summary
 
-    async def _tick(self, full_backfill: bool) -> SyncSummary | None:
-        full = full_backfill or self._full_next
-        self._full_next = False
-        index = len(self.trace) + 1
-        now = self.clock.now()
-        faults = self.active_faults()
-        options = SyncOptions(full_backfill=full, backfill_days=self.backfill_days,
-                              overlap_seconds=self.overlap_seconds,
-                              checkpoint=self._checkpoint)
-        assert self.integration is not None
-        try:
-            summary = await run_integration_sync(
-                self.integration, store=self.db, clock=self.clock, client=self.client,
-                settings=self.settings, options=options, provisioned=self.provisioned)
-        except SimulatedCrash as crash:
-            self.trace.append(TickTrace(index=index, now=_iso(now) or "", status="crashed",
-                                        full_backfill=full, steps=(), faults=faults,
-                                        crashed_at=str(crash)))
-            return None
-        self.trace.append(_tick_trace(index, now, full, faults, summary))
-        return summary
+    def advance(self, delta: timedelta) -> None:
+        """Move simulated time by ``delta`` without syncing (negative: the clock steps back)."""
+        self.clock.advance(delta)
+
+    def run_for(self, duration: timedelta, *, every: timedelta = timedelta(minutes=1),
+                on_tick: Callable[[SyncSummary | None], None] | None = None) -> None:
+        """Tick on a fixed schedule for ``duration``: tick k at ``now + k * every``, like cron.
+
+        A tick that takes simulated time (retries, latency) past the next slot makes that
+        one late (it runs as soon as the previous one ends). ``on_tick(summary)`` is called
+        after each tick (``None`` for a crash), for example to write partner records.
+        """
+        if not isinstance(every, timedelta) or every <= timedelta(0):
+            raise InvalidArgument(f"run_for(every={every!r}) must be a positive timedelta.")
+        begin, last, k = self.clock.now(), int(duration / every), 1
+        while k <= last:
+            ran, crashed = self.clock.run(self._ticks_on_schedule(begin, every, k, last,
+                                                                  on_tick))
+            if crashed:
+                self.restart()
+            k = ran + 1
+
+    async def _ticks_on_schedule(
+            self, begin: datetime, every: timedelta, first: int, last: int,
+            on_tick: Callable[[SyncSummary | None], None] | None) -> tuple[int, bool]:
+        """Ticks ``first``..``last`` of the schedule, up to a crash: ``(last run, crashed)``."""
+        # Many ticks per event loop: a loop per tick would cost more than the tick.
+        for k in range(first, last + 1):
+            late = begin + k * every - self.clock.now()
+            if late > timedelta(0):
+                self.clock.advance(late)
+            summary = await self._tick(False, "tick")
+            if on_tick is not None:
+                on_tick(summary)
+            if summary is None:
+                return k, True
+        return last, False
+
+    def full_backfill_next(self) -> None:
+        """Make the next tick a full backfill."""
+        self._full_next = True
+
+    def crash_at(self, point: str, *, nth: int = 1) -> None:
+        """Crash the engine the ``nth`` time it reaches ``point`` (see ``CRASH_POINTS``)."""
+        if point not in CRASH_POINTS:
+            raise InvalidArgument(
+                f"unknown crash point {point!r}; choose one of: {', '.join(CRASH_POINTS)}.")
+        if isinstance(nth, bool) or not isinstance(nth, int) or nth < 1:
+            raise InvalidArgument(f"crash_at(nth={nth!r}) must be an int >= 1.")
+        self._crash = _CrashPlan(point, nth)
+
+    def restart(self) -> None:
+        """Restart the engine on the same store (a new client; a SQLite file is reopened)."""
+        self.clock.run(self.client.aclose())
+        if str(self.store_location) != ":memory:":
+            self.db.close()
+            self.db = open_store(self.store_location, clock=self.clock)
+        self.client = self._new_client()
+        self.restarts += 1
+
+    # -- the partner --------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> tuple[Stream, str]:
+        """``"customers"``, ``"orders@store-1"``, ``"global"``, ``"per-source@store-2"`` ->
+        ``(stream, source key)`` (``""`` for a global stream or a per-source stream's
+        step-level row)."""
+        if not isinstance(ref, str) or not ref:
+            raise InvalidArgument(f"Expected a stream name such as 'customers' or "
+                                  f"'orders@store-1', got {ref!r}.")
+        name, _, source = ref.partition("@")
+        stream = self.adapter.stream(name)
+        if source and not stream.per_source:
+            raise InvalidArgument(f"{ref!r}: stream {stream.name!r} is global; it has no sources.")
+        if source and source not in self.partner.sources:
+            raise InvalidArgument(f"{ref!r}: the partner has no source {source!r} (sources: "
+                                  f"{', '.join(self.partner.sources)}).")
+        return stream, source
+
+    def source(self, ref: str) -> FakeSource:
+        """The records of a stream-source (a per-source stream without ``@key``: its first)."""
+        stream, key = self.resolve(ref)
+        if stream.per_source and not key:
+            key = self.partner.sources[0]
+        return self.partner.source(stream.name, key)
+
+    def put(self, ref: str, key: str, fields: Mapping[str, Any] | None = None, *,
+            at: timedelta | None = None, lag: timedelta = timedelta(0),
+            poisoned: bool = False) -> SourceRecord:
+        """The partner writes record ``key`` of stream-source ``ref``.
+
+        ``fields`` default to a valid payload for the stream's resource; ``at`` stamps
+        ``updated_at`` that far from the partner's now; ``lag`` makes it readable later
+        (a late arrival); ``poisoned`` makes the ShopiMind API refuse its item (bad data
+        the partner holds: it stays refused until the scenario ends).
+        """
+        stream, _ = self.resolve(ref)
+        data = self.source(ref)
+        payload = default_payload(stream.resource, key) | dict(fields or {})
+        stamp = None if at is None else data.partner_now() + at
+        record = data.put(key, payload, lag=lag, updated_at=stamp)
+        if poisoned:
+            self._poison(stream, ref, key)
+        return record
+
+    def update(self, ref: str, key: str, changes: Mapping[str, Any], *,
+               at: timedelta | None = None, lag: timedelta = timedelta(0)) -> SourceRecord:
+        """The partner updates record ``key`` (a new version)."""
+        data = self.source(ref)
+        stamp = None if at is None else data.partner_now() + at
+        return data.update(key, changes, lag=lag, updated_at=stamp)
+
+    def delete(self, ref: str, key: str, *, lag: timedelta = timedelta(0)) -> SourceRecord:
+        """The partner deletes record ``key`` (a tombstone version)."""
+        return self.source(ref).delete(key, lag=lag)
+
+    def add_source(self, key: str) -> None:
+        """A new source appears at the partner (a store opens)."""
+        self.partner.add_source(key)
+
+    def _poison(self, stream: Stream, ref: str, key: str) -> None:
+        _, source = self.resolve(ref)
+        if stream.per_source and not source:
+            source = self.partner.sources[0]
+        keys = self._poisoned.setdefault(stream.resource, set())
+        if not keys:
+            natural = stream.natural_key
+
+            def poisoned_record(item: Mapping[str, Any]) -> bool:
+                return str(item.get(natural)) in keys
+
+            self._data_faults[stream.resource] = self.faults.add(
+                poison(predicate=poisoned_record, resource=stream.resource,
+                       reason="refused by ShopiMind: bad data held by the partner"),
+                name=_POISONED)
+        keys.add(stream.key_of(key, source))
+
+    # -- faults -------------------------------------------------------------------------
+
+    def fault_on(self, name: str, fault: Fault) -> FaultHandle:
+        """Switch ``fault`` on under ``name`` (``"global"``-style targets are resolved)."""
+        if not isinstance(name, str) or not name:
+            raise InvalidArgument(f"fault_on(name={name!r}) needs a non-empty name.")
+        if name in self._named:
+            raise InvalidArgument(f"fault_on({name!r}, ...): a fault is already on under that "
+                                  f"name; switch it off first or pick another name.")
+        self._named[name] = self.add_fault(fault, name=name)
+        return self._named[name]
+
+    def fault_off(self, name: str) -> None:
+        """Switch off the fault switched on under ``name``."""
+        handle = self._named.pop(name, None)
+        if handle is None:
+            on = ", ".join(sorted(self._named)) or "none"
+            raise InvalidArgument(f"fault_off({name!r}): no fault is on under that name (on "
+                                  f"now: {on}).")
+        self.faults.remove(handle)
+
+    def add_fault(self, fault: Fault, *, name: str = "") -> FaultHandle:
+        """Activate a fault (see :mod:`spmkit_testing.faults`); returns its handle."""
+        if not isinstance(fault, Fault):
+            raise InvalidArgument(f"Expected a Fault such as status(503), got {fault!r}.")
+        where = fault.where
+        if where.stream is not None:
+            stream = self.adapter.stream(where.stream)
+            target = stream.name + (f"@{where.source}" if where.source else "") + (
+                "/sources" if where.sources_listing else "")
+            if where.source is not None:
+                self.resolve(f"{stream.name}@{where.source}")
+            if where.sources_listing and not stream.per_source:
+                raise InvalidArgument(f"{fault!r}: stream {stream.name!r} is global; only a "
+                                      f"per-source stream lists its sources.")
+            fault = fault.retargeted(target)
+        return self.faults.add(fault, name=name)
+
+    def active_faults(self) -> tuple[str, ...]:
+        """The active faults, as their names and DSL text (records the partner holds that
+        ShopiMind refuses are data, not faults: they are not listed)."""
+        data = set(self._data_faults.values())
+        return tuple(f"{h.name}: {h.fault!r}" if h.name else repr(h.fault)
+                     for h in self.faults.active if h not in data)
+
+    # -- webhooks -----------------------------------------------------------------------
 
     def deliver_webhook(self, event: str, *, sent: timedelta = timedelta(0), times: int = 1,
                         tamper: str | None = None) -> list[LifecycleResult]:
         """Deliver a signed lifecycle webhook for ``event``, ``times`` times.
 
-        ``sent`` shifts the sender's timestamp: ``-6 min`` is a late delivery, ``+30 s``
-        an early one (a sender clock ahead of ours). Repeats resend the same body and
-        headers (a replay); ``tamper="upper"`` upper-cases the repeated signature and
-        ``tamper="trailing"`` appends characters to it, the two lenient-compare tricks.
-        A ``sync`` or ``activate`` that is accepted runs the engine: it appears in the
-        trace as a tick triggered by ``"webhook:<event>"``.
+        ``sent`` shifts the sender's timestamp (``-6 min`` late, ``+30 s`` early). Repeats
+        resend the same request (a replay); ``tamper="upper"`` or ``"trailing"`` alters
+        the repeated signature. An accepted ``sync``/``activate`` runs the engine: a tick
+        triggered by ``"webhook:<event>"``, checked by the oracle.
         """
         if tamper not in (None, "upper", "trailing"):
             raise InvalidArgument(
-                f"deliver_webhook(tamper={tamper!r}): use None, 'upper' or 'trailing'."
-            )
+                f"deliver_webhook(tamper={tamper!r}): use None, 'upper' or 'trailing'.")
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
             raise InvalidArgument(f"deliver_webhook(times={times!r}) must be an int >= 1.")
         body, headers = sign_webhook_request({"event": event}, self.webhook_secret,
@@ -254,127 +482,154 @@ class Simulation:
 
     async def _webhook(self, event: str, body: bytes,
                        headers: dict[str, str]) -> LifecycleResult | None:
-        assert self.integration is not None
-        index = len(self.trace) + 1
-        now = self.clock.now()
-        faults = self.active_faults()
-        options = SyncOptions(backfill_days=self.backfill_days,
-                              overlap_seconds=self.overlap_seconds, checkpoint=self._checkpoint)
+        index, now = len(self.trace) + 1, self.clock.now()
+        trigger = f"webhook:{event}"
         try:
             result = await handle_lifecycle(
                 self.integration, body=body, headers=headers, secrets=[self.webhook_secret],
                 clock=self.clock, replay_guard=self.replay_guard, store=self.db,
-                client=self.client, settings=self.settings, sync_options=options)
+                client=self.client, settings=self.settings, sync_options=self._options(False))
         except SimulatedCrash as crash:
-            self.trace.append(TickTrace(index=index, now=_iso(now) or "", status="crashed",
-                                        full_backfill=event == "activate", steps=(),
-                                        faults=faults, crashed_at=str(crash),
-                                        trigger=f"webhook:{event}"))
+            self._finish(index, now, None, event == "activate", trigger, str(crash))
             return None
         tick = None
         if result.summary is not None:
             if result.provisioned is not None:
                 self.provisioned = result.provisioned
-            self.trace.append(_tick_trace(index, now, result.summary.mode == "full", faults,
-                                          result.summary, trigger=f"webhook:{event}"))
+            self._finish(index, now, result.summary, result.summary.mode == "full", trigger)
             tick = index
-        self.webhooks.append(WebhookTrace(index=len(self.webhooks) + 1, at=_iso(now) or "",
+        self.webhooks.append(WebhookTrace(index=len(self.webhooks) + 1, at=iso(now) or "",
                                           event=event, ok=result.ok, reason=result.reason,
                                           tick=tick))
         return result
 
-    def advance(self, delta: timedelta) -> None:
-        """Move simulated time forward (or back: a clock step) without syncing."""
-        self.clock.advance(delta)
+    # -- the end of a run ---------------------------------------------------------------
 
-    def run_for(self, duration: timedelta, *, every: timedelta = timedelta(minutes=1),
-                on_tick: Callable[[SyncSummary | None], None] | None = None) -> None:
-        """Tick every ``every`` for ``duration`` (advance, then tick), in simulated time."""
-        if every <= timedelta(0):
-            raise InvalidArgument(f"run_for(every={every!r}) must be a positive timedelta.")
-        end = self.clock.now() + duration
-        while self.clock.now() + every <= end:
-            # Many ticks per event loop: a loop per tick would cost more than the tick.
-            crashed = self.clock.run(self._ticks_until(end, every, on_tick))
-            if crashed:
+    def settle(self, *, every: timedelta = timedelta(minutes=1)) -> list[Violation]:
+        """Stop every fault of the timeline, keep the partner quiet and tick until the sync
+        catches up: every record delivered (or refused and dead-lettered) and every cursor
+        past the newest record. What has not within the bound is an I10 violation."""
+        for name in list(self._named):
+            self.fault_off(name)
+        for handle in self.faults.active:
+            if handle not in self._data_faults.values():
+                self.faults.remove(handle)
+        assert self.oracle is not None, "settle() needs the oracle (Simulation(oracle=True))"
+        bound = self.oracle.settle_bound(every) + _SETTLE_SLACK_TICKS
+        begin = self.clock.now()
+        for k in range(1, bound + 1):
+            if not self.oracle.behind():
+                return []
+            late = begin + k * every - self.clock.now()
+            if late > timedelta(0):
+                self.clock.advance(late)
+            if self.clock.run(self._tick(False, "settle")) is None:
                 self.restart()
+        found = [v for v in self.oracle.progress(len(self.trace), bound) if self._new(v)]
+        self.violations += found
+        if found and self.strict:
+            raise found[0]
+        return found
 
-    async def _ticks_until(self, end: datetime, every: timedelta,
-                           on_tick: Callable[[SyncSummary | None], None] | None) -> bool:
-        while self.clock.now() + every <= end:
-            self.clock.advance(every)
-            result = await self._tick(False)
-            if on_tick is not None:
-                on_tick(result)
-            if result is None:
-                return True
-        return False
-
-    def full_backfill_next(self) -> None:
-        """Make the next tick a full backfill."""
-        self._full_next = True
-
-    def crash_at(self, point: str, *, nth: int = 1) -> None:
-        """Crash the engine the ``nth`` time it reaches ``point`` (see ``CRASH_POINTS``)."""
-        if point not in CRASH_POINTS:
-            raise InvalidArgument(
-                f"unknown crash point {point!r}; choose one of: {', '.join(CRASH_POINTS)}."
-            )
-        self._crash = _CrashPlan(point, nth)
-
-    def restart(self) -> None:
-        """Restart the engine on the same store (a new client; the SQLite file is reopened)."""
-        self.clock.run(self.client.aclose())
-        if str(self.store) != ":memory:":
-            self.db.close()
-            self.db = open_store(self.store, clock=self.clock)
-        self.client = self._new_client()
-        self.restarts += 1
+    def undelivered(self) -> list[Undelivered]:
+        """Live partner records visible now that are neither in the fake API (latest
+        version, through their data source) nor refused and dead-lettered. Each says
+        whether the cursor has passed it for good (``lost``)."""
+        assert self.oracle is not None, "undelivered() needs the oracle (Simulation(oracle=True))"
+        return self.oracle.undelivered()
 
     def close(self) -> None:
-        """Release the clients and the store."""
+        """Release the clients, the settings' httpx clients and the store."""
         self.clock.run(self._aclose())
         self.db.close()
 
     async def _aclose(self) -> None:
         await self.client.aclose()
-        http = getattr(self.settings, "http", None)
-        if isinstance(http, httpx.AsyncClient):
-            await http.aclose()
+        attributes = (vars(self.settings).values() if hasattr(self.settings, "__dict__")
+                      else (getattr(self.settings, f.name) for f in
+                            dataclasses.fields(self.settings))
+                      if dataclasses.is_dataclass(self.settings) else ())
+        for value in attributes:
+            if isinstance(value, httpx.AsyncClient):
+                await value.aclose()
 
-    # -- views -------------------------------------------------------------------------
+    def __enter__(self) -> Simulation:
+        return self
 
-    def cursor(self, entity: str, source_key: str = "") -> datetime | None:
-        """The stored cursor value of a step-source (``None`` if never advanced)."""
-        row = self.db.get_cursor(entity, source_key)
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- views --------------------------------------------------------------------------
+
+    def cursor(self, ref: str) -> datetime | None:
+        """The stored cursor of a stream-source (``None`` if never advanced)."""
+        stream, key = self.resolve(ref)
+        row = self.db.get_cursor(stream.name, key)
         return None if row is None else row.last_synced_at
-
-    def active_faults(self) -> tuple[str, ...]:
-        """Readable descriptions of the fault rules active now (API and partner)."""
-        out = [f"api: {rule!r}" for rule in self.fake.faults]
-        for name, source in self.partner:
-            out.extend(f"{name}: {rule!r}" for rule in source.faults)
-        if self.partner.stores_fail:
-            out.append("partner: GET /stores fails")
-        return tuple(out)
 
     def trace_lines(self) -> list[str]:
         """The trace as JSON lines (one per tick)."""
         return [t.to_json() for t in self.trace]
 
-    # -- internals ---------------------------------------------------------------------
+    # -- internals ----------------------------------------------------------------------
+
+    def _options(self, full: bool) -> SyncOptions:
+        return SyncOptions(full_backfill=full, backfill_days=self.backfill_days,
+                           overlap_seconds=self.overlap_seconds, checkpoint=self._checkpoint)
+
+    async def _tick(self, full_backfill: bool, trigger: str) -> SyncSummary | None:
+        full = full_backfill or self._full_next
+        self._full_next = False
+        index, now = len(self.trace) + 1, self.clock.now()
+        try:
+            summary = await run_integration_sync(
+                self.integration, store=self.db, clock=self.clock, client=self.client,
+                settings=self.settings, options=self._options(full),
+                provisioned=self.provisioned)
+        except SimulatedCrash as crash:
+            self._finish(index, now, None, full, trigger, str(crash))
+            return None
+        self._finish(index, now, summary, full, trigger)
+        return summary
+
+    def _finish(self, index: int, now: datetime, summary: SyncSummary | None, full: bool,
+                trigger: str, crashed_at: str | None = None) -> None:
+        faults = self.active_faults()
+        if summary is None:
+            self.trace.append(TickTrace(index=index, now=iso(now) or "", status="crashed",
+                                        full_backfill=full, steps=(), faults=faults,
+                                        crashed_at=crashed_at, trigger=trigger))
+        else:
+            self.trace.append(tick_trace(index, now, full, faults, summary, trigger=trigger))
+        self._mark()
+        if self.oracle is None:
+            return
+        found = [v for v in self.oracle.check(index, now, summary, full,
+                                              finished=self.clock.now()) if self._new(v)]
+        self.violations += found
+        if found and self.strict:
+            raise found[0]
+
+    def _new(self, violation: Violation) -> bool:
+        key = (violation.invariant, violation.where, violation.record)
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+    def _mark(self) -> None:
+        self.history.append({(c.entity, c.source_key): c.last_synced_at
+                             for c in self.db.list_cursors()})
+        self.journal_marks.append(self.fake.journal_length)
 
     def _new_client(self) -> SpmClient:
         return SpmClient(self.api_key, base_url=API_BASE_URL, transport=self.network,
                          clock=self.clock, seed=self.seed)
 
     async def _provision(self) -> Any:
-        assert self.integration is not None
         declare = self.integration.provisioning
         if declare is None:
             return None
-        from spmkit import SyncContext
-
         ctx = SyncContext(settings=self.settings, clock=self.clock,
                           logger=logging.getLogger("spmkit.simulation"), store=self.db,
                           run_id=0, client=self.client)
@@ -388,28 +643,3 @@ class Simulation:
         if plan.seen >= plan.nth:
             self._crash = None
             raise SimulatedCrash(point)
-
-
-def _tick_trace(index: int, now: datetime, full: bool, faults: tuple[str, ...],
-                summary: SyncSummary, trigger: str = "tick") -> TickTrace:
-    steps = tuple(
-        StepTrace(
-            entity=s.entity, source_key=s.source_key, window=_window(s.window),
-            cursor_before=_iso(s.cursor_before), cursor_after=_iso(s.cursor_after),
-            advanced=s.advanced, skipped=s.skipped_reason, errors=s.errors,
-            attempted=s.attempted, rejected=s.rejected, dead_lettered=s.dead_lettered,
-        )
-        for s in summary.steps
-    )
-    return TickTrace(index=index, now=_iso(now) or "", status=summary.status, full_backfill=full,
-                     steps=steps, faults=faults, run_id=summary.run_id, trigger=trigger)
-
-
-def _window(window: SyncWindow | None) -> tuple[str, str] | None:
-    if window is None:
-        return None
-    return (_iso(window.since) or "", _iso(window.until) or "")
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat()

@@ -19,10 +19,13 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from spmkit import sign_webhook
-from spmkit._clock import ensure_aware_utc
-from spmkit._errors import InvalidArgument
-from spmkit._webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
+from spmkit import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    InvalidArgument,
+    ensure_aware_utc,
+    sign_webhook,
+)
 from spmkit_testing.fake._clock import FakeClock
 
 __all__ = ["DEFAULT_WEBHOOK_SECRET", "sign_webhook_request"]

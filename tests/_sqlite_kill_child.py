@@ -30,6 +30,7 @@ from spmkit import (
     SqliteStore,
     StepContext,
     StepResult,
+    SyncOptions,
     SyncStep,
     define_integration,
     run_integration_sync,
@@ -37,6 +38,7 @@ from spmkit import (
 from spmkit._store_codec import from_iso
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
+OPTIONS = SyncOptions(worker_id="kill-test-worker")
 
 
 class SteppedClock:
@@ -100,7 +102,10 @@ async def sync_forever(path: str) -> None:
     while True:
         latest += timedelta(seconds=1)
         clock.at = latest
-        await run_integration_sync(INTEGRATION, store=store, clock=clock, push=push)
+        # One worker, restarted after each kill: its stable id takes back the leases the
+        # killed run left (a new id would wait for them to expire).
+        await run_integration_sync(INTEGRATION, store=store, clock=clock, push=push,
+                                   options=OPTIONS)
 
 
 def worker(path: str) -> None:

@@ -22,13 +22,15 @@ from spmkit import (
 )
 from spmkit._lifecycle import LIFECYCLE_EVENTS
 from spmkit_testing import FakeShopimind, MountedTransport, Partner, SimClock
-from spmkit_testing.partner import PARTNER_BASE_URL
+from spmkit_testing.partner import RestApi
 from spmkit_testing.reference import (
     DEFAULT_STORES,
+    POS_BASE_URL,
     PosSettings,
     build_reference_integration,
     parse_settings,
     provisioning,
+    reference_adapter,
 )
 from spmkit_testing.webhooks import DEFAULT_WEBHOOK_SECRET, sign_webhook_request
 
@@ -43,11 +45,14 @@ class World:
     def __init__(self, hooks: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self.clock = SimClock(START)
         self.fake = FakeShopimind(clock=self.clock, api_key=KEY, seed=1)
-        self.partner = Partner(self.clock, stores=DEFAULT_STORES, seed=1)
+        self.partner = Partner(self.clock, reference_adapter.streams, sources=DEFAULT_STORES,
+                               seed=1)
         self.network = MountedTransport()
         self.network.mount(f"{API}/", self.fake.transport())
-        self.partner.mount(self.network, PARTNER_BASE_URL)
-        self.settings = PosSettings(base_url=PARTNER_BASE_URL, transport=self.network)
+        rest_api = reference_adapter.partner_api
+        assert isinstance(rest_api, RestApi)
+        self.network.mount(f"{POS_BASE_URL}/", rest_api.transport(self.partner))
+        self.settings = PosSettings(base_url=POS_BASE_URL, transport=self.network)
         self.client = SpmClient(KEY, base_url=API, transport=self.network, clock=self.clock)
         self.store = MemoryStore(self.clock)
         self.guard = ReplayGuard(self.clock)
@@ -102,11 +107,11 @@ def test_event_without_a_hook_is_accepted_and_does_nothing() -> None:
 
 
 def put_history(world: World) -> None:
-    customers = world.partner.stream("customers")
+    customers = world.partner.source("customers")
     for i in range(5):
         customers.put(f"c{i}", {"email": f"user{i}@example.com"},
                       updated_at=START - timedelta(days=i * 5 + 1))
-    world.partner.stream("orders@store-2").put("o1", {"amount": 12},
+    world.partner.source("orders", "store-2").put("o1", {"amount": 12},
                                                updated_at=START - timedelta(days=3))
 
 
@@ -152,7 +157,7 @@ def test_sync_runs_an_incremental_sync() -> None:
     put_history(world)
     assert world.send({"event": "activate"}).ok
     world.clock.advance(timedelta(minutes=1))
-    world.partner.stream("customers").put("fresh", {"email": "fresh@example.com"})
+    world.partner.source("customers").put("fresh", {"email": "fresh@example.com"})
     world.clock.advance(timedelta(minutes=1))
     result = world.send({"event": "sync"})
     assert result.ok and result.summary is not None

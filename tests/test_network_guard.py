@@ -245,7 +245,7 @@ def test_a_simulation_runs_under_the_guard_and_tries_no_connection() -> None:
 
     sim = Simulation(seed=4)
     try:
-        sim.partner.stream("customers").put("c1", {"email": "ada@example.com"})
+        sim.put("customers", "c1", {"email": "ada@example.com"})
         with no_network(allow_loopback=False) as guard:
             summary = sim.tick()
     finally:

@@ -25,11 +25,11 @@ from spmkit import (
     handle_lifecycle,
 )
 from spmkit_testing import Simulation
-from spmkit_testing.fake import FaultRule
+from spmkit_testing.faults import rate_limited, status
 from spmkit_testing.scenario import load_scenario, run_scenario, scenario_names
-from spmkit_testing.simulation import API_BASE_URL
+from spmkit_testing.simulation import API_BASE_URL, DEFAULT_API_KEY
 
-LIBRARY_KEY = Simulation.api_key  # the key every library scenario's world uses
+LIBRARY_KEY = DEFAULT_API_KEY  # the key every library scenario's world uses
 API_KEY = "spm-live-9f8e7d6c5b4a"
 WRONG_KEY = "spm-wrong-1a2b3c4d"
 WEBHOOK_SECRET = "whsec-9a8b7c6d5e4f3a2b"
@@ -91,14 +91,14 @@ def hooks() -> Mapping[str, Any]:
 
 
 def faulty_world(sim: Simulation) -> None:
-    customers = sim.partner.stream("customers")
+    customers = sim.source("customers")
     for i in range(6):
         customers.put(f"c{i}", {"email": f"user{i}@example.com"},
                       updated_at=sim.clock.now() - timedelta(hours=i + 1))
     customers.put("bad", {"email": "not-an-email"}, updated_at=sim.clock.now())
-    sim.partner.stream("orders@store-1").put("o1", {"amount": 3})
-    sim.fake.add_fault(FaultRule.rate_limited(retry_after=5, resource="customers", calls=(1, 2)))
-    sim.fake.add_fault(FaultRule.http_error(503, resource="orders"))
+    sim.source("orders@store-1").put("o1", {"amount": 3})
+    sim.fake.add_fault(rate_limited("5s", resource="customers", calls=(1, 2)))
+    sim.fake.add_fault(status(503, resource="orders"))
     sim.crash_at("after_push")
     for _ in range(4):
         sim.advance(timedelta(minutes=1))
@@ -146,7 +146,7 @@ def test_a_faulty_world_logs_no_key_secret_or_token(logs: Capture) -> None:
         sim.client = SpmClient(WRONG_KEY, base_url=API_BASE_URL, transport=sim.network,
                                clock=sim.clock)
         sim.advance(timedelta(minutes=1))
-        sim.partner.stream("orders@store-2").put("o2", {"amount": 4})
+        sim.source("orders@store-2").put("o2", {"amount": 4})
         wrong = sim.tick()
     finally:
         sim.close()

@@ -49,6 +49,7 @@ class FakeResult:
     expected_violations: list[Violation] = field(default_factory=list)
     stats: FakeStats = field(default_factory=FakeStats)
     seed: int = 42
+    integration: str = "demo-pos"
 
 
 def iso(value: datetime) -> str:
@@ -129,7 +130,8 @@ def test_report_is_self_contained() -> None:
 
 def test_report_shows_name_verdict_seed_stats_and_every_lane() -> None:
     html = render_report(short_result())
-    assert "<h1>synthetic <span class=\"verdict failed\">FAILED</span></h1>" in html
+    assert ("<h1>synthetic against demo-pos <span class=\"verdict failed\">FAILED</span></h1>"
+            in html)
     assert "<tr><th>seed</th><td>42</td></tr>" in html
     assert "<tr><th>lost</th><td>1</td></tr>" in html
     assert "<tr><th>wall seconds</th><td>0.250 s</td></tr>" in html
@@ -195,13 +197,13 @@ def hazard_result(*, passed: bool = True) -> FakeResult:
 
 def test_passed_hazard_badge_names_the_expected_violation() -> None:
     html = render_report(hazard_result())
-    assert f"<h1>hazard {HAZARD_BADGE}</h1>" in html
+    assert f"<h1>hazard against demo-pos {HAZARD_BADGE}</h1>" in html
     assert "<h2>Violations (1)</h2>" in html
 
 
 def test_failed_hazard_badge_says_failed() -> None:
     html = render_report(hazard_result(passed=False))
-    assert '<h1>hazard <span class="verdict failed">FAILED</span></h1>' in html
+    assert '<h1>hazard against demo-pos <span class="verdict failed">FAILED</span></h1>' in html
     assert "shows I3" not in html
 
 
@@ -323,11 +325,13 @@ def test_demo_prints_a_table_writes_reports_and_exits_0(
     code = main(["demo", "--scenario", "clean_backfill", "--out", str(tmp_path)])
     out = capsys.readouterr().out.splitlines()
     assert code == 0
+    assert out[:2] == ["spmkit demo: the scenario library against the reference Demo POS", ""]
+    out = out[2:]
     assert out[0].split() == ["scenario", "verdict", "ticks", "records", "lost",
                               "dead-lettered", "wall"]
     name, verdict, ticks, *_ = out[1].split()
     assert (name, verdict) == ("clean_backfill", "passed") and int(ticks) > 0
-    assert out[-1].startswith("1 of 1 scenario(s) passed in ")
+    assert out[-1].startswith("1 of 1 scenario(s) passed against demo-pos in ")
     assert str(tmp_path / "index.html") in out[-1]
     assert "<h1>clean_backfill" in (tmp_path / "clean_backfill.html").read_text("utf-8")
 
@@ -339,10 +343,10 @@ def test_demo_exits_1_when_a_scenario_fails(tmp_path: Path,
     out_dir = tmp_path / "reports"
     code = main(["demo", "--scenario", "clean_backfill", "--scenario", str(failing),
                  "--out", str(out_dir)])
-    out = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().out.splitlines()[2:]
     assert code == 1
     assert out[2].split()[:2] == ["always_fails", "FAILED"]
-    assert out[-1].startswith("1 of 2 scenario(s) passed in ")
+    assert out[-1].startswith("1 of 2 scenario(s) passed against demo-pos in ")
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "always_fails.html", "clean_backfill.html", "index.html"]
 
@@ -351,16 +355,16 @@ def test_demo_verdict_shows_the_hazard_a_scenario_demonstrates(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["demo", "--scenario", "clean_backfill", "--scenario", "clock_skew_loss",
                  "--out", str(tmp_path)])
-    out = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().out.splitlines()[2:]
     assert code == 0
     assert out[0] == ("scenario         verdict            ticks  records  lost  dead-lettered  "
                       "wall")
-    assert out[1].startswith("clean_backfill   passed                 4       60     0         "
+    assert out[1].startswith("clean_backfill   passed                 4       69     0         "
                              "     0  ")
     assert out[2].startswith("clock_skew_loss  passed (shows I3)      6        6     1         "
                              "     0  ")
-    assert out[-1].startswith("2 of 2 scenario(s) passed in ")
-    assert f"<h1>clock_skew_loss {HAZARD_BADGE}</h1>" in (
+    assert out[-1].startswith("2 of 2 scenario(s) passed against demo-pos in ")
+    assert f"<h1>clock_skew_loss against demo-pos {HAZARD_BADGE}</h1>" in (
         tmp_path / "clock_skew_loss.html").read_text("utf-8")
     assert HAZARD_BADGE in (tmp_path / "index.html").read_text("utf-8")
 

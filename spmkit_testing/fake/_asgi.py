@@ -76,7 +76,7 @@ class FakeAsgiApp:
         if out.network is not None:
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"content-length", b"1000")]})  # fmt: skip
-            raise DroppedConnection(f"fault rule {out.network.kind}: dropping the connection")
+            raise DroppedConnection(f"fault {out.network.verb}: dropping the connection")
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in out.headers]
         headers.append((b"content-length", str(len(out.body)).encode()))
         await send({"type": "http.response.start", "status": out.status, "headers": headers})

@@ -7,14 +7,11 @@ The tree::
     ├── Unauthorized          401  missing or wrong ``spm-api-key``
     ├── NotFound              404  unknown path or unknown id
     ├── MethodNotAllowed      405  known path, wrong method
-    ├── RequestTimeout        408  (fault rules only)
     ├── Conflict              409  duplicate event code / definition name, already active
     ├── PayloadTooLarge       413  a batch above the resource's chunk size, or a huge body
     ├── UnprocessableEntity   422  a whole batch refused (fault rule or inactive definition)
-    ├── TooManyRequests       429  rate limit or fault rule; carries ``retry_after``
-    ├── InternalServerError   500  (fault rules only)
-    ├── BadGateway            502  (fault rules only)
-    └── ServiceUnavailable    503  (fault rules only)
+    ├── TooManyRequests       429  rate limit or fault; carries ``retry_after``
+    └── InjectedStatus        any  what a ``status(...)`` fault answers (with ``Retry-After``)
 
 The state layer raises them; the wire layer turns them into
 ``{"statusCode": <status>, "message": ..., "error": <reason>}`` bodies, as the real
@@ -23,19 +20,17 @@ The state layer raises them; the wire layer turns them into
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 __all__ = [
-    "BadGateway",
     "BadRequest",
     "Conflict",
     "FakeApiError",
-    "InternalServerError",
+    "InjectedStatus",
     "MethodNotAllowed",
     "NotFound",
     "PayloadTooLarge",
-    "RequestTimeout",
-    "ServiceUnavailable",
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
@@ -85,10 +80,6 @@ class MethodNotAllowed(FakeApiError):
     reason = "Method Not Allowed"
 
 
-class RequestTimeout(FakeApiError):
-    status = 408
-    reason = "Request Timeout"
-
 
 class Conflict(FakeApiError):
     status = 409
@@ -119,19 +110,23 @@ class TooManyRequests(FakeApiError):
         return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
-class InternalServerError(FakeApiError):
-    status = 500
-    reason = "Internal Server Error"
 
 
-class BadGateway(FakeApiError):
-    status = 502
-    reason = "Bad Gateway"
 
+class InjectedStatus(FakeApiError):
+    """The answer of a ``status(code)`` fault: any 4xx/5xx, ``Retry-After`` when given."""
 
-class ServiceUnavailable(FakeApiError):
-    status = 503
-    reason = "Service Unavailable"
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # type: ignore[misc]
+        self.retry_after = retry_after
+        try:
+            self.reason = HTTPStatus(status).phrase  # type: ignore[misc]
+        except ValueError:
+            self.reason = "Error"  # type: ignore[misc]
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 _BY_STATUS: dict[int, type[FakeApiError]] = {
@@ -141,14 +136,10 @@ _BY_STATUS: dict[int, type[FakeApiError]] = {
         Unauthorized,
         NotFound,
         MethodNotAllowed,
-        RequestTimeout,
         Conflict,
         PayloadTooLarge,
         UnprocessableEntity,
         TooManyRequests,
-        InternalServerError,
-        BadGateway,
-        ServiceUnavailable,
     )
 }
 

@@ -1,6 +1,6 @@
 """``FakeShopimind``: the stateful fake ShopiMind API, with three ways in.
 
-One model (:mod:`._state`), one wire (:mod:`._wire`), fault rules (:mod:`._faults`),
+One model (:mod:`._state`), one wire (:mod:`._wire`), faults (:mod:`spmkit_testing.faults`),
 and three ways in: :meth:`FakeShopimind.transport` (httpx, in-process),
 :meth:`FakeShopimind.mount` (routes on your ``respx.Router``) and
 :meth:`FakeShopimind.asgi_app` (a real server, ``spmkit serve``).
@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 from spmkit._errors import InvalidArgument
 from spmkit_testing.fake._asgi import FakeAsgiApp
 from spmkit_testing.fake._clock import FakeClock
-from spmkit_testing.fake._faults import FaultBook, FaultHandle, FaultRule
 from spmkit_testing.fake._journal import JournalEntry
 from spmkit_testing.fake._routes import mount as mount_routes
 from spmkit_testing.fake._state import FakeState
 from spmkit_testing.fake._transport import FakeTransport
 from spmkit_testing.fake._wire import Wire
+from spmkit_testing.faults import Fault, FaultHandle, FaultRegistry
 
 if TYPE_CHECKING:
     import httpx
@@ -35,12 +35,12 @@ DEFAULT_BASE_URL = "https://core.shopimind.com"
 
 class FakeShopimind:
     """A stateful in-memory ShopiMind API: bulk upserts by natural key, data sources,
-    custom data, events, a journal, seeded fault rules and a rate limit.
+    custom data, events, a journal and seeded faults.
 
     For example::
 
         fake = FakeShopimind(clock=clock, api_key="k", seed=7)
-        fake.add_fault(FaultRule.http_error(503, resource="customers", calls=2))
+        fake.add_fault(status(503, resource="customers", calls=2))
         client = SpmClient(api_key="k", transport=fake.transport(), clock=clock)
         ...
         assert set(fake.records("customers")) == {"c1", "c2"}
@@ -48,10 +48,13 @@ class FakeShopimind:
 
     ``clock`` is anything with ``now() -> aware datetime``; when it also has
     ``async sleep(seconds)``, latency faults await it. Randomness (fault
-    probabilities) comes only from ``random.Random(seed)``.
+    probabilities) comes only from ``random.Random(seed)``. ``faults`` shares a
+    :class:`~spmkit_testing.faults.FaultRegistry` with others (a Simulation gives the
+    fake and the partner one registry); by default the fake has its own.
     """
 
-    def __init__(self, *, clock: FakeClock, api_key: str = "test-api-key", seed: int = 0) -> None:
+    def __init__(self, *, clock: FakeClock, api_key: str = "test-api-key", seed: int = 0,
+                 faults: FaultRegistry | None = None) -> None:
         now = getattr(clock, "now", None)
         if not callable(now):
             raise InvalidArgument(
@@ -74,23 +77,28 @@ class FakeShopimind:
         self.api_key = api_key
         self.seed = seed
         self.state = FakeState(clock)
-        self._faults = FaultBook(random.Random(seed))
+        self._shared_faults = faults is not None
+        self._faults = faults if faults is not None else FaultRegistry(random.Random(seed))
         self._journal: list[JournalEntry] = []
         self._wire = Wire(self.state, self._faults, self._journal, clock, api_key)
 
     def reset(self) -> None:
-        """Forget everything (records, journal, faults, rate limit): a re-construction.
+        """Forget everything (records, journal, faults): a re-construction.
 
         Transports, mounts and apps made earlier keep working on the new state.
         """
         clock, api_key, seed = self.clock, self.api_key, self.seed
+        # A registry shared with a Simulation stays shared: it forgets its faults instead.
+        shared = self._faults if self._shared_faults else None
+        if shared is not None:
+            shared.clear()
         self.__dict__.clear()
-        self.__init__(clock=clock, api_key=api_key, seed=seed)  # type: ignore[misc]
+        self.__init__(clock=clock, api_key=api_key, seed=seed, faults=shared)  # type: ignore[misc]
 
     def __repr__(self) -> str:
         return (
             f"FakeShopimind(seed={self.seed}, requests={len(self._journal)}, "
-            f"faults={len(self._faults.entries)})"
+            f"faults={len(self._faults.active)})"
         )
 
     # -- ways in ------------------------------------------------------------------------
@@ -133,29 +141,25 @@ class FakeShopimind:
 
     # -- faults -------------------------------------------------------------------------
 
-    def add_fault(self, rule: FaultRule) -> FaultHandle:
-        """Activate a fault rule (also while requests run); returns its handle."""
-        return self._faults.add(rule)
+    def add_fault(self, fault: Fault, *, name: str = "") -> FaultHandle:
+        """Activate a fault (also while requests run); returns its handle.
+
+        For example ``fake.add_fault(token_bucket(5, refill_per_second=0.5))``.
+        """
+        return self._faults.add(fault, name=name)
 
     def remove_fault(self, handle: FaultHandle) -> bool:
-        """Deactivate a rule; ``False`` when it was not active (already removed)."""
+        """Deactivate a fault; ``False`` when it was not active (already removed)."""
         return self._faults.remove(handle)
 
     def clear_faults(self) -> None:
-        """Deactivate every fault rule (the rate limit stays)."""
+        """Deactivate every fault."""
         self._faults.clear()
 
     @property
-    def faults(self) -> list[FaultHandle]:
-        """The active rules, in the order they are evaluated."""
-        return self._faults.rules()
-
-    def rate_limit(self, capacity: float | None, refill_per_second: float = 1.0) -> None:
-        """A token bucket on the simulated clock: above it, 429 with ``Retry-After``.
-
-        ``rate_limit(None)`` removes it.
-        """
-        self._faults.rate_limit(capacity, refill_per_second)
+    def faults(self) -> FaultRegistry:
+        """The fault registry: ``faults.active``, ``faults.stats()``, ``faults.never_fired()``."""
+        return self._faults
 
     # -- reading the state --------------------------------------------------------------
 
@@ -163,6 +167,11 @@ class FakeShopimind:
     def journal(self) -> list[JournalEntry]:
         """Every request and answer so far, in order (a copy)."""
         return list(self._journal)
+
+    @property
+    def journal_length(self) -> int:
+        """How many requests the journal holds (without copying it)."""
+        return len(self._journal)
 
     def records(self, resource: str) -> dict[str, dict[str, Any]]:
         """The stored items of a bulk resource (``"customers"``...) by natural key."""

@@ -25,25 +25,30 @@ from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._errors import (
     BadRequest,
     FakeApiError,
+    InjectedStatus,
     PayloadTooLarge,
     Unauthorized,
     error_for_status,
-)
-from spmkit_testing.fake._faults import (
-    NO_FAULT,
-    Decision,
-    FailedChunk,
-    FaultBook,
-    HttpError,
-    NetworkError,
-    RefusedChunk,
-    RequestInfo,
 )
 from spmkit_testing.fake._journal import JournalEntry
 from spmkit_testing.fake._json import read_json, write_json
 from spmkit_testing.fake._routes import Route, resolve, unknown_base
 from spmkit_testing.fake._schema import show
 from spmkit_testing.fake._state import BulkResult, FakeState
+from spmkit_testing.faults import (
+    ApiRequest,
+    ConnectError,
+    ConnectionReset,
+    Decision,
+    FailedChunk,
+    FaultRegistry,
+    RateLimited,
+    ReadTimeout,
+    RefusedChunk,
+    Status,
+    non_json_body,
+)
+from spmkit_testing.faults._registry import NO_FAULT
 
 __all__ = ["MAX_BODY_BYTES", "Incoming", "Outgoing", "Pending", "Wire", "api_key_header"]
 
@@ -84,25 +89,32 @@ def api_key_header(values: Iterable[bytes]) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """An answer: status, headers and JSON bytes, or a network error (``network``)."""
+    """An answer: status, headers and bytes, or a network error (``network``)."""
 
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
-    network: NetworkError | None = None
+    network: NetworkEffect | None = None
 
     def httpx_response(self, request: httpx.Request) -> httpx.Response:
         """The answer as an ``httpx.Response``, or the network error raised."""
         if self.network is not None:
-            if self.network.kind == "connect":
-                raise httpx.ConnectError(
-                    "Connection refused (fake API fault rule: connect_error)", request=request
-                )
-            raise httpx.ReadTimeout(
-                "Timed out reading the answer (fake API fault rule: read_timeout)",
-                request=request,
-            )
+            raise network_error(self.network, request, "the fake ShopiMind API")
         return httpx.Response(self.status, headers=self.headers, content=self.body, request=request)
+
+
+NetworkEffect = ConnectError | ConnectionReset | ReadTimeout
+
+
+def network_error(effect: NetworkEffect, request: httpx.Request, who: str) -> httpx.TransportError:
+    """The httpx exception a client sees for a network fault (the same for API and partner)."""
+    if isinstance(effect, ConnectError):
+        return httpx.ConnectError(f"Connection refused by {who} (fault {effect.verb})",
+                                  request=request)
+    if isinstance(effect, ConnectionReset):
+        return httpx.ReadError(f"Connection reset by {who} (fault {effect.verb})", request=request)
+    return httpx.ReadTimeout(f"Timed out reading the answer of {who} (fault {effect.verb})",
+                             request=request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +129,8 @@ class Pending:
 
     @property
     def delay(self) -> float:
-        return self.decision.delay
+        """The simulated latency to wait, in seconds."""
+        return self.decision.delay.total_seconds()
 
 
 def incoming_from_httpx(request: httpx.Request) -> Incoming:
@@ -138,7 +151,7 @@ class Wire:
     def __init__(
         self,
         state: FakeState,
-        faults: FaultBook,
+        faults: FaultRegistry,
         journal: list[JournalEntry],
         clock: FakeClock,
         api_key: str,
@@ -168,15 +181,15 @@ class Wire:
                     route, params = resolve(incoming.method, rel)
                 except FakeApiError as exc:
                     error = exc
-        decision = NO_FAULT
+        decision: Decision = NO_FAULT
         if self._faults.active:
-            info = RequestInfo(
+            info = ApiRequest(
                 incoming.method,
                 rel if rel is not None else path,
                 route.resource if route is not None else None,
                 route is not None and route.bulk_write,
             )
-            decision = self._faults.decide(info, self._clock.now())
+            decision = self._faults.decide_api(info, self._clock.now())
         return Pending(incoming, route, dict(params or {}), decision, error)
 
     def complete(self, pending: Pending) -> Outgoing:
@@ -188,6 +201,9 @@ class Wire:
         except NetworkErrorAnswer as net:
             out_body = None
             out = Outgoing(0, (), b"", net.effect)
+        except _RawAnswer as raw:
+            out_body = raw.content.decode("utf-8", "replace")
+            out = Outgoing(raw.status, raw.headers, raw.content)
         except Exception as exc:  # a bug of the fake itself or of a user's poison predicate
             detail = "".join(traceback.format_exception_only(exc)).strip()
             out_body = {
@@ -222,9 +238,9 @@ class Wire:
         incoming = pending.incoming
         try:
             effect = pending.decision.terminal
-            if isinstance(effect, NetworkError):
+            if isinstance(effect, ConnectError | ConnectionReset | ReadTimeout):
                 raise NetworkErrorAnswer(effect)
-            if isinstance(effect, HttpError):
+            if isinstance(effect, Status | RateLimited):
                 raise _http_fault(effect)
             if pending.error is not None:
                 raise pending.error
@@ -266,7 +282,7 @@ class Wire:
         raise error_for_status(
             effect.status,
             effect.message
-            or f"The whole batch of {len(items)} {res.name} items was refused (fault rule "
+            or f"The whole batch of {len(items)} {res.name} items was refused (fault "
             f"refused_chunk): nothing was stored. Find the item that poisons the batch, or "
             f"push smaller batches to isolate it.",
         )
@@ -301,7 +317,7 @@ class Wire:
                 body,
                 out_body,
                 pending.decision.label,
-                pending.decision.delay,
+                pending.delay,
             )
         )
 
@@ -387,22 +403,40 @@ class Wire:
 class NetworkErrorAnswer(Exception):
     """Internal: the request gets no answer (a network fault)."""
 
-    def __init__(self, effect: NetworkError) -> None:
-        super().__init__(effect.kind)
+    def __init__(self, effect: NetworkEffect) -> None:
+        super().__init__(effect.verb)
         self.effect = effect
+
+
+class _RawAnswer(Exception):
+    """Internal: a fault answers with a body that is not JSON (empty, a proxy's page)."""
+
+    def __init__(self, status: int, headers: tuple[tuple[str, str], ...], content: bytes) -> None:
+        super().__init__(status)
+        self.status, self.headers, self.content = status, headers, content
 
 
 def _ok(status: int, data: Any) -> dict[str, Any]:
     return {"statusCode": status, "data": data}
 
 
-def _http_fault(effect: HttpError) -> FakeApiError:
-    retry_after = None if effect.retry_after is None else math.ceil(effect.retry_after)
-    message = effect.message or (
-        f"HTTP {effect.status} injected by a fault rule of the fake API"
+def _http_fault(effect: Status | RateLimited) -> FakeApiError:
+    status = effect.status if isinstance(effect, Status) else 429
+    delay = effect.retry_after
+    retry_after = None if delay is None else max(1, math.ceil(delay.total_seconds()))
+    if effect.body != "json":
+        content, kind = non_json_body(status, effect.body)
+        headers: tuple[tuple[str, str], ...] = () if kind is None else (("content-type", kind),)
+        if retry_after is not None:
+            headers = (*headers, ("retry-after", str(retry_after)))
+        raise _RawAnswer(status, headers, content)
+    message = (effect.message if isinstance(effect, Status) else None) or (
+        f"HTTP {status} injected by a fault of the fake API"
         + (f"; retry after {retry_after} s." if retry_after is not None else ".")
     )
-    return error_for_status(effect.status, message, retry_after)
+    if status == 429:
+        return error_for_status(429, message, retry_after)
+    return InjectedStatus(status, message, retry_after)
 
 
 def _paging(query: str, *, default: int = 100) -> tuple[int, int]:

@@ -2,29 +2,45 @@
 
 A scenario file is plain Python that builds one :class:`Scenario`::
 
-    \"\"\"A poisoned customer holds the cursor; the good ones still arrive.\"\"\"
+    \"\"\"A refused record holds the cursor; the good ones still arrive.\"\"\"
 
     from spmkit_testing.scenario import *
 
     scenario = Scenario(
         "poison_pill",
         description=__doc__,
-        world=World(records=[customer("c1"), customer("c2", email="bad@example.com")]),
-        timeline=[fault_on("poison", poison("email", value="bad@example.com")),
-                  run_for("3m", every="1m")],
-        expect=[cursor_at(1, "customers", "held"), present("customers", "c1")],
+        world=World(records=[records(10), record("bad", poisoned=True)],
+                    tolerate_rejects=False),
+        timeline=[run_for("3m", every="1m")],
+        expect=[cursor_at(1, "global", "held"), present("global", "c1")],
     )
 
 Every element's ``repr`` is valid DSL text, so :meth:`Scenario.to_source` writes a
-file that replays identically. :func:`run_scenario` plays it against a
-:class:`~spmkit_testing.simulation.Simulation` with the golden-rule
-:class:`~spmkit_testing.oracle.Oracle` checking every tick; :func:`load_scenario`
-reads a file or a name from the library (``scenario_names()``).
+file that replays identically. :func:`run_scenario` applies the timeline's verbs to a
+:class:`~spmkit_testing.Simulation` of the integration under test, the oracle checking
+every tick; :func:`load_scenario` reads a file or a name from the library
+(``scenario_names()``). Faults are those of :mod:`spmkit_testing.faults`.
 """
 
 from __future__ import annotations
 
-from spmkit_testing.scenario._dsl import InvalidScenario, format_duration, parse_duration
+from spmkit_testing._dsl import InvalidScenario, format_duration, parse_duration
+from spmkit_testing.faults import (
+    connect_error,
+    connection_reset,
+    duplicate_page,
+    error_page,
+    failed_chunk,
+    latency,
+    null_page,
+    poison,
+    rate_limited,
+    read_timeout,
+    refused_chunk,
+    reordered_page,
+    status,
+    token_bucket,
+)
 from spmkit_testing.scenario._expect import (
     absent,
     crashed_at,
@@ -40,20 +56,7 @@ from spmkit_testing.scenario._expect import (
     violates,
     webhooks,
 )
-from spmkit_testing.scenario._faults import (
-    failed_chunk,
-    http_status,
-    latency,
-    network_error,
-    partner_fault,
-    poison,
-    rate_limit,
-    rate_limited,
-    refused_chunk,
-    stores_down,
-    timeout,
-)
-from spmkit_testing.scenario._records import customer, customers, order, orders, record
+from spmkit_testing.scenario._records import record, records
 from spmkit_testing.scenario._registry import (
     UnknownScenario,
     load_scenario,
@@ -65,11 +68,14 @@ from spmkit_testing.scenario._runner import (
     ScenarioFailed,
     ScenarioResult,
     ScenarioStats,
+    applies,
+    resolve_object,
     run_scenario,
 )
-from spmkit_testing.scenario._scenario import Scenario, World
+from spmkit_testing.scenario._scenario import CAPABILITIES, Scenario, World
 from spmkit_testing.scenario._timeline import (
     add,
+    add_source,
     advance,
     clock_step,
     crash,
@@ -86,38 +92,42 @@ from spmkit_testing.scenario._timeline import (
 __all__ = [
     "absent",
     "add",
+    "add_source",
     "advance",
+    "applies",
+    "CAPABILITIES",
     "clock_step",
+    "connect_error",
+    "connection_reset",
     "crash",
     "crashed_at",
     "cursor_at",
-    "customer",
-    "customers",
     "dead_letters",
     "delete",
+    "duplicate_page",
     "error_mentions",
+    "error_page",
     "failed_chunk",
     "fault_off",
     "fault_on",
     "format_duration",
     "full_backfill",
-    "http_status",
     "InvalidScenario",
     "latency",
     "load_scenario",
-    "network_error",
     "nothing_lost",
-    "order",
-    "orders",
+    "null_page",
     "parse_duration",
-    "partner_fault",
     "poison",
     "present",
     "ran",
-    "rate_limit",
     "rate_limited",
+    "read_timeout",
     "record",
+    "records",
     "refused_chunk",
+    "reordered_page",
+    "resolve_object",
     "run_for",
     "run_scenario",
     "run_status",
@@ -129,10 +139,10 @@ __all__ = [
     "ScenarioResult",
     "ScenarioStats",
     "skipped",
+    "status",
     "stored_by",
-    "stores_down",
     "tick",
-    "timeout",
+    "token_bucket",
     "UnknownScenario",
     "update",
     "violates",

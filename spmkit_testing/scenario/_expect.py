@@ -2,36 +2,39 @@
 
 ::
 
-    cursor_at(3, "customers", "held")         # "held", "advanced", "unset", or an offset
-    cursor_at(5, "orders@store-1", "10m")     #   from the world's start ("10m", "-1h")
+    cursor_at(3, "customers", "held")         # "held", "advanced", "unset", "backoff", or
+    cursor_at(5, "orders@store-1", "10m")     #   an offset from the world's start ("10m")
     ran("customers", 1, 2, 4, 8)              # the step-source ran at these ticks
     skipped("customers", 3, 5, 6, 7)          # ... was skipped (reason="backoff") at these
     run_status(2, "partial")                  # "ok", "partial", "failed" or "crashed"
     error_mentions(2, "customers", "422")     # an error of that step-source says this
-    dead_letters(3, entity="customers")       # rows in the dead-letter (all entities if None)
-    present("customers", "c1", "c2")          # these keys are in the fake ShopiMind API
+    dead_letters(3, stream="customers")       # rows in the dead-letter (all streams if None)
+    present("customers", "c1", "c2")          # these records' items are in the fake API
     absent("customers", "c7")                 # ... and these are not
     nothing_lost()                            # at the end, every live partner record is in
                                               #   the fake (latest version) or dead-lettered
     violates("I3")                            # the oracle must report this invariant
     webhooks("accepted", "replayed")          # the outcomes of the webhooks, in order
     crashed_at(1, "before_cursor_write")      # the engine died at that point in that tick
-    stored_by(1, "customers", "c1")           # the fake had stored these keys by that tick's end
+    stored_by(1, "customers", "c1")           # the fake had stored these by that tick's end
 
-A step-source is named ``entity`` for a global cursor and ``entity@source_key``
-for a per-source one (``"orders@store-1"``); ``"orders"`` alone is the step-level
-row of a per-source step (where a ``sources()`` failure is recorded).
+A step-source is named after its stream: ``"customers"`` for a global cursor,
+``"orders@store-1"`` for one source of a per-source stream; ``"orders"`` alone is the
+step-level row of a per-source step (where a ``sources()`` failure is recorded). In
+library scenarios ``"global"`` and ``"per-source"`` stand for the integration's first
+global and first per-source stream, so one scenario applies to any integration.
+Keys are the partner's record keys; the adapter's stream maps them to item keys.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from spmkit_testing.oracle import INVARIANTS
-from spmkit_testing.scenario._dsl import (
+from spmkit import BULK_RESOURCES
+from spmkit_testing._dsl import (
     InvalidScenario,
     call_repr,
     check_int,
@@ -40,6 +43,7 @@ from spmkit_testing.scenario._dsl import (
     format_instant,
     parse_duration,
 )
+from spmkit_testing.oracle import INVARIANTS
 
 __all__ = [
     "RUN_STATUSES",
@@ -68,51 +72,49 @@ __all__ = [
     "ran",
     "run_status",
     "skipped",
-    "split_source",
     "stored_by",
     "violates",
     "webhooks",
 ]
 
 RUN_STATUSES = ("ok", "partial", "failed", "crashed")
-CURSOR_STATES = ("held", "advanced", "unset")
+SKIP_REASONS = ("backoff", "clock_behind_cursor", "leased")
+CURSOR_STATES = ("held", "advanced", "unset", "backoff")
 
 
-def split_source(name: str) -> tuple[str, str]:
-    """``"orders@store-1"`` -> ``("orders", "store-1")``; ``"customers"`` -> ``(.., "")``."""
-    entity, _, key = name.partition("@")
-    return entity, key
-
-
-@dataclass
 class Evidence:
-    """What a run leaves behind for expectations to look at (filled by the runner)."""
+    """What a run leaves behind for expectations to look at (a view of the Simulation)."""
 
-    start: datetime
-    trace: Sequence[Any]
-    cursors: list[dict[tuple[str, str], datetime | None]]
-    fake: Any
-    store: Any
-    reported: set[str]
-    undelivered: list[str]
-    final_cursors: dict[tuple[str, str], datetime | None] = field(default_factory=dict)
-    webhooks: Sequence[Any] = ()
-    journal_marks: Sequence[int] = ()
-    partner_keys: dict[str, set[str]] | None = None
+    def __init__(self, sim: Any, start: datetime, reported: set[str],
+                 undelivered: Sequence[str]) -> None:
+        self.sim = sim
+        self.start = start
+        self.reported = reported
+        self.undelivered = list(undelivered)
+        self.trace = sim.trace
+        self.cursors = sim.history
+        self.fake = sim.fake
+        self.store = sim.db
+        self.webhooks = sim.webhooks
+        self.journal_marks = sim.journal_marks
 
-    def sources(self) -> set[str]:
-        """Every step-source the run reported or holds a cursor for (``entity@key``)."""
+    def pair(self, source: str) -> tuple[str, str]:
+        """``"per-source@store-1"`` -> ``("orders", "store-1")``, through the adapter."""
+        name, _, key = source.partition("@")
+        return self.sim.adapter.stream(name).name, key
+
+    def sources(self) -> set[tuple[str, str]]:
+        """Every step-source the run reported or holds a cursor for."""
         pairs = {(s.entity, s.source_key) for t in self.trace for s in t.steps}
-        pairs |= {k for snapshot in self.cursors for k in snapshot}
-        return {e + (f"@{k}" if k else "") for e, k in pairs}
+        return pairs | {k for snapshot in self.cursors for k in snapshot}
 
     def unknown_source(self, source: str) -> str | None:
         """Why an expectation about ``source`` would hold vacuously, or ``None``."""
-        known = self.sources()
-        if source in known:
+        if self.pair(source) in self.sources():
             return None
+        known = ", ".join(sorted(e + (f"@{k}" if k else "") for e, k in self.sources()))
         return (f"no step-source {source!r} ran or holds a cursor in this run, so this would "
-                f"hold vacuously (known: {', '.join(sorted(known)) or 'none'})")
+                f"hold vacuously (known: {known or 'none'})")
 
     def tick(self, index: int) -> Any:
         if not 1 <= index <= len(self.trace):
@@ -123,14 +125,31 @@ class Evidence:
         t = self.tick(index)
         if t is None:
             return None
-        entity, key = split_source(source)
+        entity, key = self.pair(source)
         for s in t.steps:
             if s.entity == entity and s.source_key == key:
                 return s
         return None
 
     def cursor(self, index: int, source: str) -> datetime | None:
-        return self.cursors[index].get(split_source(source))
+        value: datetime | None = self.cursors[index].get(self.pair(source))
+        return value
+
+    def items(self, stream: str, keys: Sequence[str]) -> tuple[str, list[str]]:
+        """The resource of ``stream`` and the item keys of its records ``keys``."""
+        found, source = self.sim.resolve(stream)
+        if found.per_source and not source:
+            source = self.sim.partner.sources[0]
+        return found.resource, [found.key_of(k, source) for k in keys]
+
+    def partner_keys(self, stream: str) -> set[str]:
+        """Every record key the partner ever had in ``stream`` (any source when unqualified)."""
+        found, source = self.sim.resolve(stream)
+        out: set[str] = set()
+        for name, key, data in self.sim.partner:
+            if name == found.name and (not source or key == source):
+                out |= {r.key for r in data.records(include_deleted=True)}
+        return out
 
     def no_tick(self, index: int) -> str:
         return f"there is no tick {index} (the timeline ran {len(self.trace)} tick(s))"
@@ -166,6 +185,13 @@ class CursorAt:
             ok = after is not None and (before is None or after > before)
         elif self.state == "unset":
             ok = after is None
+        elif self.state == "backoff":
+            step = ev.step(self.tick, self.source)
+            if step is None or step.skipped != "backoff":
+                seen = "it did not appear" if step is None else (
+                    "it ran" if step.skipped is None else f"skipped ({step.skipped})")
+                return f"{self!r} failed at tick {self.tick}: not skipped for backoff ({seen})"
+            return None
         else:
             assert isinstance(self.state, timedelta)
             ok = after == ev.start + self.state
@@ -262,17 +288,19 @@ class ErrorMentions:
 @dataclass(frozen=True, slots=True)
 class DeadLetters:
     count: int
-    entity: str | None = None
+    stream: str | None = None
 
     def __repr__(self) -> str:
         return call_repr("dead_letters", self, positional=("count",))
 
     def check(self, ev: Evidence) -> str | None:
-        entities = {split_source(name)[0] for name in ev.sources()}
-        if self.entity is not None and self.entity not in entities:
-            return (f"{self!r}: no step of entity {self.entity!r} ran in this run, so this would "
-                    f"hold vacuously (entities: {', '.join(sorted(entities)) or 'none'})")
-        seen = ev.store.count_rejected(entity=self.entity)
+        entity = None
+        if self.stream is not None:
+            entity = ev.pair(self.stream)[0]
+            if entity not in {e for e, _ in ev.sources()}:
+                return (f"{self!r}: no step of stream {entity!r} ran in this run, so this would "
+                        f"hold vacuously")
+        seen = ev.store.count_rejected(entity=entity)
         if seen == self.count:
             return None
         return f"{self!r} failed: the dead-letter holds {seen} row(s)"
@@ -280,38 +308,39 @@ class DeadLetters:
 
 @dataclass(frozen=True, slots=True)
 class Present:
-    resource: str
+    stream: str
     keys: tuple[str, ...]
 
     def __repr__(self) -> str:
-        return f"present({self.resource!r}, {', '.join(map(repr, self.keys))})"
+        return f"present({self.stream!r}, {', '.join(map(repr, self.keys))})"
 
     def check(self, ev: Evidence) -> str | None:
-        held = ev.fake.records(self.resource)
-        missing = [k for k in self.keys if k not in held]
+        resource, items = ev.items(self.stream, self.keys)
+        held = ev.fake.records(resource)
+        missing = [k for k, item in zip(self.keys, items, strict=True) if item not in held]
         if not missing:
             return None
         return (f"{self!r} failed: missing from the fake API: {', '.join(missing)} "
-                f"({len(held)} {self.resource} stored)")
+                f"({len(held)} {resource} stored)")
 
 
 @dataclass(frozen=True, slots=True)
 class Absent:
-    resource: str
+    stream: str
     keys: tuple[str, ...]
 
     def __repr__(self) -> str:
-        return f"absent({self.resource!r}, {', '.join(map(repr, self.keys))})"
+        return f"absent({self.stream!r}, {', '.join(map(repr, self.keys))})"
 
     def check(self, ev: Evidence) -> str | None:
-        if ev.partner_keys is not None:
-            known = ev.partner_keys.get(self.resource, set())
-            never = [k for k in self.keys if k not in known]
-            if never:
-                return (f"{self!r}: no partner record {', '.join(map(repr, never))} feeds "
-                        f"{self.resource!r}, so this would hold vacuously")
-        held = ev.fake.records(self.resource)
-        there = [k for k in self.keys if k in held]
+        known = ev.partner_keys(self.stream)
+        never = [k for k in self.keys if k not in known]
+        if never:
+            return (f"{self!r}: the partner never had {', '.join(map(repr, never))} in "
+                    f"{self.stream!r}, so this would hold vacuously")
+        resource, items = ev.items(self.stream, self.keys)
+        held = ev.fake.records(resource)
+        there = [k for k, item in zip(self.keys, items, strict=True) if item in held]
         return f"{self!r} failed: in the fake API: {', '.join(there)}" if there else None
 
 
@@ -365,39 +394,33 @@ class CrashedAt:
 @dataclass(frozen=True, slots=True)
 class StoredBy:
     tick: int
-    resource: str
+    stream: str
     keys: tuple[str, ...]
 
     def __repr__(self) -> str:
-        return f"stored_by({self.tick}, {self.resource!r}, {', '.join(map(repr, self.keys))})"
+        return f"stored_by({self.tick}, {self.stream!r}, {', '.join(map(repr, self.keys))})"
 
     def check(self, ev: Evidence) -> str | None:
         if not 1 <= self.tick < len(ev.journal_marks):
             return f"{self!r}: {ev.no_tick(self.tick)}"
+        resource, wanted = ev.items(self.stream, self.keys)
+        spec = BULK_RESOURCES[resource]
         stored: set[str] = set()
         for entry in ev.fake.journal[: ev.journal_marks[self.tick]]:
-            if entry.method == "POST" and 200 <= entry.status < 300 and isinstance(
-                    entry.request_body, list) and entry.path.rstrip("/").endswith(self.resource):
-                rejected = {str(r.get("key")) for r in (entry.response_body or {}).get(
-                    "rejected_items", []) if isinstance(r, dict)}
-                for item in entry.request_body:
-                    key = _natural_key(self.resource, item)
-                    if key is not None and key not in rejected:
-                        stored.add(key)
-        missing = [k for k in self.keys if k not in stored]
+            if entry.method != "POST" or not 200 <= entry.status < 300 or not isinstance(
+                    entry.request_body, list) or not entry.path.rstrip("/").endswith(spec.path):
+                continue
+            rejected = {str(r.get("key")) for r in (entry.response_body or {}).get(
+                "rejected_items", []) if isinstance(r, dict)}
+            for item in entry.request_body:
+                if isinstance(item, dict) and item.get(spec.natural_key) is not None \
+                        and str(item[spec.natural_key]) not in rejected:
+                    stored.add(str(item[spec.natural_key]))
+        missing = [k for k, item in zip(self.keys, wanted, strict=True) if item not in stored]
         if not missing:
             return None
         return (f"{self!r} failed: by the end of tick {self.tick} the fake had not stored "
                 f"{', '.join(map(repr, missing))}")
-
-
-def _natural_key(resource: str, item: Any) -> str | None:
-    from spmkit._resources import BULK_RESOURCES
-
-    spec = BULK_RESOURCES.get(resource)
-    if spec is None or not isinstance(item, dict) or item.get(spec.natural_key) is None:
-        return None
-    return str(item[spec.natural_key])
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,7 +448,9 @@ Expectation = (CursorAt | Ran | Skipped | RunStatusAt | ErrorMentions | DeadLett
 
 def cursor_at(tick: int, source: str, state: str | timedelta) -> CursorAt:
     """After tick ``tick`` the cursor of ``source`` is ``held``, ``advanced``, ``unset``,
-    or equals the world's start plus an offset (``"10m"``, ``"-1h"``)."""
+    in ``backoff`` (skipped for it at that tick), or equals the world's start plus an
+    offset (``"10m"``, ``"-1h"``: for your own scenarios; library scenarios use states,
+    so a safe but different cursor policy passes them)."""
     check_int(tick, "tick", minimum=1)
     check_str(source, "source")
     value: str | timedelta
@@ -449,9 +474,10 @@ def ran(source: str, *ticks: int) -> Ran:
 
 
 def skipped(source: str, *ticks: int, reason: str = "backoff") -> Skipped:
-    """``source`` was skipped at each of ``ticks`` (``reason``: backoff, clock_behind_cursor)."""
+    """``source`` was skipped at each of ``ticks`` (``reason``: backoff, clock_behind_cursor,
+    leased)."""
     return Skipped(check_str(source, "source"), _ticks(ticks, "skipped"),
-                   check_str(reason, "reason", choices=("backoff", "clock_behind_cursor")))
+                   check_str(reason, "reason", choices=SKIP_REASONS))
 
 
 def run_status(tick: int, status: str) -> RunStatusAt:
@@ -466,21 +492,21 @@ def error_mentions(tick: int, source: str, text: str) -> ErrorMentions:
                          check_str(text, "text"))
 
 
-def dead_letters(count: int, *, entity: str | None = None) -> DeadLetters:
-    """The dead-letter holds exactly ``count`` rows (of ``entity``, or in all)."""
-    if entity is not None:
-        check_str(entity, "entity")
-    return DeadLetters(check_int(count, "count"), entity)
+def dead_letters(count: int, *, stream: str | None = None) -> DeadLetters:
+    """The dead-letter holds exactly ``count`` rows (of ``stream``'s step, or in all)."""
+    if stream is not None:
+        check_str(stream, "stream")
+    return DeadLetters(check_int(count, "count"), stream)
 
 
-def present(resource: str, *keys: str) -> Present:
-    """Each of ``keys`` is stored in the fake ShopiMind API's ``resource``."""
-    return Present(check_str(resource, "resource"), _keys(keys, "present"))
+def present(stream: str, *keys: str) -> Present:
+    """The items of these partner records of ``stream`` are in the fake ShopiMind API."""
+    return Present(check_str(stream, "stream"), _keys(keys, "present"))
 
 
-def absent(resource: str, *keys: str) -> Absent:
-    """None of ``keys`` is stored in the fake ShopiMind API's ``resource``."""
-    return Absent(check_str(resource, "resource"), _keys(keys, "absent"))
+def absent(stream: str, *keys: str) -> Absent:
+    """The items of these partner records of ``stream`` are not in the fake ShopiMind API."""
+    return Absent(check_str(stream, "stream"), _keys(keys, "absent"))
 
 
 def _keys(keys: Sequence[object], what: str) -> tuple[str, ...]:
@@ -518,7 +544,8 @@ def crashed_at(tick: int, point: str) -> CrashedAt:
                      check_str(point, "point", choices=CRASH_POINTS))
 
 
-def stored_by(tick: int, resource: str, *keys: str) -> StoredBy:
-    """By the end of tick ``tick`` the fake had accepted (2xx, not rejected) these keys."""
-    return StoredBy(check_int(tick, "tick", minimum=1), check_str(resource, "resource"),
+def stored_by(tick: int, stream: str, *keys: str) -> StoredBy:
+    """By the end of tick ``tick`` the fake had accepted (2xx, not rejected) the items of
+    these records of ``stream``."""
+    return StoredBy(check_int(tick, "tick", minimum=1), check_str(stream, "stream"),
                     _keys(keys, "stored_by"))

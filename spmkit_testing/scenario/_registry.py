@@ -12,7 +12,7 @@ import runpy
 from importlib import resources
 from pathlib import Path
 
-from spmkit_testing.scenario._dsl import InvalidScenario
+from spmkit_testing._dsl import InvalidScenario
 from spmkit_testing.scenario._scenario import Scenario
 
 __all__ = ["UnknownScenario", "load_scenario", "scenario_dirs", "scenario_names", "scenario_path"]

@@ -1,52 +1,46 @@
-"""Running a scenario: build the world, play the timeline, check the oracle and expectations.
+"""Running a scenario: build the Simulation, apply each timeline verb, check, settle.
 
 For example::
 
     result = run_scenario(load_scenario("poison_pill"), seed=3)
     assert result.passed, result.message()
     result.raise_on_failure()        # the same, as a ScenarioFailed (an AssertionError)
+
+    run_scenario(load_scenario("poison_pill"), integration=mine, adapter=my_adapter)
+
+A scenario that does not apply to the integration (it needs a per-source stream the
+integration does not have, or it runs an integration of its own) comes back with
+``skipped`` set to the reason: it is never silently passed.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from spmkit import Integration, SyncSummary
-from spmkit_testing.oracle import INVARIANTS, Oracle, StreamBinding, Violation, format_timeline
-from spmkit_testing.partner import reference_bindings
-from spmkit_testing.scenario._dsl import InvalidScenario, format_instant
+from faker import Faker
+
+from spmkit import Integration, InvalidArgument
+from spmkit_testing._dsl import InvalidScenario
+from spmkit_testing.adapter import Adapter
+from spmkit_testing.oracle import Violation, format_timeline
+from spmkit_testing.partner._payloads import fake_payload, key_for
 from spmkit_testing.scenario._expect import Evidence, Violates
-from spmkit_testing.scenario._faults import Fault
 from spmkit_testing.scenario._records import Factory, Record
 from spmkit_testing.scenario._scenario import Scenario, World
-from spmkit_testing.scenario._timeline import (
-    Add,
-    Advance,
-    ClockStep,
-    Crash,
-    Delete,
-    FaultOff,
-    FaultOn,
-    FullBackfill,
-    RunFor,
-    Step,
-    Tick,
-    Update,
-    Webhook,
-)
-from spmkit_testing.simulation import Simulation, TickTrace
+from spmkit_testing.simulation import UNSET, Simulation, TickTrace
 
-__all__ = ["ScenarioFailed", "ScenarioResult", "ScenarioStats", "run_scenario"]
+__all__ = ["ScenarioFailed", "ScenarioResult", "ScenarioStats", "resolve_object",
+           "run_scenario"]
 
-Adapter = Callable[[Simulation], Sequence[StreamBinding]]
 # A hazard scenario may lose many records the same way: list the first few.
 _LISTED_EXPECTED = 10
 
@@ -57,12 +51,11 @@ class ScenarioFailed(AssertionError):
 
 @dataclass(frozen=True, slots=True)
 class ScenarioStats:
-    """Counts of one run at its end.
+    """Counts of one run at the end of its timeline.
 
     ``records``: live partner records; ``undelivered``: of those, neither in the fake
     API (latest version) nor dead-lettered; ``lost``: of those, the ones a cursor has
-    already passed (nothing will bring them back); ``wall_seconds`` is measured for
-    reporting only.
+    already passed for good; ``wall_seconds`` is measured for reporting only.
     """
 
     ticks: int
@@ -76,7 +69,8 @@ class ScenarioStats:
 @dataclass
 class ScenarioResult:
     """The verdict of one run: ``passed``, readable ``failures``, the oracle's
-    ``violations``, the ``trace`` (one :class:`TickTrace` per tick), ``stats`` and ``seed``."""
+    ``violations``, the ``trace`` (one :class:`TickTrace` per tick), ``stats``, ``seed``,
+    the ``integration`` that ran, and ``skipped`` (why) for a scenario that did not apply."""
 
     scenario: Scenario
     seed: int
@@ -85,7 +79,10 @@ class ScenarioResult:
     violations: list[Violation]
     trace: list[TickTrace]
     stats: ScenarioStats
+    integration: str = ""
     undelivered: list[str] = field(default_factory=list)
+    skipped: str | None = None
+    settle_from: int | None = None
 
     @property
     def expected_violations(self) -> list[Violation]:
@@ -97,15 +94,17 @@ class ScenarioResult:
     def message(self) -> str:
         """What failed (or that it passed), the expected violations of a scenario that
         demonstrates a hazard, the text timeline and ``seed=…``."""
-        head = (f"scenario {self.scenario.name!r} passed" if self.passed else
-                f"scenario {self.scenario.name!r} failed:\n"
-                + "\n".join(f"  - {f}" for f in self.failures))
+        name = f"scenario {self.scenario.name!r} against {self.integration!r}"
+        if self.skipped is not None:
+            return f"{name} skipped: {self.skipped}"
+        head = (f"{name} passed" if self.passed else
+                f"{name} failed:\n" + "\n".join(f"  - {f}" for f in self.failures))
         expected = self.expected_violations
         if expected:
             more = len(expected) - _LISTED_EXPECTED
             head += (f"\nexpected violation{'s' if len(expected) > 1 else ''} (this scenario "
                      f"demonstrates a hazard):\n"
-                     + "\n".join(f"  - {_one_line(v)}" for v in expected[:_LISTED_EXPECTED])
+                     + "\n".join(f"  - {v.one_line()}" for v in expected[:_LISTED_EXPECTED])
                      + (f"\n  … and {more:,} more." if more > 0 else ""))
         return f"{head}\ntimeline:\n{format_timeline(self.trace)}\nseed={self.seed}"
 
@@ -119,17 +118,16 @@ def _expected_invariants(scenario: Scenario) -> set[str]:
     return {e.invariant for e in scenario.expect if isinstance(e, Violates)}
 
 
-def _one_line(v: Violation) -> str:
-    """A violation without its context: invariant, tick, step-source, record, detail's
-    first line."""
-    record = f", record {v.record!r}" if v.record is not None else ""
-    detail = (v.detail.splitlines() or [""])[0]
-    return (f"{v.invariant} ({INVARIANTS[v.invariant]}) at tick {v.tick}, step-source "
-            f"{v.where}{record}: {detail}")
-
-
-def _resolve(spec: str, what: str) -> Any:
-    module_name, _, attr = spec.partition(":")
+def resolve_object(spec: str, what: str) -> Any:
+    """``"package.module:attribute"`` -> the attribute; the current directory is importable
+    (as pytest's rootdir is), so ``my_integration:adapter`` works from a project folder."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise InvalidScenario(f"{what}={spec!r} must be 'package.module:attribute', such as "
+                              f"'my_integration.sync:integration'")
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -142,19 +140,42 @@ def _resolve(spec: str, what: str) -> Any:
                               f"{attr!r}") from None
 
 
-def _integration(world: World, override: Integration | str | None) -> Integration | None:
-    spec = override if override is not None else world.integration
-    if spec is None:
-        return None
-    obj = _resolve(spec, "integration") if isinstance(spec, str) else spec
-    if not isinstance(obj, Integration) and callable(obj):
-        obj = obj(tolerate_rejects=world.tolerate_rejects, batch_size=world.batch_size)
-    if not isinstance(obj, Integration):
-        raise InvalidScenario(
-            f"integration={spec!r} is a {type(obj).__name__}, not an Integration (nor a builder "
-            f"returning one); build it with spmkit.define_integration(...)"
-        )
+def _integration(value: Any) -> Integration | Any:
+    obj = resolve_object(value, "integration") if isinstance(value, str) else value
+    if not isinstance(obj, Integration) and not callable(obj):
+        raise InvalidScenario(f"integration={value!r} is a {type(obj).__name__}, not an "
+                              f"Integration (nor a builder returning one)")
     return obj
+
+
+def _adapter(value: Any) -> Adapter | None:
+    obj = resolve_object(value, "adapter") if isinstance(value, str) else value
+    if obj is not None and not isinstance(obj, Adapter):
+        raise InvalidScenario(f"adapter={value!r} is a {type(obj).__name__}, not an "
+                              f"spmkit_testing.Adapter")
+    return obj
+
+
+def _slug(integration: Any) -> str:
+    return integration.slug if isinstance(integration, Integration) else getattr(
+        integration, "__name__", repr(integration))
+
+
+def applies(scenario: Scenario, integration: Any, adapter: Adapter | None) -> str | None:
+    """Why ``scenario`` does not apply to ``integration`` + ``adapter`` (``None``: it does)."""
+    if scenario.world.integration is not None and integration is not None:
+        return (f"it runs its own integration ({scenario.world.integration}), not "
+                f"{_slug(integration)!r}")
+    if adapter is None:
+        return None
+    missing = [need for need in scenario.requirements() if need not in adapter.capabilities]
+    if missing:
+        has = ", ".join(sorted(adapter.capabilities))
+        return f"it needs {', '.join(missing)}; the adapter has {has}"
+    if scenario.world.batch_size is not None and isinstance(integration, Integration):
+        return (f"it needs batch_size={scenario.world.batch_size}, which cannot be applied to "
+                f"an Integration object (pass a builder)")
+    return None
 
 
 @contextmanager
@@ -166,163 +187,51 @@ def _store_location(world: World) -> Iterator[str]:
         yield str(Path(directory) / "spmkit.sqlite3")
 
 
-class _Run:
-    """One execution of a scenario's timeline against a Simulation."""
+class _Play:
+    """The timeline's view of the world: the Simulation and how records are written."""
 
-    def __init__(self, scenario: Scenario, sim: Simulation, seed: int, adapter: Adapter) -> None:
-        self.scenario = scenario
-        self.world = scenario.world
+    def __init__(self, sim: Simulation, world: World, seed: int) -> None:
         self.sim = sim
-        self.seed = seed
-        assert sim.integration is not None
-        policies = {s.entity: s.tolerate_rejects for s in sim.integration.sync_steps}
-        self.oracle = Oracle(sim.db, sim.fake, list(adapter(sim)), policies)
-        self.undo: dict[str, Callable[[], None]] = {}
-        self.violations: list[Violation] = []
-        self._seen: set[tuple[str, str, str | None]] = set()
-        self.cursors = [self._cursors()]
-        self.journal_marks = [len(sim.fake.journal)]
+        self.lag = world.lag
+        self.faker = Faker()
+        self.faker.seed_instance(seed)
 
-    def _cursors(self) -> dict[tuple[str, str], datetime | None]:
-        return {(c.entity, c.source_key): c.last_synced_at for c in self.sim.db.list_cursors()}
-
-    # -- partner writes ------------------------------------------------------------------
-
-    def write(self, items: Sequence[Record | Factory]) -> None:
+    def write(self, items: tuple[Record | Factory, ...]) -> None:
         for item in items:
-            for rec in item.expand(self.seed) if isinstance(item, Factory) else [item]:
-                source = self._stream(rec.stream)
-                stamp = None if rec.at is None else source.partner_now() + rec.at
-                source.put(rec.key, rec.data, lag=rec.lag + self.world.lag, updated_at=stamp)
+            if isinstance(item, Record):
+                self.sim.put(item.stream, item.key, item.fields or None, at=item.at,
+                             lag=item.lag + self.lag, poisoned=item.poisoned)
+            else:
+                self._expand(item)
 
-    def _stream(self, name: str) -> Any:
-        try:
-            return self.sim.partner.stream(name)
-        except KeyError as exc:
-            raise InvalidScenario(str(exc.args[0])) from None
-
-    # -- ticks ---------------------------------------------------------------------------
-
-    def tick(self, *, full: bool = False) -> None:
-        now = self.sim.clock.now()
-        summary: SyncSummary | None = self.sim.tick(full_backfill=full)
-        self._record(now, summary, full)
-
-    def _record(self, now: datetime, summary: SyncSummary | None, full: bool) -> None:
-        if summary is None:
-            self.oracle.rebind_store(self.sim.db)
-        index = len(self.sim.trace)
-        finished = self.sim.clock.now()
-        for v in self.oracle.check(index, now, summary, full, finished=finished):
-            key = (v.invariant, v.where, v.record)
-            if key not in self._seen:
-                self._seen.add(key)
-                self.violations.append(v)
-        self.cursors.append(self._cursors())
-        self.journal_marks.append(len(self.sim.fake.journal))
-
-    def webhook(self, step: Webhook) -> None:
-        """Deliver a webhook; an accepted sync/activate is a tick the oracle checks."""
-        before, now = len(self.sim.trace), self.sim.clock.now()
-        results = self.sim.deliver_webhook(step.event, sent=step.sent, times=step.times,
-                                           tamper=step.tamper)
-        if len(self.sim.trace) == before:
-            return
-        summary = next((r.summary for r in results if r.summary is not None), None)
-        self._record(now, summary, self.sim.trace[-1].full_backfill)
-
-    def step(self, step: Step) -> None:
+    def _expand(self, factory: Factory) -> None:
         sim = self.sim
-        if isinstance(step, Tick):
-            for _ in range(step.n):
-                self.tick()
-        elif isinstance(step, FullBackfill):
-            self.tick(full=True)
-        elif isinstance(step, Advance | ClockStep):
-            sim.advance(step.delta)
-        elif isinstance(step, RunFor):
-            # A fixed schedule, like cron: tick k at start + k * every. Retries and latency
-            # take simulated time, so a tick may end after the next slot: that one is late.
-            begin = sim.clock.now()
-            slots = int(step.duration / step.every)
-            for k in range(1, slots + 1):
-                late = begin + k * step.every - sim.clock.now()
-                if late > timedelta(0):
-                    sim.advance(late)
-                self.tick()
-        elif isinstance(step, FaultOn):
-            self._fault_on(step.name, step.fault)
-        elif isinstance(step, FaultOff):
-            undo = self.undo.pop(step.name, None)
-            if undo is None:
-                on = ", ".join(sorted(self.undo)) or "none"
-                raise InvalidScenario(f"fault_off({step.name!r}): no fault is on under that "
-                                      f"name (on now: {on})")
-            undo()
-        elif isinstance(step, Add):
-            self.write(step.records)
-        elif isinstance(step, Update):
-            source = self._stream(step.stream)
-            stamp = None if step.at is None else source.partner_now() + step.at
-            source.update(step.key, step.changes, lag=step.lag + self.world.lag,
-                          updated_at=stamp)
-        elif isinstance(step, Delete):
-            self._stream(step.stream).delete(step.key, lag=step.lag + self.world.lag)
-        elif isinstance(step, Crash):
-            sim.crash_at(step.at, nth=step.nth)
-        elif isinstance(step, Webhook):
-            self.webhook(step)
-        else:  # pragma: no cover - Step is a closed union
-            raise InvalidScenario(f"unknown timeline step {step!r}")
-
-    def _fault_on(self, name: str, fault: Fault) -> None:
-        if name in self.undo:
-            raise InvalidScenario(f"fault_on({name!r}, ...): a fault is already on under that "
-                                  f"name; switch it off first or pick another name")
-        self.undo[name] = fault.apply(self.sim)
-
-    # -- the end -------------------------------------------------------------------------
-
-    def undelivered(self) -> tuple[list[str], int]:
-        """Live, readable partner records neither in the fake (latest version) nor
-        dead-lettered; and how many of them a cursor has passed (lost for good)."""
-        out: list[str] = []
-        lost = 0
-        now = self.sim.clock.now()
-        for b in self.oracle.bindings:
-            stored = self.sim.fake.records(b.resource)
-            dead = {d.item_key for d in self.sim.db.list_rejected(entity=b.entity,
-                                                                   limit=1_000_000)}
-            cursor = self.sim.cursor(b.entity, b.source_key)
-            for rec in b.source.records(include_deleted=False):
-                if rec.visible_at > now:
-                    continue
-                item = stored.get(b.item_key(rec.key))
-                version = b.version(item) if item is not None else None
-                if version is not None and version >= rec.updated_at:
-                    continue
-                if b.item_key(rec.key) in dead:
-                    continue
-                where = b.entity + (f"@{b.source_key}" if b.source_key else "")
-                state = ("nothing" if item is None else "an older version" if version is not None
-                         else "an item it cannot count as this one (another data source's, or "
-                              "without updated_at)")
-                passed = cursor is not None and max(rec.updated_at, rec.visible_at) <= cursor
-                lost += passed
-                fate = "the cursor passed it: lost" if passed else "the cursor has not passed it"
-                out.append(f"{where} {rec.key!r} (updated_at {format_instant(rec.updated_at)}): "
-                           f"the fake holds {state}; {fate}")
-        return out, lost
+        if factory.stream is None:
+            targets = [(s, k) for s, k, _ in sim.partner]
+        else:
+            stream, key = sim.resolve(factory.stream)
+            keys = [key] if key or not stream.per_source else sim.partner.sources
+            targets = [(stream.name, k) for k in keys]
+        for stream_name, source in targets:
+            resource = sim.adapter.stream(stream_name).resource
+            prefix = factory.prefix or resource[0]
+            for i in range(1, factory.count + 1):
+                key = key_for(resource, prefix, i) + (f"-{source}" if source else "")
+                at = -(factory.spread * (factory.count - i)) / factory.count
+                ref = stream_name + (f"@{source}" if source else "")
+                sim.put(ref, key, fake_payload(resource, self.faker, key), at=at,
+                        lag=self.lag, poisoned=factory.poisoned)
 
 
 def run_scenario(scenario: Scenario, *, seed: int | None = None,
-                 integration: Integration | str | None = None,
+                 integration: Integration | Any | str | None = None,
                  adapter: Adapter | str | None = None) -> ScenarioResult:
     """Run ``scenario`` and return its :class:`ScenarioResult` (never raises on a failed
     expectation; call ``result.raise_on_failure()`` for that).
 
-    ``seed`` overrides the world's seed; ``integration`` (an Integration, a builder, or
-    ``"module:attr"``) and ``adapter`` override the world's.
+    ``seed`` overrides the world's; ``integration`` (an Integration, a builder or
+    ``"module:attr"``) and ``adapter`` (an Adapter or ``"module:attr"``) name the
+    integration under test (default: the reference Demo POS).
     """
     if not isinstance(scenario, Scenario):
         raise InvalidScenario(f"run_scenario expects a Scenario, got {scenario!r}; load one with "
@@ -330,61 +239,88 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None,
     world = scenario.world
     seed = world.seed if seed is None else seed
     started = time.perf_counter()  # reporting only: never feeds the simulation
-    engine = _integration(world, integration)
-    adapter_spec = adapter if adapter is not None else world.adapter
-    bind: Adapter = (reference_bindings if adapter_spec is None else
-                     _resolve(adapter_spec, "adapter") if isinstance(adapter_spec, str)
-                     else adapter_spec)
+    given = None if integration is None else _integration(integration)
+    own = None if world.integration is None else _integration(world.integration)
+    chosen_adapter = _adapter(adapter if adapter is not None else world.adapter)
+    reason = applies(scenario, given, chosen_adapter)
+    engine = given if given is not None else own
+    if reason is None and chosen_adapter is None and engine is not None \
+            and not _slug(engine).startswith("demo-pos") and isinstance(engine, Integration):
+        reason = "no adapter was given for this integration"
+    if reason is not None:
+        return _skipped(scenario, seed, _slug(engine) if engine is not None else "demo-pos",
+                        reason)
     with _store_location(world) as location:
-        sim = Simulation(integration=engine, start=world.start, seed=seed,
-                         tolerate_rejects=world.tolerate_rejects,
-                         overlap_seconds=world.overlap_seconds, backfill_days=world.backfill_days,
-                         batch_size=world.batch_size, partner_skew=world.skew,
-                         stores=tuple(world.stores), store=location)
+        sim = Simulation(
+            engine, chosen_adapter, seed=seed, start=world.start,
+            tolerate_rejects=UNSET if world.tolerate_rejects is None else world.tolerate_rejects,
+            batch_size=UNSET if world.batch_size is None else world.batch_size,
+            overlap_seconds=world.overlap_seconds, backfill_days=world.backfill_days,
+            skew=world.skew, sources=world.sources, store=location)
         try:
-            run = _Run(scenario, sim, seed, bind)
-            run.write(world.records)
+            play = _Play(sim, world, seed)
+            _apply(f"World(records=...) of {scenario.name!r}",
+                   lambda: play.write(tuple(world.records)))
             for step in scenario.timeline:
-                run.step(step)
-            result = _verdict(run, started)
+                _apply(f"timeline step {step!r}", lambda: step.apply(play))  # noqa: B023
+            result = _verdict(scenario, sim, seed, started)
         finally:
             sim.close()
     return result
 
 
-def _partner_keys(bindings: Sequence[StreamBinding]) -> dict[str, set[str]]:
-    """Resource -> the item keys of every partner record (any version) that feeds it."""
-    out: dict[str, set[str]] = {}
-    for b in bindings:
-        out.setdefault(b.resource, set()).update(
-            b.item_key(r.key) for r in b.source.records(include_deleted=True))
-    return out
+def _apply(what: str, action: Any) -> None:
+    """Run one verb; a refused argument (an unknown stream, a fault switched off twice) is
+    an :class:`InvalidScenario` naming the step."""
+    try:
+        action()
+    except InvalidScenario:
+        raise
+    except InvalidArgument as exc:
+        raise InvalidScenario(f"{what}: {exc}") from exc
 
 
-def _verdict(run: _Run, started: float) -> ScenarioResult:
-    sim, scenario = run.sim, run.scenario
-    undelivered, lost = run.undelivered()
-    reported = {v.invariant for v in run.violations}
-    expected = _expected_invariants(scenario)
-    evidence = Evidence(start=scenario.world.start, trace=sim.trace, cursors=run.cursors,
-                        fake=sim.fake, store=sim.db, reported=reported,
-                        undelivered=undelivered, webhooks=list(sim.webhooks),
-                        partner_keys=_partner_keys(run.oracle.bindings),
-                        journal_marks=run.journal_marks)
-    failures = [f"unexpected violation: {v}" for v in run.violations
-                if v.invariant not in expected]
-    for expectation in scenario.expect:
-        problem = expectation.check(evidence)
-        if problem is not None:
-            failures.append(problem)
-    context = f"timeline:\n{format_timeline(sim.trace)}\nseed={run.seed}"
-    for v in run.violations:
-        v.with_context(context)
-    records = sum(len(b.source.records(include_deleted=False)) for b in run.oracle.bindings)
-    stats = ScenarioStats(ticks=len(sim.trace), records=records, lost=lost,
-                          undelivered=len(undelivered),
+def _check(expectation: Any, evidence: Evidence) -> str | None:
+    try:
+        problem: str | None = expectation.check(evidence)
+    except InvalidArgument as exc:
+        return f"{expectation!r}: {exc}"
+    return problem
+
+
+def _skipped(scenario: Scenario, seed: int, slug: str, reason: str) -> ScenarioResult:
+    stats = ScenarioStats(0, 0, 0, 0, 0, 0.0)
+    return ScenarioResult(scenario, seed, True, [], [], [], stats, slug, skipped=reason)
+
+
+def _verdict(scenario: Scenario, sim: Simulation, seed: int, started: float) -> ScenarioResult:
+    undelivered = sim.undelivered()
+    shown = [str(u) for u in undelivered]
+    evidence = Evidence(sim, scenario.world.start, set(), shown)
+    # What the world looks like at the end of the timeline; violates(...) is judged last,
+    # since a hazard may show itself only once the run settles (I10).
+    problems = [p for p in (_check(e, evidence) for e in scenario.expect
+                            if not isinstance(e, Violates)) if p is not None]
+    records = sum(len(d.records(include_deleted=False)) for _, _, d in sim.partner)
+    stats = ScenarioStats(ticks=len(sim.trace), records=records,
+                          lost=sum(u.lost for u in undelivered), undelivered=len(undelivered),
                           dead_lettered=sim.db.count_rejected(),
                           wall_seconds=time.perf_counter() - started)
-    return ScenarioResult(scenario=scenario, seed=run.seed, passed=not failures,
-                          failures=failures, violations=list(run.violations),
-                          trace=list(sim.trace), stats=stats, undelivered=undelivered)
+    settle_from = None
+    if scenario.settle:
+        settle_from = len(sim.trace) + 1
+        sim.settle()
+    expected = _expected_invariants(scenario)
+    evidence.reported = {v.invariant for v in sim.violations}
+    problems += [p for p in (_check(e, evidence) for e in scenario.expect
+                             if isinstance(e, Violates)) if p is not None]
+    failures = [f"unexpected violation: {v}" for v in sim.violations
+                if v.invariant not in expected] + problems
+    context = f"timeline:\n{format_timeline(sim.trace)}\nseed={seed}"
+    for v in sim.violations:
+        v.with_context(context)
+    return ScenarioResult(scenario=scenario, seed=seed, passed=not failures,
+                          failures=failures, violations=list(sim.violations),
+                          trace=list(sim.trace), stats=stats, integration=sim.integration.slug,
+                          undelivered=shown, settle_from=settle_from)
+

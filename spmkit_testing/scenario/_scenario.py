@@ -4,10 +4,11 @@ For example::
 
     scenario = Scenario(
         "poison_pill",
-        "One malformed customer among good ones: the cursor holds, the rest arrive.",
-        world=World(records=[customer("c1"), customer("c2", email="not-an-email")]),
+        "One refused record among good ones: the cursor holds, the rest arrive.",
+        world=World(records=[record("c1"), record("c2", poisoned=True)],
+                    tolerate_rejects=False),
         timeline=[advance("1m"), tick()],
-        expect=[cursor_at(1, "customers", "held"), present("customers", "c1")],
+        expect=[cursor_at(1, "global", "held"), present("global", "c1")],
     )
     print(scenario.to_source())   # a complete scenario file that replays identically
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from spmkit_testing.scenario._dsl import (
+from spmkit_testing._dsl import (
     InvalidScenario,
     call_repr,
     check_int,
@@ -29,15 +30,17 @@ from spmkit_testing.scenario._dsl import (
     parse_instant,
     show,
 )
+from spmkit_testing.partner import DEFAULT_SOURCES
 from spmkit_testing.scenario._expect import Expectation
 from spmkit_testing.scenario._records import Factory, Record
-from spmkit_testing.scenario._timeline import Step
+from spmkit_testing.scenario._timeline import STEP_TYPES, Step
 
-__all__ = ["DEFAULT_START", "STORE_KINDS", "Scenario", "World"]
+__all__ = ["CAPABILITIES", "DEFAULT_START", "STORE_KINDS", "Scenario", "World"]
 
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
 STORE_KINDS = ("memory", "sqlite")
-_DEFAULT_STORES = ("store-1", "store-2")
+#: What a scenario may need of the integration (what an adapter says it has).
+CAPABILITIES = ("global", "per-source", "sources-listing", "pages", "http")
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,14 @@ class World:
     * ``records`` — the partner's records at ``start`` (records and factories);
     * ``skew`` — the partner clock minus ours (``"-2m"``: it lags two minutes);
       ``lag`` — every write becomes readable this late (on top of a record's own lag);
-    * policies — ``tolerate_rejects``, ``overlap_seconds``, ``backfill_days``, ``batch_size``;
-    * ``store`` — ``"memory"`` or ``"sqlite"``; ``stores`` — the partner's store list;
-    * ``integration`` — ``None`` for the reference Demo POS, or ``"module:attr"``
-      naming an :class:`~spmkit.Integration` or a builder called with
-      ``tolerate_rejects=`` and ``batch_size=``; ``adapter`` — ``"module:attr"`` of a
-      function ``adapter(sim) -> list[StreamBinding]`` (default: the reference's).
+    * policies — ``tolerate_rejects`` (``None``: each step keeps its own),
+      ``overlap_seconds``, ``backfill_days``, ``batch_size`` (``None``: the integration's);
+    * ``store`` — ``"memory"`` or ``"sqlite"``; ``sources`` — the partner's source keys;
+    * ``integration`` — ``None`` for the integration the scenario is run against (the
+      reference Demo POS unless told otherwise), or ``"module:attr"`` naming an
+      :class:`~spmkit.Integration` or a builder: such a scenario runs its own integration
+      only (a planted bug of the reference, for example); ``adapter`` likewise
+      (``"module:attr"`` of an :class:`~spmkit_testing.Adapter`).
     """
 
     seed: int = 0
@@ -62,12 +67,12 @@ class World:
     records: Sequence[Record | Factory] = ()
     skew: timedelta = timedelta(0)
     lag: timedelta = timedelta(0)
-    tolerate_rejects: bool | float = False
+    tolerate_rejects: bool | float | None = None
     overlap_seconds: float = 0
     backfill_days: float = 365
-    batch_size: int = 500
+    batch_size: int | None = None
     store: str = "memory"
-    stores: Sequence[str] = _DEFAULT_STORES
+    sources: Sequence[str] = DEFAULT_SOURCES
     integration: str | None = None
     adapter: str | None = None
 
@@ -82,28 +87,30 @@ class World:
         for r in self.records:
             if not isinstance(r, Record | Factory):
                 raise InvalidScenario(
-                    f"World(records=...) takes records such as customer('c1') or customers("
-                    f"count=5); got {r!r} (type={type(r).__name__})."
+                    f"World(records=...) takes records such as record('c1') or records(5); "
+                    f"got {r!r} (type={type(r).__name__})."
                 )
         put(self, "records", tuple(self.records))
         tol = self.tolerate_rejects
-        if not isinstance(tol, bool) and not (isinstance(tol, int | float) and 0 <= tol <= 1):
+        if tol is not None and not isinstance(tol, bool) and not (
+                isinstance(tol, int | float) and 0 <= tol <= 1):
             raise InvalidScenario(
-                f"tolerate_rejects must be False, True or a ratio in [0, 1], got "
+                f"tolerate_rejects must be None, False, True or a ratio in [0, 1], got "
                 f"tolerate_rejects={tol!r}."
             )
         for name in ("overlap_seconds", "backfill_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
                 raise InvalidScenario(f"{name} must be a number >= 0, got {name}={value!r}.")
-        check_int(self.batch_size, "batch_size", minimum=1)
+        if self.batch_size is not None:
+            check_int(self.batch_size, "batch_size", minimum=1)
         check_str(self.store, "store", choices=STORE_KINDS)
-        if isinstance(self.stores, str) or not self.stores:
+        if isinstance(self.sources, str) or not self.sources:
             raise InvalidScenario(
-                f"stores must be a list of store ids such as ['store-1'], got "
-                f"stores={self.stores!r}."
+                f"sources must be a list of source keys such as ['store-1'], got "
+                f"sources={self.sources!r}."
             )
-        put(self, "stores", tuple(check_str(s, "stores[]") for s in self.stores))
+        put(self, "sources", tuple(check_str(s, "sources[]") for s in self.sources))
         for name in ("integration", "adapter"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or value.count(":") != 1):
@@ -129,7 +136,11 @@ def _as_tuple(value: Any, name: str) -> tuple[Any, ...]:
 class Scenario:
     """A named scenario: a world, a timeline of steps and the expectations.
 
-    Run it with :func:`run_scenario`; write it out with :meth:`to_source`.
+    ``needs`` lists what the integration must have for the scenario to apply (see
+    :data:`CAPABILITIES`; what the scenario's own text uses is added); one that does not
+    apply is skipped with the reason. After the timeline the run settles (faults off,
+    partner quiet) and the oracle's progress invariant I10 is checked, unless
+    ``settle=False``. Run it with :func:`run_scenario`; write it out with :meth:`to_source`.
     """
 
     name: str
@@ -137,6 +148,8 @@ class Scenario:
     world: World = field(default_factory=World)
     timeline: Sequence[Step] = ()
     expect: Sequence[Expectation] = ()
+    needs: Sequence[str] = ()
+    settle: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -150,6 +163,31 @@ class Scenario:
             raise InvalidScenario(f"world must be World(...), got {self.world!r}.")
         object.__setattr__(self, "timeline", _as_tuple(self.timeline, "timeline"))
         object.__setattr__(self, "expect", _as_tuple(self.expect, "expect"))
+        for step in self.timeline:
+            if not isinstance(step, STEP_TYPES):
+                raise InvalidScenario(
+                    f"Scenario({self.name!r}, timeline=...): {step!r} is not a timeline step; use "
+                    f"tick(), advance('1m'), run_for('5m'), fault_on(...), add(...)...")
+        needs = _as_tuple(self.needs, "needs")
+        for need in needs:
+            check_str(need, "needs[]", choices=CAPABILITIES)
+        object.__setattr__(self, "needs", needs)
+        if not isinstance(self.settle, bool):
+            raise InvalidScenario(f"settle must be True or False, got {self.settle!r}.")
+
+    def requirements(self) -> tuple[str, ...]:
+        """What the integration must have: ``needs`` plus what the scenario text uses."""
+        text = repr((self.world.records, self.timeline, self.expect))
+        found = set(self.needs)
+        if re.search(r"'global(@|'|/)", text):
+            found.add("global")
+        if re.search(r"'per-source(@|'|/)", text):
+            found.add("per-source")
+        if "/sources'" in text:
+            found.add("sources-listing")
+        if re.search(r"\b(null_page|error_page|duplicate_page|reordered_page)\(", text):
+            found.add("pages")
+        return tuple(c for c in CAPABILITIES if c in found)
 
     @property
     def summary(self) -> str:
@@ -170,10 +208,14 @@ class Scenario:
                     else f"    description={self.description!r},")
         if self.world != World():
             body.append(f"    world={_world_source(self.world)},")
+        if self.needs:
+            body.append(f"    needs={show(list(self.needs))},")
         for name, items in (("timeline", self.timeline), ("expect", self.expect)):
             body.append(f"    {name}=[")
             body.extend(f"        {show(item)}," for item in items)
             body.append("    ],")
+        if not self.settle:
+            body.append("    settle=False,")
         text = "\n".join(body)
         import spmkit_testing.scenario as dsl
 

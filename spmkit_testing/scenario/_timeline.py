@@ -1,22 +1,23 @@
-"""Timeline steps: what happens to the simulated world, in order.
+"""Timeline steps: what happens to the simulated world, in order. Each is one Simulation verb.
 
 ::
 
     tick(), tick(3)                       # run the sync once / three times (no time passes)
     advance("5m")                         # move simulated time, no sync
     run_for("1h", every="1m")             # tick at +1m, +2m, ... +1h (a fixed schedule)
-    fault_on("api", http_status(503))     # switch a fault on under a name...
+    fault_on("api", status(503))          # switch a fault on under a name...
     fault_off("api")                      # ...and off again
-    add(customer("c9"), customers(count=5, prefix="n"))    # partner writes
+    add(record("c9"), records(5, prefix="n"))   # partner writes
     update("c9", email="new@example.com") # partner update (stream= for other streams)
     delete("c9")                          # partner delete
+    add_source("store-3")                 # a new source appears at the partner
     clock_step("-30m")                    # the clock jumps (here: back)
     crash(at="before_cursor_write")       # the next tick to reach that point dies; restart
     full_backfill()                       # one tick as a full backfill
     webhook("sync", sent="-6m", times=2)  # a signed lifecycle webhook: late, early, twice...
 
-Ticks are numbered from 1 in the order they run (``run_for`` and ``full_backfill``
-tick too); expectations refer to those numbers.
+Ticks are numbered from 1 in the order they run (``run_for``, ``full_backfill`` and
+accepted ``sync`` webhooks tick too); expectations refer to those numbers.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from spmkit._integration import HOOK_NAMES
-from spmkit_testing.scenario._dsl import (
+from spmkit import HOOK_NAMES
+from spmkit_testing._dsl import (
     InvalidScenario,
     call_repr,
     check_int,
@@ -36,13 +37,13 @@ from spmkit_testing.scenario._dsl import (
     parse_duration,
     show,
 )
-from spmkit_testing.scenario._faults import ApiFault, Fault, PartnerFault, RateLimit, StoresDown
-from spmkit_testing.scenario._records import Factory, Record
-from spmkit_testing.simulation import CRASH_POINTS
+from spmkit_testing.faults import Fault
+from spmkit_testing.scenario._records import DEFAULT_STREAM, Factory, Record
+from spmkit_testing.simulation import CRASH_POINTS, Simulation
 
 __all__ = [
-    "CRASH_POINTS",
     "Add",
+    "AddSource",
     "Advance",
     "ClockStep",
     "Crash",
@@ -50,12 +51,14 @@ __all__ = [
     "FaultOff",
     "FaultOn",
     "FullBackfill",
+    "Player",
     "RunFor",
     "Step",
     "Tick",
     "Update",
     "Webhook",
     "add",
+    "add_source",
     "advance",
     "clock_step",
     "crash",
@@ -69,7 +72,14 @@ __all__ = [
     "webhook",
 ]
 
-_FAULT_TYPES = (ApiFault, RateLimit, PartnerFault, StoresDown)
+
+class Player(Protocol):
+    """What a step is applied to: the Simulation, and the world's way to write records."""
+
+    sim: Simulation
+    lag: timedelta
+
+    def write(self, items: tuple[Record | Factory, ...]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +89,10 @@ class Tick:
     def __repr__(self) -> str:
         return "tick()" if self.n == 1 else f"tick({self.n})"
 
+    def apply(self, play: Player) -> None:
+        for _ in range(self.n):
+            play.sim.tick()
+
 
 @dataclass(frozen=True, slots=True)
 class Advance:
@@ -86,6 +100,9 @@ class Advance:
 
     def __repr__(self) -> str:
         return f"advance({format_duration(self.delta)!r})"
+
+    def apply(self, play: Player) -> None:
+        play.sim.advance(self.delta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +113,9 @@ class RunFor:
     def __repr__(self) -> str:
         return call_repr("run_for", self, positional=("duration",))
 
+    def apply(self, play: Player) -> None:
+        play.sim.run_for(self.duration, every=self.every)
+
 
 @dataclass(frozen=True, slots=True)
 class FaultOn:
@@ -105,6 +125,9 @@ class FaultOn:
     def __repr__(self) -> str:
         return f"fault_on({self.name!r}, {self.fault!r})"
 
+    def apply(self, play: Player) -> None:
+        play.sim.fault_on(self.name, self.fault)
+
 
 @dataclass(frozen=True, slots=True)
 class FaultOff:
@@ -112,6 +135,9 @@ class FaultOff:
 
     def __repr__(self) -> str:
         return f"fault_off({self.name!r})"
+
+    def apply(self, play: Player) -> None:
+        play.sim.fault_off(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,18 +147,21 @@ class Add:
     def __repr__(self) -> str:
         return f"add({', '.join(repr(r) for r in self.records)})"
 
+    def apply(self, play: Player) -> None:
+        play.write(self.records)
+
 
 @dataclass(frozen=True, slots=True)
 class Update:
     key: str
     changes: Mapping[str, Any] = field(default_factory=dict)
-    stream: str = "customers"
+    stream: str = DEFAULT_STREAM
     at: timedelta | None = None
     lag: timedelta = timedelta(0)
 
     def __repr__(self) -> str:
         args = [repr(self.key)]
-        if self.stream != "customers":
+        if self.stream != DEFAULT_STREAM:
             args.append(f"stream={self.stream!r}")
         args += [f"{k}={show(v)}" for k, v in self.changes.items()]
         if self.at is not None:
@@ -141,15 +170,33 @@ class Update:
             args.append(f"lag={format_duration(self.lag)!r}")
         return f"update({', '.join(args)})"
 
+    def apply(self, play: Player) -> None:
+        play.sim.update(self.stream, self.key, self.changes, at=self.at,
+                        lag=self.lag + play.lag)
+
 
 @dataclass(frozen=True, slots=True)
 class Delete:
     key: str
-    stream: str = "customers"
+    stream: str = DEFAULT_STREAM
     lag: timedelta = timedelta(0)
 
     def __repr__(self) -> str:
         return call_repr("delete", self, positional=("key",))
+
+    def apply(self, play: Player) -> None:
+        play.sim.delete(self.stream, self.key, lag=self.lag + play.lag)
+
+
+@dataclass(frozen=True, slots=True)
+class AddSource:
+    key: str
+
+    def __repr__(self) -> str:
+        return f"add_source({self.key!r})"
+
+    def apply(self, play: Player) -> None:
+        play.sim.add_source(self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +205,9 @@ class ClockStep:
 
     def __repr__(self) -> str:
         return f"clock_step({format_duration(self.delta)!r})"
+
+    def apply(self, play: Player) -> None:
+        play.sim.advance(self.delta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +218,17 @@ class Crash:
     def __repr__(self) -> str:
         return call_repr("crash", self)
 
+    def apply(self, play: Player) -> None:
+        play.sim.crash_at(self.at, nth=self.nth)
+
 
 @dataclass(frozen=True, slots=True)
 class FullBackfill:
     def __repr__(self) -> str:
         return "full_backfill()"
+
+    def apply(self, play: Player) -> None:
+        play.sim.tick(full_backfill=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +241,15 @@ class Webhook:
     def __repr__(self) -> str:
         return call_repr("webhook", self, positional=("event",))
 
+    def apply(self, play: Player) -> None:
+        play.sim.deliver_webhook(self.event, sent=self.sent, times=self.times,
+                                 tamper=self.tamper)
 
-Step = Tick | Advance | RunFor | FaultOn | FaultOff | Add | Update | Delete | ClockStep | Crash \
-    | FullBackfill | Webhook
+
+Step = (Tick | Advance | RunFor | FaultOn | FaultOff | Add | Update | Delete | AddSource
+        | ClockStep | Crash | FullBackfill | Webhook)
+STEP_TYPES = (Tick, Advance, RunFor, FaultOn, FaultOff, Add, Update, Delete, AddSource,
+              ClockStep, Crash, FullBackfill, Webhook)
 
 
 def tick(n: int = 1) -> Tick:
@@ -201,8 +263,7 @@ def advance(delta: str | timedelta) -> Advance:
     if value <= timedelta(0):
         raise InvalidScenario(
             f"advance({delta!r}) must move forward; use clock_step({delta!r}) for a clock "
-            f"that jumps back."
-        )
+            f"that jumps back.")
     return Advance(value)
 
 
@@ -216,20 +277,18 @@ def run_for(duration: str | timedelta, *, every: str | timedelta = "1m") -> RunF
     if step <= timedelta(0) or span < step:
         raise InvalidScenario(
             f"run_for({duration!r}, every={every!r}) needs 0 < every <= duration; for example "
-            f"run_for('1h', every='1m')."
-        )
+            f"run_for('1h', every='1m').")
     return RunFor(span, step)
 
 
 def fault_on(name: str, fault: Fault) -> FaultOn:
     """Switch ``fault`` on under ``name`` (``fault_off(name)`` switches it off)."""
     check_str(name, "name")
-    if not isinstance(fault, _FAULT_TYPES):
+    if not isinstance(fault, Fault):
         raise InvalidScenario(
-            f"fault_on({name!r}, ...) expects a fault such as http_status(503), poison('email', "
-            f"value='x'), partner_fault('customers', 'null_page') or stores_down(); got "
-            f"{fault!r} (type={type(fault).__name__})."
-        )
+            f"fault_on({name!r}, ...) expects a fault such as status(503), rate_limited('30s'), "
+            f"null_page(target='customers') or status(503, target='orders/sources'); got "
+            f"{fault!r} (type={type(fault).__name__}).")
     return FaultOn(name, fault)
 
 
@@ -238,20 +297,19 @@ def fault_off(name: str) -> FaultOff:
     return FaultOff(check_str(name, "name"))
 
 
-def add(*records: Record | Factory) -> Add:
+def add(*items: Record | Factory) -> Add:
     """The partner writes these records now (``at``/``lag`` are relative to now)."""
-    if not records:
-        raise InvalidScenario("add() needs at least one record, such as add(customer('c1')).")
-    for r in records:
-        if not isinstance(r, Record | Factory):
+    if not items:
+        raise InvalidScenario("add() needs at least one record, such as add(record('c1')).")
+    for item in items:
+        if not isinstance(item, Record | Factory):
             raise InvalidScenario(
-                f"add() takes records such as customer('c1'), order('o1') or customers(count=5); "
-                f"got {r!r} (type={type(r).__name__})."
-            )
-    return Add(tuple(records))
+                f"add() takes records such as record('c1') or records(5); got {item!r} "
+                f"(type={type(item).__name__}).")
+    return Add(tuple(items))
 
 
-def update(key: str, *, stream: str = "customers", at: str | timedelta | None = None,
+def update(key: str, *, stream: str = DEFAULT_STREAM, at: str | timedelta | None = None,
            lag: str | timedelta = "0s", **changes: Any) -> Update:
     """The partner updates ``key`` of ``stream`` with ``changes`` (a new version)."""
     check_str(key, "key")
@@ -259,15 +317,19 @@ def update(key: str, *, stream: str = "customers", at: str | timedelta | None = 
     if not changes:
         raise InvalidScenario(
             f"update({key!r}) needs at least one change, such as update({key!r}, "
-            f"email='new@example.com')."
-        )
+            f"email='new@example.com').")
     return Update(key, changes, stream, None if at is None else parse_duration(at, "at"),
                   parse_duration(lag, "lag"))
 
 
-def delete(key: str, *, stream: str = "customers", lag: str | timedelta = "0s") -> Delete:
+def delete(key: str, *, stream: str = DEFAULT_STREAM, lag: str | timedelta = "0s") -> Delete:
     """The partner deletes ``key`` of ``stream`` (a tombstone version)."""
     return Delete(check_str(key, "key"), check_str(stream, "stream"), parse_duration(lag, "lag"))
+
+
+def add_source(key: str) -> AddSource:
+    """A new source appears at the partner (a store opens): per-source streams list it."""
+    return AddSource(check_str(key, "key"))
 
 
 def clock_step(delta: str | timedelta) -> ClockStep:

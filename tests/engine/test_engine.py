@@ -233,9 +233,30 @@ def poisoned_partner(clock: ManualClock, bad: int, good: int) -> Partner:
 def test_strict_reject_holds_cursor_with_message(store, clock, push) -> None:
     summary = sync([bulk(poisoned_partner(clock, 1, 9))], store, clock, push)
     step = summary.step("customers")
-    assert step.errors == ("1 item(s) rejected (cursor held; set tolerate_rejects to advance)",)
+    assert step.errors == ("1 item(s) rejected (cursor held; set tolerate_rejects to advance) "
+                           "— 'bad0': invalid email",)
     assert store.get_cursor("customers", "").last_synced_at is None
     assert len(push.delivered) == 9
+
+
+def test_held_rejects_name_the_first_three_records_and_reasons_on_one_line(
+    store, clock, push
+) -> None:
+    reasons = iter(["email must be\na valid e-mail address", "x" * 200, "no key", "d", "e"])
+    partner = poisoned_partner(clock, 5, 1)
+    partner.records[2]["id"] = None
+
+    async def own_push(ctx: StepContext, batch: Any) -> Any:
+        from spmkit import PushOutcome, RejectedItem
+
+        bad = [RejectedItem(key=None if i["id"] is None else str(i["id"]), reason=next(reasons))
+               for i in batch if i.get("poison")]
+        return PushOutcome(sent=len(batch) - len(bad), rejected=len(bad), rejected_items=tuple(bad))
+
+    summary = sync([bulk(partner, push=own_push)], store, clock, push)
+    assert summary.step("customers").errors == (
+        "5 item(s) rejected (cursor held; set tolerate_rejects to advance) — 'bad0': email must "
+        f"be a valid e-mail address, 'bad1': {'x' * 117}..., (no key): no key, and 2 more",)
 
 
 def test_tolerate_true_advances_despite_rejects(store, clock, push) -> None:

@@ -12,16 +12,26 @@ from spmkit_testing.fake import (
     Conflict,
     FakeShopimind,
     FakeState,
-    FaultRule,
     NotFound,
     PayloadTooLarge,
     UnprocessableEntity,
 )
-from spmkit_testing.fake._faults import FaultBook, HttpError, RequestInfo
+from spmkit_testing.faults import (
+    ApiRequest,
+    FaultRegistry,
+    RateLimited,
+    Status,
+    connect_error,
+    failed_chunk,
+    latency,
+    rate_limited,
+    status,
+    token_bucket,
+)
 
 from .conftest import T0, customer
 
-BULK = RequestInfo("POST", "customers", "customers", True)
+BULK = ApiRequest("POST", "customers", "customers", True)
 
 
 @pytest.fixture
@@ -201,57 +211,64 @@ def test_events_and_triggers(state: FakeState) -> None:
 
 def test_reset_is_a_reconstruction(fake: FakeShopimind) -> None:
     fake.state.bulk_upsert("customers", [customer(1)])
-    fake.add_fault(FaultRule.connect_error())
+    fake.add_fault(connect_error())
     fake.reset()
-    assert fake.records("customers") == {} and fake.faults == [] and fake.journal == []
+    assert fake.records("customers") == {} and fake.faults.active == [] and fake.journal == []
+    assert fake.faults.stats() == []
 
 
-def test_fault_rule_reprs_are_readable() -> None:
-    assert repr(FaultRule.http_error(503, resource="customers", calls=(2, 4))) == (
-        "FaultRule.http_error(503, resource='customers', calls=(2, 4))"
+def test_fault_reprs_are_the_constructor_calls() -> None:
+    assert repr(status(503, resource="customers", calls=(2, 4))) == (
+        "status(503, resource='customers', calls=(2, 4))"
     )
-    assert repr(FaultRule.rate_limited(30, method="post", calls=1)) == (
-        "FaultRule.rate_limited(retry_after=30, method='POST', calls=1)"
+    assert repr(rate_limited("30s", method="post", calls=1)) == (
+        "rate_limited('30s', method='POST', calls=1)"
     )
-    assert repr(FaultRule.latency(2.5, path="orders*", probability=0.5)) == (
-        "FaultRule.latency(2.5, path='orders*', probability=0.5)"
+    # Sub-minute fractional durations print in milliseconds; the text parses back equal.
+    assert repr(latency("2.5s", path="orders*", probability=0.5)) == (
+        "latency('2500ms', path='orders*', probability=0.5)"
+    )
+    assert latency("2500ms", path="orders*", probability=0.5) == latency(
+        "2.5s", path="orders*", probability=0.5
     )
 
 
-def test_fault_rule_arguments_are_validated() -> None:
-    with pytest.raises(InvalidArgument, match="http_error status must be one of"):
-        FaultRule.http_error(404)
+def test_fault_arguments_are_validated() -> None:
+    with pytest.raises(InvalidArgument, match=r"status\(code=600\) must be an HTTP status"):
+        status(600)
+    with pytest.raises(InvalidArgument, match=r"status\(302\) is not a failure"):
+        status(302)
     with pytest.raises(InvalidArgument, match="calls must be n >= 1"):
-        FaultRule.connect_error(calls=(3, 1))
+        connect_error(calls=(3, 1))
     with pytest.raises(InvalidArgument, match="Unknown bulk resource 'clients'"):
-        FaultRule.failed_chunk(resource="clients")
-    with pytest.raises(InvalidArgument, match="window must be a tuple"):
-        FaultRule.connect_error(window=(T0, T0))
+        failed_chunk(resource="clients")
+    with pytest.raises(InvalidArgument, match="window must be \\(start, end\\) instants"):
+        connect_error(window=(T0, T0))
 
 
 def test_calls_count_only_matching_requests() -> None:
-    book = FaultBook(random.Random(0))
-    book.add(FaultRule.http_error(503, resource="customers", calls=(2, 3)))
-    other = RequestInfo("GET", "data-sources", None, False)
+    registry = FaultRegistry(random.Random(0))
+    registry.add(status(503, resource="customers", calls=(2, 3)))
+    other = ApiRequest("GET", "data-sources", None, False)
     fired = []
     for _ in range(5):
-        book.decide(other, T0)
-        fired.append(isinstance(book.decide(BULK, T0).terminal, HttpError))
+        registry.decide_api(other, T0)
+        fired.append(isinstance(registry.decide_api(BULK, T0).terminal, Status))
     assert fired == [False, True, True, False, False]
 
 
 def test_window_is_half_open_on_simulated_time() -> None:
-    book = FaultBook(random.Random(0))
-    book.add(FaultRule.connect_error(window=(T0, T0 + timedelta(minutes=5))))
+    registry = FaultRegistry(random.Random(0))
+    registry.add(connect_error(window=(T0, T0 + timedelta(minutes=5))))
     at = [T0 - timedelta(seconds=1), T0, T0 + timedelta(minutes=5)]
-    assert [book.decide(BULK, t).terminal is not None for t in at] == [False, True, False]
+    assert [registry.decide_api(BULK, t).terminal is not None for t in at] == [False, True, False]
 
 
 def test_probability_draws_from_the_seeded_random() -> None:
     def pattern(seed: int) -> list[bool]:
-        book = FaultBook(random.Random(seed))
-        book.add(FaultRule.http_error(500, probability=0.5))
-        return [book.decide(BULK, T0).terminal is not None for _ in range(40)]
+        registry = FaultRegistry(random.Random(seed))
+        registry.add(status(500, probability=0.5))
+        return [registry.decide_api(BULK, T0).terminal is not None for _ in range(40)]
 
     assert pattern(1) == pattern(1)
     assert pattern(1) != pattern(2)
@@ -259,16 +276,17 @@ def test_probability_draws_from_the_seeded_random() -> None:
 
 
 def test_token_bucket_answers_retry_after_until_a_token_refills() -> None:
-    book = FaultBook(random.Random(0))
-    book.rate_limit(2, 0.5)
-    first = [book.decide(BULK, T0).terminal for _ in range(3)]
+    registry = FaultRegistry(random.Random(0))
+    registry.add(token_bucket(2, refill_per_second=0.5))
+    first = [registry.decide_api(BULK, T0).terminal for _ in range(3)]
     assert first[:2] == [None, None]
-    assert isinstance(first[2], HttpError) and first[2].retry_after == 2
-    assert book.decide(BULK, T0 + timedelta(seconds=2)).terminal is None
+    assert isinstance(first[2], RateLimited) and first[2].retry_after == timedelta(seconds=2)
+    assert registry.decide_api(BULK, T0 + timedelta(seconds=2)).terminal is None
 
 
-def test_removing_a_rule_while_running(fake: FakeShopimind) -> None:
-    handle = fake.add_fault(FaultRule.connect_error())
-    assert fake.faults == [handle]
+def test_removing_a_fault_while_running(fake: FakeShopimind) -> None:
+    handle = fake.add_fault(connect_error())
+    assert fake.faults.active == [handle]
     assert fake.remove_fault(handle) is True
     assert fake.remove_fault(handle) is False
+    assert fake.faults.active == []

@@ -9,7 +9,20 @@ import httpx
 import pytest
 
 from spmkit_testing.clock import SimClock
-from spmkit_testing.fake import FakeShopimind, FaultRule
+from spmkit_testing.fake import FakeShopimind
+from spmkit_testing.faults import (
+    Fault,
+    connect_error,
+    connection_reset,
+    failed_chunk,
+    latency,
+    poison,
+    rate_limited,
+    read_timeout,
+    refused_chunk,
+    status,
+    token_bucket,
+)
 
 from .conftest import KEY, T0, customer
 
@@ -101,31 +114,32 @@ def test_oversize_batch_is_413_naming_the_limit(fake: FakeShopimind) -> None:
     assert r.status_code == 413 and "limit of 20 per request" in r.json()["message"]
 
 
-def test_http_error_fault_on_calls_two_to_three(fake: FakeShopimind) -> None:
-    fake.add_fault(FaultRule.http_error(503, resource="customers", calls=(2, 3)))
+def test_status_fault_on_calls_two_to_three(fake: FakeShopimind) -> None:
+    fake.add_fault(status(503, resource="customers", calls=(2, 3)))
     statuses = [post(fake, "/v1/customers", [customer(i)]).status_code for i in range(4)]
     assert statuses == [200, 503, 503, 200]
     assert sorted(fake.records("customers")) == ["c0", "c3"]
-    assert fake.journal[1].fault == "FaultRule.http_error(503, resource='customers', calls=(2, 3))"
+    assert fake.journal[1].fault == "status(503, resource='customers', calls=(2, 3))"
 
 
 def test_rate_limited_fault_sends_retry_after(fake: FakeShopimind) -> None:
-    fake.add_fault(FaultRule.rate_limited(retry_after=29.2, calls=1))
+    fake.add_fault(rate_limited("29.2s", calls=1))
     r = post(fake, "/v1/customers", [customer(1)])
     assert (r.status_code, r.headers["retry-after"]) == (429, "30")
 
 
 @pytest.mark.parametrize(
-    ("rule", "error"),
+    ("fault", "error"),
     [
-        (FaultRule.connect_error(), httpx.ConnectError),
-        (FaultRule.read_timeout(), httpx.ReadTimeout),
+        (connect_error(), httpx.ConnectError),
+        (read_timeout(), httpx.ReadTimeout),
+        (connection_reset(), httpx.ReadError),
     ],
 )
 def test_network_faults_raise_from_the_transport_with_the_request(
-    fake: FakeShopimind, rule: FaultRule, error: type[httpx.TransportError]
+    fake: FakeShopimind, fault: Fault, error: type[httpx.TransportError]
 ) -> None:
-    fake.add_fault(rule)
+    fake.add_fault(fault)
     with pytest.raises(error) as excinfo:
         post(fake, "/v1/customers", [customer(1)])
     assert excinfo.value.request.url.path == "/v1/customers"
@@ -134,21 +148,21 @@ def test_network_faults_raise_from_the_transport_with_the_request(
 
 
 def test_latency_is_awaited_on_the_simulated_clock(fake: FakeShopimind, clock: SimClock) -> None:
-    fake.add_fault(FaultRule.latency(90))
+    fake.add_fault(latency("90s"))
     assert post(fake, "/v1/customers", [customer(1)]).status_code == 200
     assert clock.now() == T0 + timedelta(seconds=90)
     assert fake.journal[0].delay == 90 and fake.journal[0].at == clock.now()
 
 
 def test_failed_chunk_counts_the_whole_batch_and_stores_nothing(fake: FakeShopimind) -> None:
-    fake.add_fault(FaultRule.failed_chunk(resource="customers"))
+    fake.add_fault(failed_chunk(resource="customers"))
     r = post(fake, "/v1/customers", [customer(1), customer(2)])
     assert r.status_code == 200 and r.json()["failed_count"] == 2
     assert fake.records("customers") == {}
 
 
 def test_refused_chunk_is_a_4xx_and_stores_nothing(fake: FakeShopimind) -> None:
-    fake.add_fault(FaultRule.refused_chunk(resource="customers"))
+    fake.add_fault(refused_chunk(resource="customers"))
     r = post(fake, "/v1/customers", [customer(1)])
     assert r.status_code == 422
     assert r.json()["message"].startswith("The whole batch of 1 customers items was refused")
@@ -157,15 +171,37 @@ def test_refused_chunk_is_a_4xx_and_stores_nothing(fake: FakeShopimind) -> None:
 
 
 def test_poison_rejects_matching_items_inside_a_2xx(fake: FakeShopimind) -> None:
-    fake.add_fault(FaultRule.poison(lambda i: i.get("customer_id") == "c2", reason="poison!"))
+    fake.add_fault(poison(predicate=lambda i: i.get("customer_id") == "c2", reason="poison!"))
     r = post(fake, "/v1/customers", [customer(1), customer(2)])
     assert r.json()["rejected_items"] == [{"key": "c2", "index": 1, "reason": "poison!"}]
 
 
-def test_rules_added_and_removed_while_running(fake: FakeShopimind) -> None:
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (poison("email", value="user2@example.com"),
+         "poisoned item: email = 'user2@example.com' (a fault of the scenario)"),
+        (poison("email", regex=r"^user2@"),
+         "poisoned item: email matches '^user2@' (a fault of the scenario)"),
+        (poison(keys=["c2"]), "poisoned record (a fault of the scenario)"),
+        (poison(keys=["c2"], reason="poison!"), "poison!"),
+    ],
+)  # fmt: skip
+def test_poison_data_forms_reject_matching_items_inside_a_2xx(
+    fake: FakeShopimind, fault: Fault, reason: str
+) -> None:
+    fake.add_fault(fault)
+    r = post(fake, "/v1/customers", [customer(1), customer(2)])
+    assert r.status_code == 200
+    assert r.json()["rejected_items"] == [{"key": "c2", "index": 1, "reason": reason}]
+    assert list(fake.records("customers")) == ["c1"]
+    assert fake.journal[0].fault == repr(fault)
+
+
+def test_faults_added_and_removed_while_running(fake: FakeShopimind) -> None:
     async def script(c: httpx.AsyncClient) -> list[int]:
         out = [(await c.get("/v1/events", headers=H)).status_code]
-        handle = fake.add_fault(FaultRule.http_error(500, path="events"))
+        handle = fake.add_fault(status(500, path="events"))
         out.append((await c.get("/v1/events", headers=H)).status_code)
         fake.remove_fault(handle)
         out.append((await c.get("/v1/events", headers=H)).status_code)
@@ -175,7 +211,7 @@ def test_rules_added_and_removed_while_running(fake: FakeShopimind) -> None:
 
 
 def test_rate_limit_on_the_simulated_clock(fake: FakeShopimind, clock: SimClock) -> None:
-    fake.rate_limit(capacity=2, refill_per_second=0.1)
+    fake.add_fault(token_bucket(2, refill_per_second=0.1))
     statuses = [post(fake, "/v1/customers", [customer(i)]) for i in range(3)]
     assert [r.status_code for r in statuses] == [200, 200, 429]
     assert statuses[2].headers["retry-after"] == "10"

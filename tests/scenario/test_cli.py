@@ -19,7 +19,7 @@ def test_scenarios_lists_names_and_summaries(capsys: pytest.CaptureFixture[str])
 def test_run_passing_scenario_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "max_ratio", "--seed", "4"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("scenario 'max_ratio' passed\ntimeline:\n")
+    assert out.startswith("scenario 'max_ratio' against 'demo-pos' passed\ntimeline:\n")
     assert "seed=4\nticks=1 records=10 lost=0 undelivered=0 dead_lettered=5" in out
 
 
@@ -28,13 +28,13 @@ def test_run_failing_scenario_exits_1_and_says_which(
     path = tmp_path / "wrong.py"
     path.write_text(
         "from spmkit_testing.scenario import *\n"
-        "scenario = Scenario('wrong', world=World(records=[customer('c1')]),\n"
+        "scenario = Scenario('wrong', world=World(records=[record('c1')]),\n"
         "                    timeline=[advance('1m'), tick()],\n"
         "                    expect=[cursor_at(1, 'customers', 'held')])\n")
     assert main(["run", str(path)]) == 1
     out = capsys.readouterr().out
-    assert ("scenario 'wrong' failed:\n  - cursor_at(1, 'customers', 'held') failed at tick 1: "
-            "the cursor went unset -> 2026-01-01T00:01:00Z\n") in out
+    assert ("scenario 'wrong' against 'demo-pos' failed:\n  - cursor_at(1, 'customers', "
+            "'held') failed at tick 1: the cursor went unset -> 2026-01-01T00:01:00Z\n") in out
 
 
 def test_run_unknown_name_exits_2_listing_known(capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,7 +55,7 @@ def test_run_json_prints_one_line_per_tick(capsys: pytest.CaptureFixture[str]) -
     ticks = [json.loads(line) for line in captured.out.splitlines()]
     assert [t["index"] for t in ticks] == [1, 2, 3, 4]
     assert [s["skipped"] for s in ticks[2]["steps"] if s["entity"] == "customers"] == ["backoff"]
-    assert "scenario 'poison_pill' passed" in captured.err
+    assert "scenario 'poison_pill' against 'demo-pos' passed" in captured.err
 
 
 def test_run_report_writes_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,12 +66,12 @@ def test_run_report_writes_html(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 LATE_LOST = (
-    "partner updated_at 2026-01-01T00:01:30Z (visible from 2026-01-01T00:03:30Z) is at or "
-    "before the cursor 2026-01-01T00:03:30Z, but the fake API holds nothing for it and it was "
-    "not dead-lettered under a tolerant policy: the cursor passed it, it is lost for good"
+    "partner updated_at 2026-01-01T00:01:30Z (readable from 2026-01-01T00:03:30Z) is at or "
+    "before cursor - overlap 2026-01-01T00:03:30Z, so no later window reads it, but the fake "
+    "API holds nothing and it was not dead-lettered under a tolerant policy: lost for good"
 )
-CLOCK_SKEW_I3 = ("  - I3 (no silent loss) at tick 3, step-source customers/'', record 'late': "
-                 + LATE_LOST)
+CLOCK_SKEW_I3 = ("  - I3 (no silent loss) violated at tick 3, step-source customers/'', record "
+                 "'late': " + LATE_LOST)
 
 
 def clock_skew_variant(tmp_path: Path, name: str, expect: str) -> Path:
@@ -90,7 +90,7 @@ def test_run_hazard_scenario_prints_the_expected_violation(
     assert main(["run", "clock_skew_loss"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[:4] == [
-        "scenario 'clock_skew_loss' passed",
+        "scenario 'clock_skew_loss' against 'demo-pos' passed",
         "expected violation (this scenario demonstrates a hazard):",
         CLOCK_SKEW_I3,
         "timeline:",
@@ -105,7 +105,7 @@ def test_run_unexpected_violation_is_a_failure_not_a_hazard(
     assert main(["run", str(path)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[:3] == [
-        "scenario 'unexpected' failed:",
+        "scenario 'unexpected' against 'demo-pos' failed:",
         "  - unexpected violation: I3 (no silent loss) violated at tick 3, step-source "
         f"customers/'', record 'late': {LATE_LOST}",
         "timeline:",
@@ -120,7 +120,7 @@ def test_run_failing_hazard_scenario_lists_failures_then_the_expected_violation(
     assert main(["run", str(path)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[:5] == [
-        "scenario 'hazard_fails' failed:",
+        "scenario 'hazard_fails' against 'demo-pos' failed:",
         "  - present('customers', 'late') failed: missing from the fake API: late (5 "
         "customers stored)",
         "expected violation (this scenario demonstrates a hazard):",
@@ -134,18 +134,18 @@ def test_run_lists_the_first_ten_expected_violations(
     path = tmp_path / "many_lost.py"
     path.write_text(
         "import dataclasses\n"
-        "from spmkit_testing.scenario import add, customer, load_scenario, violates\n"
+        "from spmkit_testing.scenario import add, load_scenario, record, violates\n"
         "base = load_scenario('clock_skew_loss')\n"
-        "late = add(*[customer(f'late{i:02}', lag='120s') for i in range(12)])\n"
+        "late = add(*[record(f'late{i:02}', lag='120s') for i in range(12)])\n"
         "scenario = dataclasses.replace(base, name='many_lost', expect=[violates('I3')],\n"
         "    timeline=[*base.timeline[:3], late, *base.timeline[4:]])\n")
     assert main(["run", str(path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[:2] == ["scenario 'many_lost' passed",
+    assert lines[:2] == ["scenario 'many_lost' against 'demo-pos' passed",
                          "expected violations (this scenario demonstrates a hazard):"]
     assert lines[2:12] == [
-        f"  - I3 (no silent loss) at tick 3, step-source customers/'', record 'late{i:02}': "
-        + LATE_LOST for i in range(10)]
+        f"  - I3 (no silent loss) violated at tick 3, step-source customers/'', record "
+        f"'late{i:02}': " + LATE_LOST for i in range(10)]
     assert lines[12:14] == ["  … and 2 more.", "timeline:"]
 
 

@@ -4,53 +4,51 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spmkit_testing.fake import FaultRule
 from spmkit_testing.scenario import (
     InvalidScenario,
     Scenario,
     World,
     absent,
     add,
+    add_source,
     advance,
     clock_step,
+    connect_error,
+    connection_reset,
     crash,
     cursor_at,
-    customer,
-    customers,
     dead_letters,
     delete,
+    duplicate_page,
     error_mentions,
+    error_page,
     failed_chunk,
     fault_off,
     fault_on,
     format_duration,
     full_backfill,
-    http_status,
     latency,
-    network_error,
     nothing_lost,
-    order,
-    orders,
+    null_page,
     parse_duration,
-    partner_fault,
     poison,
     present,
     ran,
-    rate_limit,
     rate_limited,
+    read_timeout,
     record,
+    records,
     refused_chunk,
+    reordered_page,
     run_for,
     run_status,
     skipped,
-    stores_down,
+    status,
     tick,
-    timeout,
+    token_bucket,
     update,
     violates,
 )
-from spmkit_testing.scenario._faults import FieldMatches
-from spmkit_testing.source import SourceFault
 
 
 @pytest.mark.parametrize(
@@ -99,25 +97,26 @@ def test_bad_duration_names_the_argument_and_the_fix() -> None:
 @pytest.mark.parametrize(
     ("element", "text"),
     [
-        (customer("c7", email="not-an-email", at="-1h", lag="2m"),
-         "customer('c7', email='not-an-email', at='-1h', lag='2m')"),
-        (customer("c1"), "customer('c1')"),
-        (order("o1", store="store-2", amount=12.5), "order('o1', store='store-2', amount=12.5)"),
-        (order("o1"), "order('o1')"),
-        (record("products@x", "p1", data={"name": "Pen"}),
-         "record('products@x', 'p1', data={'name': 'Pen'})"),
-        (customers(count=50), "customers(count=50)"),
-        (orders(count=3, store="store-2", spread="2h"),
-         "orders(count=3, store='store-2', spread='2h')"),
+        (record("c7", email="not-an-email", at="-1h", lag="2m"),
+         "record('c7', email='not-an-email', at='-1h', lag='2m')"),
+        (record("c1"), "record('c1')"),
+        (record("bad", poisoned=True), "record('bad', poisoned=True)"),
+        (record("o1", stream="per-source@store-2", amount=12.5),
+         "record('o1', stream='per-source@store-2', amount=12.5)"),
+        (record("p1", stream="products", fields={"a-b": 1}),
+         "record('p1', stream='products', fields={'a-b': 1})"),
+        (records(50), "records(50)"),
+        (records(3, stream="orders@store-2", spread="2h", poisoned=True),
+         "records(3, stream='orders@store-2', spread='2h', poisoned=True)"),
         (tick(), "tick()"),
         (tick(3), "tick(3)"),
         (advance(timedelta(minutes=5)), "advance('5m')"),
         (run_for("1h"), "run_for('1h')"),
         (run_for("10m", every="65s"), "run_for('10m', every='1m5s')"),
-        (fault_on("api", http_status(503)), "fault_on('api', http_status(503))"),
+        (fault_on("api", status(503)), "fault_on('api', status(503))"),
         (fault_off("api"), "fault_off('api')"),
-        (add(customer("c1"), customers(count=2, prefix="n")),
-         "add(customer('c1'), customers(count=2, prefix='n'))"),
+        (add(record("c1"), records(2, prefix="n")), "add(record('c1'), records(2, prefix='n'))"),
+        (add_source("store-3"), "add_source('store-3')"),
         (update("c1", email="x@example.com"), "update('c1', email='x@example.com')"),
         (update("o1", stream="orders@store-1", amount=3),
          "update('o1', stream='orders@store-1', amount=3)"),
@@ -126,21 +125,30 @@ def test_bad_duration_names_the_argument_and_the_fix() -> None:
         (crash(), "crash()"),
         (crash(at="after_push", nth=2), "crash(at='after_push', nth=2)"),
         (full_backfill(), "full_backfill()"),
-        (rate_limited(retry_after=30, resource="customers", calls=(1, 2)),
-         "rate_limited(retry_after=30, resource='customers', calls=[1, 2])"),
-        (network_error(probability=0.5), "network_error(probability=0.5)"),
-        (timeout(), "timeout()"),
+        (rate_limited("30s", resource="customers", calls=(1, 2)),
+         "rate_limited('30s', resource='customers', calls=(1, 2))"),
+        (status(502, body="html", target="partner", calls=(3, None)),
+         "status(502, body='html', target='partner', calls=(3, None))"),
+        (status(503, target="orders/sources", retry_after="1m"),
+         "status(503, retry_after='1m', target='orders/sources')"),
+        (connect_error(probability=0.5), "connect_error(probability=0.5)"),
+        (connection_reset(times=2), "connection_reset(times=2)"),
+        (read_timeout(target="customers@store-1"), "read_timeout(target='customers@store-1')"),
         (latency("2s", method="POST"), "latency('2s', method='POST')"),
         (failed_chunk(resource="customers"), "failed_chunk(resource='customers')"),
         (refused_chunk(), "refused_chunk()"),
         (refused_chunk(status=400), "refused_chunk(status=400)"),
         (poison("email", regex="@x$"), "poison('email', regex='@x$')"),
-        (rate_limit(5, refill_per_second=0.5), "rate_limit(capacity=5, refill_per_second=0.5)"),
-        (partner_fault("customers", "null_page", times=1),
-         "partner_fault('customers', 'null_page', times=1)"),
-        (stores_down(), "stores_down()"),
+        (poison(keys=["bad"], reason="nope"), "poison(keys=['bad'], reason='nope')"),
+        (token_bucket(5, refill_per_second=0.5), "token_bucket(5, refill_per_second=0.5)"),
+        (null_page(times=1), "null_page(times=1)"),
+        (error_page(target="customers"), "error_page(target='customers')"),
+        (duplicate_page(count=2), "duplicate_page(count=2)"),
+        (reordered_page(window=("2026-01-01T00:05:00Z", "2026-01-01T00:06:00Z")),
+         "reordered_page(window=('2026-01-01T00:05:00Z', '2026-01-01T00:06:00Z'))"),
         (cursor_at(3, "customers", "held"), "cursor_at(3, 'customers', 'held')"),
         (cursor_at(3, "customers", "90s"), "cursor_at(3, 'customers', '1m30s')"),
+        (cursor_at(3, "global", "backoff"), "cursor_at(3, 'global', 'backoff')"),
         (ran("customers", 1, 2, 4), "ran('customers', 1, 2, 4)"),
         (skipped("customers", 3), "skipped('customers', 3)"),
         (skipped("c", 2, reason="clock_behind_cursor"),
@@ -148,7 +156,7 @@ def test_bad_duration_names_the_argument_and_the_fix() -> None:
         (run_status(2, "partial"), "run_status(2, 'partial')"),
         (error_mentions(1, "customers", "422"), "error_mentions(1, 'customers', '422')"),
         (dead_letters(3), "dead_letters(3)"),
-        (dead_letters(3, entity="customers"), "dead_letters(3, entity='customers')"),
+        (dead_letters(3, stream="customers"), "dead_letters(3, stream='customers')"),
         (present("customers", "c1"), "present('customers', 'c1')"),
         (absent("customers", "c1", "c2"), "absent('customers', 'c1', 'c2')"),
         (nothing_lost(), "nothing_lost()"),
@@ -165,25 +173,17 @@ def test_repr_is_the_dsl_text_that_builds_it(element: object, text: str) -> None
     assert eval(text, vars(dsl)) == element
 
 
-def test_faults_map_to_the_fake_rules() -> None:
-    assert http_status(502, resource="customers").to_rule() == FaultRule.http_error(
-        502, resource="customers")
-    assert refused_chunk(calls=2).to_rule() == FaultRule.refused_chunk(calls=2)
-    rule = poison("email", value="bad@example.com").to_rule()
-    predicate = FieldMatches("email", "bad@example.com")
-    assert rule == FaultRule.poison(predicate, reason="poisoned: email == 'bad@example.com'")
-    assert predicate({"email": "bad@example.com"}) and not predicate({"email": "ok@example.com"})
-    assert FieldMatches("email", regex=r"@x\.test$")({"email": "a@x.test"})
-    assert partner_fault("customers", "server_error", status=503).to_rule() == SourceFault(
-        "server_error", status=503, name="customers:server_error")
-
-
 @pytest.mark.parametrize(
     ("build", "message"),
     [
         (lambda: poison("email"), "poison('email') needs exactly one of value= or regex="),
-        (lambda: http_status(404), "http_error status must be one of"),
-        (lambda: partner_fault("customers", "boom"), "Unknown kind='boom'; choose from: "),
+        (lambda: status(200), "status(200) is not a failure"),
+        (lambda: rate_limited(30), "retry_after=30 is a bare number; write durations as strings"),
+        (lambda: null_page(target="api"), "null_page() only applies to a partner stream"),
+        (lambda: failed_chunk(target="customers"), "failed_chunk() only applies to the "
+                                                   "ShopiMind API"),
+        (lambda: status(503, target="a@b@c"), "target='a@b@c' is not a fault target"),
+        (lambda: status(503, nth=2), "status() got unexpected keyword(s) nth"),
         (lambda: crash(at="nowhere"), "Unknown at='nowhere'; choose from: 'after_fetch_page'"),
         (lambda: fault_on("x", "503"), "fault_on('x', ...) expects a fault such as"),
         (lambda: add(), "add() needs at least one record"),
@@ -192,15 +192,19 @@ def test_faults_map_to_the_fake_rules() -> None:
         (lambda: run_for("1m", every="5m"), "needs 0 < every <= duration"),
         (lambda: tick(0), "Expected an int >= 1 for n but got n=0 (type=int)."),
         (lambda: cursor_at(1, "customers", "moved"), "state must be one of 'held'"),
-        (lambda: violates("I9"), "Unknown invariant='I9'; choose from: 'I1'"),
-        (lambda: customer("c1", lag="-1m"), "lag='-1m' is negative"),
+        (lambda: violates("I11"), "Unknown invariant='I11'; choose from: 'I1'"),
+        (lambda: record("c1", lag="-1m"), "lag='-1m' is negative"),
+        (lambda: record("c1", stream="a/b"), "stream='a/b' is not a stream-source"),
         (lambda: World(store="postgres"), "Unknown store='postgres'; choose from: 'memory'"),
         (lambda: World(start="2026-01-01T00:00:00"), "has no timezone; add 'Z'"),
-        (lambda: World(tolerate_rejects=2), "tolerate_rejects must be False, True or a ratio"),
+        (lambda: World(tolerate_rejects=2), "tolerate_rejects must be None, False, True or a"),
         (lambda: World(integration="nocolon"), "integration must be 'package.module:attribute'"),
         (lambda: World(records=["c1"]), "World(records=...) takes records such as"),
         (lambda: Scenario("two words"), "Scenario name must be a snake_case identifier"),
         (lambda: Scenario("ok", timeline=tick()), "Scenario(timeline=...) must be a list"),
+        (lambda: Scenario("ok", timeline=[present("global", "c1")]),
+         "present('global', 'c1') is not a timeline step"),
+        (lambda: Scenario("ok", needs=["webhooks"]), "Unknown needs[]='webhooks'; choose from"),
     ],
 )
 def test_bad_arguments_are_named(build: object, message: str) -> None:
@@ -210,21 +214,22 @@ def test_bad_arguments_are_named(build: object, message: str) -> None:
 
 
 def test_world_normalises_strings_and_lists() -> None:
-    world = World(start="2026-03-01T12:00:00+01:00", skew="-2m", stores=["a"], records=[])
+    world = World(start="2026-03-01T12:00:00+01:00", skew="-2m", sources=["a"], records=[])
     assert world.start == datetime(2026, 3, 1, 11, tzinfo=UTC)
     assert world.skew == timedelta(minutes=-2)
-    assert world.stores == ("a",)
+    assert world.sources == ("a",)
     assert world == World(start=datetime(2026, 3, 1, 11, tzinfo=UTC), skew=timedelta(minutes=-2),
-                          stores=("a",))
+                          sources=("a",))
 
 
-def test_factories_are_deterministic_per_seed() -> None:
-    factory = customers(count=3)
-    first, again, other = factory.expand(1), factory.expand(1), factory.expand(2)
-    assert first == again
-    assert [r.key for r in first] == ["c1", "c2", "c3"]
-    assert [r.data for r in first] != [r.data for r in other]
-    assert first[-1].at == timedelta(0) and first[0].at == timedelta(minutes=-40)
+def test_requirements_add_what_the_text_uses_to_what_is_declared() -> None:
+    scenario = Scenario("x", world=World(records=[records(2, stream="per-source@store-1")]),
+                        timeline=[fault_on("n", null_page(target="global")),
+                                  fault_on("s", status(503, target="per-source/sources"))],
+                        needs=["http"])
+    assert scenario.requirements() == ("global", "per-source", "sources-listing", "pages",
+                                       "http")
+    assert Scenario("y", timeline=[tick()]).requirements() == ()
 
 
 def test_summary_is_the_first_line() -> None:

@@ -37,7 +37,7 @@ def test_marker_sets_the_fake(spm_fake):
 
 @pytest.mark.spm_simulation(overlap_seconds=120)
 def test_simulation_fixture(spm_simulation):
-    spm_simulation.partner.stream("customers").put("c1", {"email": "a@example.com"})
+    spm_simulation.source("customers").put("c1", {"email": "a@example.com"})
     spm_simulation.advance(timedelta(minutes=1))
     spm_simulation.tick()
     assert "c1" in spm_simulation.fake.records("customers")

@@ -25,7 +25,7 @@ def test_scenario_option_runs_named_scenarios_as_items(pytester: pytest.Pytester
                                 "--spmkit-seed", "3", "-v")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines([
-        "spmkit: seed=3; scenarios: max_ratio, poison_pill",
+        "spmkit: integration the reference Demo POS; seed=3; scenarios: max_ratio, poison_pill",
         "*scenario?max_ratio? PASSED*",
         "*scenario?poison_pill? PASSED*",
     ])
@@ -40,13 +40,13 @@ def test_unknown_scenario_is_a_usage_error_listing_names(pytester: pytest.Pytest
 def test_a_failing_scenario_file_fails_with_its_message(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(wrong=(
         "from spmkit_testing.scenario import *\n"
-        "scenario = Scenario('wrong', world=World(records=[customer('c1')]),\n"
+        "scenario = Scenario('wrong', world=World(records=[record('c1')]),\n"
         "                    timeline=[advance('1m'), tick()],\n"
         "                    expect=[cursor_at(1, 'customers', 'held')])\n"))
     result = pytester.runpytest(*PLUGIN, "--scenario=wrong.py")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "scenario 'wrong' failed:",
+        "scenario 'wrong' against 'demo-pos' failed:",
         "  - cursor_at(1, 'customers', 'held') failed at tick 1: the cursor went unset -> "
         "2026-01-01T00:01:00Z",
         "timeline:",

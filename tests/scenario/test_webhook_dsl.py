@@ -6,7 +6,7 @@ from spmkit_testing.scenario import (
     InvalidScenario,
     Scenario,
     World,
-    customers,
+    records,
     run_scenario,
     webhook,
     webhooks,
@@ -27,7 +27,7 @@ def test_unknown_event_lists_the_known_ones() -> None:
 
 
 def test_webhooks_expectation_reports_what_happened() -> None:
-    scenario = Scenario("w", world=World(records=[customers(count=2)]),
+    scenario = Scenario("w", world=World(records=[records(2)]),
                         timeline=[webhook("sync", times=2)],
                         expect=[webhooks("accepted", "accepted")])
     result = run_scenario(scenario)
@@ -36,7 +36,7 @@ def test_webhooks_expectation_reports_what_happened() -> None:
 
 
 def test_an_accepted_activate_is_a_full_backfill_tick() -> None:
-    scenario = Scenario("w", world=World(records=[customers(count=3)]),
+    scenario = Scenario("w", world=World(records=[records(3)]),
                         timeline=[webhook("activate")], expect=[webhooks("accepted")])
     result = run_scenario(scenario)
     assert result.passed, result.failures
@@ -46,7 +46,7 @@ def test_an_accepted_activate_is_a_full_backfill_tick() -> None:
 def test_crashed_at_and_stored_by_say_what_happened() -> None:
     from spmkit_testing.scenario import crash, crashed_at, stored_by, tick
 
-    scenario = Scenario("c", world=World(records=[customers(count=3)]),
+    scenario = Scenario("c", world=World(records=[records(3)]),
                         timeline=[crash(at="after_fetch_page"), tick()],
                         expect=[crashed_at(1, "before_cursor_write"),
                                 stored_by(1, "customers", "c1")])
@@ -61,7 +61,7 @@ def test_crashed_at_and_stored_by_say_what_happened() -> None:
 def test_stored_by_sees_a_push_that_landed_before_the_crash() -> None:
     from spmkit_testing.scenario import crash, crashed_at, stored_by, tick
 
-    scenario = Scenario("c", world=World(records=[customers(count=3)]),
+    scenario = Scenario("c", world=World(records=[records(3)]),
                         timeline=[crash(at="before_cursor_write"), tick()],
                         expect=[crashed_at(1, "before_cursor_write"),
                                 stored_by(1, "customers", "c1", "c3")])

@@ -7,12 +7,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from spmkit_testing import Simulation
-from spmkit_testing.fake import FaultRule
+from spmkit_testing.faults import (
+    connect_error,
+    failed_chunk,
+    rate_limited,
+    read_timeout,
+    refused_chunk,
+    status,
+)
 
 
 def world(**kwargs: object) -> Simulation:
     sim = Simulation(seed=2, **kwargs)  # type: ignore[arg-type]
-    customers = sim.partner.stream("customers")
+    customers = sim.source("customers")
     for i in range(60):
         customers.put(f"c{i:02}", {"email": f"u{i}@example.com"},
                       updated_at=sim.clock.now() - timedelta(minutes=120 - i))
@@ -20,13 +27,13 @@ def world(**kwargs: object) -> Simulation:
 
 
 VARIANTS = {
-    "503": (FaultRule.http_error(503, resource="customers"), "HTTP_503"),
-    "network error": (FaultRule.connect_error(resource="customers"), "ECONNREFUSED"),
-    "read timeout": (FaultRule.read_timeout(resource="customers"), "ETIMEDOUT"),
-    "429 forever": (FaultRule.rate_limited(retry_after=5, resource="customers"), "HTTP_429"),
-    "failed_count on a 200": (FaultRule.failed_chunk(resource="customers", calls=2),
+    "503": (status(503, resource="customers"), "HTTP_503"),
+    "network error": (connect_error(resource="customers"), "ECONNREFUSED"),
+    "read timeout": (read_timeout(resource="customers"), "ETIMEDOUT"),
+    "429 forever": (rate_limited("5s", resource="customers"), "HTTP_429"),
+    "failed_count on a 200": (failed_chunk(resource="customers", calls=2),
                               "failed_count=10"),
-    "whole chunk 4xx": (FaultRule.refused_chunk(status=422, resource="customers", calls=1),
+    "whole chunk 4xx": (refused_chunk(status=422, resource="customers", calls=1),
                         "refused a whole chunk"),
 }
 
@@ -50,7 +57,7 @@ def test_cursor_holds_on_every_transport_failure(variant: str) -> None:
 
 def test_whole_chunk_refusal_names_resource_and_item_keys() -> None:
     sim = world()
-    sim.fake.add_fault(FaultRule.refused_chunk(status=422, resource="customers", calls=1,
+    sim.fake.add_fault(refused_chunk(status=422, resource="customers", calls=1,
                                                message="one item is malformed"))
     summary = sim.tick()
     assert summary is not None
@@ -63,7 +70,7 @@ def test_whole_chunk_refusal_names_resource_and_item_keys() -> None:
 
 def test_rejected_items_are_dead_lettered_with_the_api_reason() -> None:
     sim = Simulation(seed=4)
-    customers = sim.partner.stream("customers")
+    customers = sim.source("customers")
     customers.put("good", {"email": "good@example.com"},
                   updated_at=sim.clock.now() - timedelta(minutes=5))
     customers.put("bad", {"email": "not-an-email"},

@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 
 from spmkit_testing import Simulation
-from spmkit_testing.fake import FaultRule
+from spmkit_testing.faults import rate_limited, status
 from spmkit_testing.network import UnmountedRequestError
 
 
 def populated(seed: int = 3, **kwargs: object) -> Simulation:
     sim = Simulation(seed=seed, **kwargs)  # type: ignore[arg-type]
-    customers = sim.partner.stream("customers")
+    customers = sim.source("customers")
     for i in range(30):
         customers.put(f"c{i}", {"email": f"user{i}@example.com", "first_name": f"U{i}"},
                       updated_at=sim.clock.now() - timedelta(hours=30 - i))
     for store in ("store-1", "store-2"):
-        orders = sim.partner.stream(f"orders@{store}")
+        orders = sim.source(f"orders@{store}")
         for i in range(12):
             orders.put(f"{store}-o{i}", {"amount": 10 + i},
                        updated_at=sim.clock.now() - timedelta(hours=12 - i))
@@ -28,9 +28,9 @@ def populated(seed: int = 3, **kwargs: object) -> Simulation:
 
 def scripted_run(sim: Simulation) -> list[str]:
     sim.tick()
-    sim.fake.add_fault(FaultRule.http_error(503, resource="orders"))
+    sim.fake.add_fault(status(503, resource="orders"))
     sim.advance(timedelta(minutes=1))
-    sim.partner.stream("customers").put("late", {"email": "late@example.com"})
+    sim.source("customers").put("late", {"email": "late@example.com"})
     sim.tick()
     sim.fake.clear_faults()
     sim.run_for(timedelta(minutes=10), every=timedelta(minutes=1))
@@ -44,7 +44,7 @@ def test_reference_sync_delivers_everything() -> None:
     assert len(sim.fake.records("customers")) == 30
     assert len(sim.fake.records("orders")) == 24
     assert sim.cursor("customers") == sim.clock.now()
-    assert sim.cursor("orders", "store-1") == sim.clock.now()
+    assert sim.cursor("orders@store-1") == sim.clock.now()
 
 
 def test_items_keep_their_provisioned_data_source() -> None:
@@ -73,13 +73,13 @@ def test_trace_is_identical_in_a_fresh_interpreter() -> None:
 def test_held_step_replays_its_window_and_recovers() -> None:
     sim = populated()
     sim.tick()
-    first = sim.cursor("orders", "store-1")
-    sim.fake.add_fault(FaultRule.http_error(503, resource="orders"))
+    first = sim.cursor("orders@store-1")
+    sim.fake.add_fault(status(503, resource="orders"))
     sim.advance(timedelta(minutes=1))
-    sim.partner.stream("orders@store-1").put("new-order", {"amount": 5})
+    sim.source("orders@store-1").put("new-order", {"amount": 5})
     held = sim.tick()
     assert held is not None and held.status == "partial"
-    assert sim.cursor("orders", "store-1") == first
+    assert sim.cursor("orders@store-1") == first
     sim.fake.clear_faults()
     sim.advance(timedelta(minutes=2))
     sim.tick()
@@ -88,7 +88,7 @@ def test_held_step_replays_its_window_and_recovers() -> None:
 
 def test_429_storm_with_retry_after_is_waited_in_virtual_time() -> None:
     sim = populated()
-    sim.fake.add_fault(FaultRule.rate_limited(retry_after=60, resource="customers", calls=(1, 3)))
+    sim.fake.add_fault(rate_limited("60s", resource="customers", calls=(1, 3)))
     start = sim.clock.now()
     summary = sim.tick()
     assert summary is not None and summary.status == "ok"
@@ -101,7 +101,7 @@ def test_429_storm_with_retry_after_is_waited_in_virtual_time() -> None:
 def late_arrival(overlap: float) -> Simulation:
     """A partner clock 120 s behind: a record stamped t becomes readable at t + 120 s."""
     sim = Simulation(seed=5, overlap_seconds=overlap)
-    customers = sim.partner.stream("customers")
+    customers = sim.source("customers")
     sim.tick()
     sim.advance(timedelta(minutes=1))
     customers.put("late-1", {"email": "late1@example.com"},
@@ -117,7 +117,7 @@ def test_skew_without_overlap_loses_the_late_record() -> None:
     assert "on-time" in sim.fake.records("customers")
     assert "late-1" not in sim.fake.records("customers")
     assert sim.cursor("customers") is not None
-    assert sim.cursor("customers") > sim.partner.stream("customers").get("late-1").updated_at
+    assert sim.cursor("customers") > sim.source("customers").get("late-1").updated_at
 
 
 def test_overlap_at_least_the_lag_loses_nothing() -> None:
@@ -138,7 +138,7 @@ def test_requests_to_unmounted_urls_fail_at_once_naming_the_url() -> None:
         sim.clock.run(call())
     message = str(info.value)
     assert "GET https://partner.example.com/api/customers was refused" in message
-    assert "https://pos.test/customers/" in message and "https://api.shopimind.test/" in message
+    assert "https://pos.test/" in message and "https://api.shopimind.test/" in message
 
 
 def test_crash_before_cursor_write_then_restart_loses_nothing(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from spmkit_testing import Simulation
 
 def world() -> Simulation:
     sim = Simulation(seed=9)
-    sim.partner.stream("customers").put("c1", {"email": "ada@example.com"},
+    sim.source("customers").put("c1", {"email": "ada@example.com"},
                                         updated_at=sim.clock.now() - timedelta(hours=1))
     return sim
 

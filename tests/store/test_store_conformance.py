@@ -17,6 +17,7 @@ from spmkit import (
     StoreError,
     open_store,
 )
+from spmkit._sqlite_store import SCHEMA_VERSION
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -127,7 +128,8 @@ def test_failure_count_is_kept_when_omitted_and_zero_for_a_new_row(store: Store)
 
 def test_none_last_synced_at_round_trips(store: Store) -> None:
     store.set_cursor("customers", "", last_synced_at=T0, last_status="ok")
-    store.set_cursor("customers", "", last_synced_at=None, last_status="error", last_error="x")
+    store.set_cursor("customers", "", last_synced_at=None, last_status="error", last_error="x",
+                     allow_backwards=True)
     read = store.get_cursor("customers", "")
     assert read is not None
     assert read.last_synced_at is None
@@ -418,7 +420,7 @@ def test_sqlite_uses_wal_and_records_the_schema_version(db_path: Path, clock: Ma
     conn = sqlite3.connect(db_path)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     finally:
         conn.close()
 
@@ -494,3 +496,107 @@ def test_sqlite_store_is_usable_from_several_threads(db_path: Path, clock: Manua
         assert len(store.list_runs()) == 200
     finally:
         store.close()
+
+
+# --- porting from the JS kit ---------------------------------------------------------------
+
+
+def test_seeding_a_cursor_needs_only_its_value(store: Store) -> None:
+    seeded = store.set_cursor("customers", "", last_synced_at=T0)
+    assert (seeded.last_synced_at, seeded.last_status, seeded.consecutive_failures) == (
+        T0, None, 0)
+    assert store.get_cursor("customers", "") == seeded
+
+
+def test_list_rejected_returns_500_by_default_and_every_row_with_limit_none(
+    store: Store,
+) -> None:
+    store.add_rejected([_dead(1, key=f"k{i}") for i in range(501)])
+    assert len(store.list_rejected()) == 500
+    assert len(store.list_rejected(limit=None)) == 501 == store.count_rejected()
+
+
+def test_an_older_value_or_none_never_replaces_a_newer_one_unless_allowed(store: Store) -> None:
+    newer, older = T0, T0 - timedelta(hours=1)
+    store.set_cursor("customers", "", last_synced_at=newer, last_status="ok")
+    kept = store.set_cursor("customers", "", last_synced_at=older, last_status="error",
+                            last_error="late worker", consecutive_failures=1)
+    assert (kept.last_synced_at, kept.last_status, kept.last_error) == (
+        newer, "error", "late worker")
+    assert store.get_cursor("customers", "") == kept
+    assert store.set_cursor("customers", "", last_synced_at=None).last_synced_at == newer
+    later = store.set_cursor("customers", "", last_synced_at=newer + timedelta(seconds=1))
+    assert later.last_synced_at == newer + timedelta(seconds=1)
+    back = store.set_cursor("customers", "", last_synced_at=older, allow_backwards=True)
+    assert store.get_cursor("customers", "") == back and back.last_synced_at == older
+    with pytest.raises(InvalidArgument, match="allow_backwards='yes'"):
+        store.set_cursor("customers", "", last_synced_at=older, allow_backwards="yes")  # type: ignore[arg-type]
+
+
+def test_at_stamps_the_instant_the_row_records(store: Store, clock: ManualClock) -> None:
+    started = T0 - timedelta(seconds=3)
+    row = store.set_cursor("customers", "", last_synced_at=None, last_status="error",
+                           consecutive_failures=1, at=started)
+    assert row.updated_at == started
+    assert store.get_cursor("customers", "") == row
+    with pytest.raises(InvalidArgument, match=r"at=datetime\.datetime\(2026, 1, 1, 0, 0\) is"):
+        store.set_cursor("orders", "", last_synced_at=None, at=datetime(2026, 1, 1))
+    assert store.get_cursor("orders", "") is None
+
+
+# --- run leases ----------------------------------------------------------------------------
+
+
+def test_a_lease_is_taken_held_renewed_expired_and_released(
+    store: Store, clock: ManualClock
+) -> None:
+    mine = store.acquire_lease("orders", "s1", owner="a", seconds=60)
+    assert (mine.owner, mine.expires_at) == ("a", T0 + timedelta(seconds=60))
+    assert store.acquire_lease("orders", "s1", owner="b", seconds=60) == mine
+    assert store.acquire_lease("orders", "s2", owner="b", seconds=60).owner == "b"
+    clock.current = T0 + timedelta(seconds=30)
+    renewed = store.acquire_lease("orders", "s1", owner="a", seconds=60)
+    assert renewed.expires_at == T0 + timedelta(seconds=90)
+    clock.current = T0 + timedelta(seconds=90)  # expired: anyone may take it
+    taken = store.acquire_lease("orders", "s1", owner="b", seconds=60)
+    assert (taken.owner, taken.expires_at) == ("b", T0 + timedelta(seconds=150))
+    store.release_lease("orders", "s1", owner="a")  # not a's any more: left alone
+    assert store.acquire_lease("orders", "s1", owner="c", seconds=1).owner == "b"
+    store.release_lease("orders", "s1", owner="b")
+    assert store.acquire_lease("orders", "s1", owner="c", seconds=1).owner == "c"
+
+
+def test_bad_lease_arguments_are_refused(store: Store) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        store.acquire_lease("orders", "", owner="a", seconds=0)
+    assert info.value.args == (
+        "Expected a number of seconds > 0 for the lease but got seconds=0: longer than a "
+        "step-run usually takes, such as 600.",)
+    with pytest.raises(InvalidArgument, match=r"non-empty str for owner but got owner=''"):
+        store.acquire_lease("orders", "", owner="", seconds=60)
+    with pytest.raises(InvalidArgument, match="source_key=None"):
+        store.release_lease("orders", None, owner="a")  # type: ignore[arg-type]
+
+
+def test_sqlite_migrates_a_version_1_store_and_keeps_its_data(
+    db_path: Path, clock: ManualClock
+) -> None:
+    from spmkit._sqlite_store import _MIGRATIONS
+
+    conn = sqlite3.connect(db_path)
+    for statement in _MIGRATIONS[1]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO cursors VALUES ('orders', 's1', '2026-03-01T12:00:00.000000Z', "
+                 "'ok', NULL, 3, 0, '2026-03-01T12:00:00.000000Z')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = SqliteStore(db_path, clock)
+    try:
+        cursor = store.get_cursor("orders", "s1")
+        assert cursor is not None and cursor.items == 3
+        assert store.acquire_lease("orders", "s1", owner="a", seconds=5).owner == "a"
+    finally:
+        store.close()
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)

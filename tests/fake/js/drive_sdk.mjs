@@ -15,6 +15,7 @@ const out = {};
 const created = await SpmDataSources.create(client, { label: 'JS shop', type: 'api' });
 const source = SpmHelpers.unwrapOrThrow(created);
 out.dataSourceCreate = { statusCode: created.statusCode, id: source.id_data_source };
+out.dataSourceData = source;
 const listed = await SpmDataSources.list(client);
 out.dataSourceLabels = SpmHelpers.unwrapOrThrow(listed).map((s) => s.label);
 
@@ -48,6 +49,7 @@ const def = await SpmCustomDataDefinitions.create(client, {
   ],
 });
 const defId = SpmHelpers.unwrapOrThrow(def).id_definition;
+out.definitionData = SpmHelpers.unwrapOrThrow(def);
 out.definitionNames = SpmHelpers.unwrapOrThrow(await SpmCustomDataDefinitions.list(client, { limit: 100 }))
   .map((d) => d.name);
 const activate = await SpmCustomDataDefinitions.activate(client, defId);
@@ -60,10 +62,12 @@ out.recordsListed = SpmHelpers.unwrapOrThrow(await SpmCustomDataRecords.list(cli
 
 const event = await SpmEvents.create(client, { name: 'Order shipped', code_name: 'order_shipped' });
 out.eventCreate = event.statusCode;
+out.eventData = SpmHelpers.unwrapOrThrow(event);
 out.eventAgain = (await SpmEvents.create(client, { name: 'Order shipped', code_name: 'order_shipped' })).statusCode;
 out.eventCodes = SpmHelpers.unwrapOrThrow(await SpmEvents.list(client)).map((e) => e.code_name);
 const trigger = await SpmEvents.trigger(client, 'order_shipped', { contact: { email: 'a@example.com' } });
 out.trigger = { statusCode: trigger.statusCode, ok: trigger.ok };
+out.triggerData = SpmHelpers.unwrapOrThrow(trigger);
 
 const stranger = SpmClient.getClient('v1', 'not-the-key', { baseUrl, retry: false });
 const denied = await SpmDataSources.list(stranger);

@@ -40,15 +40,6 @@ class SourceRecord:
     version: int = 1
     seq: int = 0
 
-    def to_item(self) -> dict[str, Any]:
-        """The record as the partner API serves it."""
-        return {
-            "key": self.key,
-            "updated_at": iso(self.updated_at),
-            "deleted": self.deleted,
-            "data": dict(self.payload),
-        }
-
     def __repr__(self) -> str:
         gone = ", deleted=True" if self.deleted else ""
         late = "" if self.visible_at <= self.updated_at else f", visible_at={iso(self.visible_at)}"

@@ -1,21 +1,19 @@
-"""``FakeSource``: the simulated partner system that integrations read from."""
+"""``FakeSource``: the records of one partner stream (one source of it), with their history.
+
+The partner stamps ``updated_at`` with its own clock, ``clock.now() + skew`` (it may lag
+or lead ours); a write with ``lag`` becomes readable ``lag`` later on the true clock (a
+late arrival). A read at ``clock.now()`` sees, per key, the newest visible version.
+"""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from spmkit._clock import Clock, ensure_aware_utc
-from spmkit._errors import InvalidArgument
-from spmkit_testing.source._faults import SourceFault, Style
-from spmkit_testing.source._records import RecordIndex, SourceRecord
-from spmkit_testing.source._wire import SourceCall, SourceTransport, mount
-
-if TYPE_CHECKING:
-    import respx
+from spmkit import Clock, InvalidArgument, ensure_aware_utc
+from spmkit_testing.partner._records import RecordIndex, SourceRecord
 
 __all__ = ["FakeSource"]
 
@@ -30,20 +28,19 @@ def _timedelta(value: object, name: str) -> timedelta:
 
 
 class FakeSource:
-    """A partner system with records, late arrivals, a skewed clock and fault rules.
+    """The records of one partner stream-source: writes, ground truth and windowed reads.
 
     Verbs: ``put``, ``update``, ``delete`` (writes); ``records``, ``get``, ``versions``
-    (ground truth); ``read_window`` (what a read sees now); ``transport()``,
-    ``mount(router)`` (HTTP); ``add_fault``, ``remove_fault``, ``clear_faults``;
-    ``calls`` (journal of HTTP requests).
+    (ground truth); ``read_window`` (what a read sees now).
 
-    ``clock`` is the true clock (a :class:`~spmkit_testing.SimClock` in tests). The
-    partner stamps ``updated_at`` with its own clock, ``clock.now() + skew``; a write
-    with ``lag`` becomes readable ``lag`` later on the true clock (late arrival).
-    ``seed`` drives every random choice (fault probabilities, reordered pages).
+    ``clock`` is the true clock (a :class:`~spmkit_testing.SimClock` in tests); ``skew``
+    is how far the partner's clock is ahead (positive) or behind (negative) ours;
+    ``precision`` truncates the stamps (``timedelta(milliseconds=1)`` for a partner
+    that serves epoch milliseconds).
     """
 
-    def __init__(self, clock: Clock, *, skew: timedelta = timedelta(0), seed: int = 0) -> None:
+    def __init__(self, clock: Clock, *, skew: timedelta = timedelta(0),
+                 precision: timedelta | None = None) -> None:
         if not callable(getattr(clock, "now", None)):
             raise InvalidArgument(
                 f"FakeSource needs a clock with now(), got clock={clock!r}; "
@@ -51,13 +48,9 @@ class FakeSource:
             )
         self.clock = clock
         self._skew = _timedelta(skew, "skew")
-        self.seed = seed
-        self.rng = random.Random(seed)
+        self.precision = precision
         self.index = RecordIndex()
-        self._faults: list[list[Any]] = []  # [rule, times fired]
-        self._calls = 0
         self._truth: tuple[int, list[SourceRecord]] | None = None
-        self.calls: list[SourceCall] = []
 
     # -- the partner clock -----------------------------------------------------------
     @property
@@ -149,6 +142,8 @@ class FakeSource:
         stamp = (
             self.partner_now() if updated_at is None else ensure_aware_utc(updated_at, "updated_at")
         )
+        if self.precision is not None:
+            stamp -= (stamp - datetime.min.replace(tzinfo=stamp.tzinfo)) % self.precision
         previous = self.index.latest(key)
         record = SourceRecord(
             key=key,
@@ -213,62 +208,6 @@ class FakeSource:
     def __len__(self) -> int:
         return len(self.index)
 
-    # -- faults ----------------------------------------------------------------------------
-    @property
-    def faults(self) -> tuple[SourceFault, ...]:
-        """The active fault rules, in matching order."""
-        return tuple(rule for rule, _ in self._faults)
-
-    def add_fault(self, rule: SourceFault) -> SourceFault:
-        """Activate ``rule`` (after the existing ones) and return it, for remove_fault."""
-        if not isinstance(rule, SourceFault):
-            raise InvalidArgument(
-                f"Expected a SourceFault but got rule={rule!r} (type={type(rule).__name__}); "
-                f"build one with e.g. SourceFault.rate_limit(retry_after=60, nth=2)."
-            )
-        self._faults.append([rule, 0])
-        return rule
-
-    def remove_fault(self, rule: SourceFault) -> None:
-        """Deactivate ``rule`` (the same object add_fault returned, or an equal one)."""
-        for i, (active, _) in enumerate(self._faults):
-            if active is rule:
-                del self._faults[i]
-                return
-        for i, (active, _) in enumerate(self._faults):
-            if active == rule:
-                del self._faults[i]
-                return
-        listing = ", ".join(repr(r) for r in self.faults) or "none"
-        raise InvalidArgument(f"{rule!r} is not active on this source; active faults: {listing}.")
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
-
-    def pick_fault(self, number: int, now: datetime, style: Style) -> SourceFault | None:
-        """The first active rule matching request ``number``; counts its firing."""
-        for entry in self._faults:
-            rule, fired = entry
-            if rule.matches(number, now, style, fired, self.rng):
-                entry[1] = fired + 1
-                return rule  # type: ignore[no-any-return]
-        return None
-
-    def next_call_number(self) -> int:
-        self._calls += 1
-        return self._calls
-
-    # -- HTTP ------------------------------------------------------------------------------
-    def transport(self) -> SourceTransport:
-        """An httpx transport (sync and async) serving ``GET .../records`` at any base URL."""
-        return SourceTransport(self)
-
-    def mount(
-        self, router: respx.Router, *, base_url: str = "https://partner.test/api"
-    ) -> respx.Route:
-        """Add a respx route for ``GET {base_url}/records`` and return it."""
-        return mount(self, router, base_url)
-
     def __repr__(self) -> str:
         skew = f", skew={self._skew!r}" if self._skew else ""
-        return f"FakeSource(records={len(self.index)}{skew}, seed={self.seed})"
+        return f"FakeSource(records={len(self.index)}{skew})"

@@ -13,7 +13,7 @@ from dataclasses import MISSING, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from spmkit._errors import InvalidArgument
+from spmkit import InvalidArgument
 
 __all__ = [
     "InvalidScenario",

@@ -1,0 +1,41 @@
+"""The simulated partner system: records with a history, a skewed clock, sources, faults.
+
+* :class:`FakeSource` — the records of one stream-source: ``put``, ``update``,
+  ``delete`` write versions stamped by the partner's clock (``clock.now() + skew``),
+  readable ``lag`` later; ``records()`` is the ground truth.
+* :class:`Partner` — every stream-source of one integration's partner, its sources and
+  the fault decisions of each read; what an adapter serves.
+* :class:`RestApi` (built with :func:`spmkit_testing.rest.api`) — the partner served as
+  the integration's own REST API.
+"""
+
+from __future__ import annotations
+
+from spmkit_testing.partner._paging import Paging
+from spmkit_testing.partner._partner import (
+    DEFAULT_SOURCES,
+    Page,
+    Partner,
+    PartnerCall,
+    PartnerFailure,
+    record_dict,
+)
+from spmkit_testing.partner._records import SourceRecord
+from spmkit_testing.partner._rest import RecordsRoute, RestApi, RestTransport, SourcesRoute
+from spmkit_testing.partner._source import FakeSource
+
+__all__ = [
+    "DEFAULT_SOURCES",
+    "FakeSource",
+    "Page",
+    "Paging",
+    "Partner",
+    "PartnerCall",
+    "PartnerFailure",
+    "RecordsRoute",
+    "RestApi",
+    "RestTransport",
+    "SourceRecord",
+    "SourcesRoute",
+    "record_dict",
+]

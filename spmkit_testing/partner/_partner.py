@@ -1,0 +1,277 @@
+"""``Partner``: the simulated partner system of one integration, whatever its API looks like.
+
+It holds a :class:`FakeSource` per stream (per source of a per-source stream), the
+list of sources the partner has, the partner clock's skew, and asks the world's one
+:class:`~spmkit_testing.faults.FaultRegistry` what goes wrong with each read. An
+adapter serves it to the integration: over HTTP with :mod:`spmkit_testing.rest`
+route tables, or through an in-process client object that calls :meth:`Partner.fetch`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from spmkit import Clock, InvalidArgument, SpmkitError
+from spmkit_testing.faults import (
+    ConnectError,
+    ConnectionReset,
+    Decision,
+    DuplicatePage,
+    ErrorPage,
+    FaultRegistry,
+    NullPage,
+    PartnerRequest,
+    RateLimited,
+    ReadTimeout,
+    ReorderedPage,
+    Status,
+)
+from spmkit_testing.partner._records import SourceRecord, iso
+from spmkit_testing.partner._source import FakeSource
+
+if TYPE_CHECKING:
+    from spmkit_testing.adapter import Stream
+
+__all__ = ["DEFAULT_SOURCES", "Page", "Partner", "PartnerCall", "PartnerFailure"]
+
+DEFAULT_SOURCES = ("store-1", "store-2")
+
+
+class PartnerFailure(SpmkitError):
+    """A simulated partner failure seen by an in-process client (:meth:`Partner.fetch`):
+    ``status`` (``None`` for a network failure) and the fault that caused it."""
+
+    def __init__(self, message: str, *, status: int | None, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCall:
+    """One request to the partner, as journaled in :attr:`Partner.calls`."""
+
+    number: int
+    at: datetime
+    stream: str
+    source: str
+    what: str
+    status: int | None
+    served: int
+    fault: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What one read of a stream-source returns: ``records`` (``None`` for a null page),
+    ``error`` for an error object instead of a page, whether ``more`` follow and ``last``,
+    the ``(updated_at, key)`` the page ends at (before any fault reordered it)."""
+
+    records: list[SourceRecord] | None
+    more: bool
+    last: tuple[datetime, str] | None = None
+    error: bool = False
+
+
+class Partner:
+    """The simulated partner: a FakeSource per stream-source, its sources, its faults.
+
+    ``streams`` are the adapter's; ``sources`` the keys a per-source stream's listing
+    returns. ``transport`` is how the integration reaches it in a simulation (the
+    simulation's network: partner routes and the fake ShopiMind API, nothing else);
+    ``client`` is the in-process client an adapter built for it, if any.
+    """
+
+    def __init__(self, clock: Clock, streams: Sequence[Stream], *,
+                 sources: Sequence[str] = DEFAULT_SOURCES, skew: timedelta = timedelta(0),
+                 faults: FaultRegistry | None = None, seed: int = 0,
+                 precision: timedelta | None = None) -> None:
+        self.clock = clock
+        self.streams: dict[str, Stream] = {s.name: s for s in streams}
+        self.faults = faults if faults is not None else FaultRegistry(random.Random(seed))
+        self.rng = random.Random(seed)
+        self._skew = skew
+        self._precision = precision
+        self._sources: list[str] = []
+        self._data: dict[tuple[str, str], FakeSource] = {}
+        for stream in self.streams.values():
+            if not stream.per_source:
+                self._data[(stream.name, "")] = FakeSource(clock, skew=skew, precision=precision)
+        for key in sources:
+            self.add_source(key)
+        self.transport: httpx.AsyncBaseTransport | None = None
+        self.client: Any = None
+        self.calls: list[PartnerCall] = []
+
+    # -- the world ----------------------------------------------------------------------
+
+    @property
+    def sources(self) -> list[str]:
+        """The source keys the partner has (what every per-source stream's listing returns)."""
+        return list(self._sources)
+
+    def add_source(self, key: str) -> None:
+        """A new source appears at the partner (a store opens)."""
+        if not isinstance(key, str) or not key or "@" in key or "/" in key:
+            raise InvalidArgument(
+                f"a source key must be a non-empty str without '@' or '/', got {key!r}."
+            )
+        if key in self._sources:
+            raise InvalidArgument(f"the partner already has source {key!r}.")
+        self._sources.append(key)
+        for stream in self.streams.values():
+            if stream.per_source:
+                self._data[(stream.name, key)] = FakeSource(self.clock, skew=self._skew,
+                                                           precision=self._precision)
+
+    @property
+    def skew(self) -> timedelta:
+        """The partner clock minus ours (negative: it lags)."""
+        return self._skew
+
+    @skew.setter
+    def skew(self, value: timedelta) -> None:
+        self._skew = value
+        for data in self._data.values():
+            data.skew = value
+
+    def source(self, stream: str, key: str = "") -> FakeSource:
+        """The records of one stream-source (``key`` only for a per-source stream)."""
+        try:
+            return self._data[(stream, key)]
+        except KeyError:
+            raise InvalidArgument(
+                f"the partner has no stream-source {stream + ('@' + key if key else '')!r}; it "
+                f"has: {', '.join(self.names())}."
+            ) from None
+
+    def names(self) -> list[str]:
+        """Every stream-source as ``stream`` or ``stream@source``."""
+        return [s + (f"@{k}" if k else "") for s, k in self._data]
+
+    def __iter__(self) -> Iterator[tuple[str, str, FakeSource]]:
+        """``(stream, source key, FakeSource)`` for every stream-source."""
+        return iter([(s, k, d) for (s, k), d in self._data.items()])
+
+    # -- reads --------------------------------------------------------------------------
+
+    def decide(self, stream: str, source: str = "", *, listing: bool = False,
+               method: str = "GET", path: str = "", by_offset: bool = False) -> Decision:
+        """Ask the faults what happens to one request (advances their counters);
+        ``by_offset`` for an API paged by offset or page number."""
+        return self.faults.decide_partner(
+            PartnerRequest(stream, source, listing, method, path, by_offset), self.clock.now())
+
+    def page(self, stream: str, source: str, decision: Decision, *, since: datetime | None,
+             until: datetime | None, after: tuple[datetime, str] | None = None,
+             offset: int = 0, limit: int = 100, include_deleted: bool = True) -> Page:
+        """Read one page (``since < updated_at <= until``, after ``after``, from ``offset``)
+        and apply the decision's page effect (null, error object, duplicates, order)."""
+        data = self.source(stream, source)
+        now = self.clock.now()
+        rows = _live(data.index.scan(now, since, until, after), include_deleted)
+        found = list(islice(rows, offset, offset + limit + 1))
+        records, more = found[:limit], len(found) > limit
+        last = (records[-1].updated_at, records[-1].key) if records else None
+        effect = decision.page
+        if isinstance(effect, NullPage):
+            return Page(None, more, last)
+        if isinstance(effect, ErrorPage):
+            return Page(None, more, last, error=True)
+        if isinstance(effect, DuplicatePage):
+            # The records served just before this page in the same read (a first page
+            # repeats its own first records).
+            edge = (records[0].updated_at, records[0].key) if records else after
+            back = [] if edge is None else data.index.scan_back(now, since, edge)
+            before = list(islice(_live(iter(back), include_deleted), effect.count))[::-1]
+            records = (before or records[: effect.count]) + records
+        elif isinstance(effect, ReorderedPage) and len(records) > 1:
+            shift = self.rng.randrange(1, len(records))
+            records = records[shift:] + records[:shift]
+        return Page(records, more, last)
+
+    def count(self, stream: str, source: str = "", *, since: datetime | None,
+              until: datetime | None, include_deleted: bool = True) -> int:
+        """How many records a read of that window sees now (an offset API's ``total``)."""
+        rows = self.source(stream, source).index.scan(self.clock.now(), since, until)
+        return sum(1 for _ in _live(rows, include_deleted))
+
+    def journal(self, stream: str, source: str, what: str, status: int | None, served: int,
+                decision: Decision) -> None:
+        """Record one request in :attr:`calls`."""
+        self.calls.append(PartnerCall(len(self.calls) + 1, self.clock.now(), stream, source,
+                                      what, status, served, decision.label))
+
+    async def fetch(self, stream: str, source: str = "", *, since: datetime | None,
+                    until: datetime | None = None, after: tuple[datetime, str] | None = None,
+                    limit: int = 100) -> list[dict[str, Any]] | dict[str, Any] | None:
+        """One page for an in-process partner client (an SDK fake), faults applied.
+
+        Returns the records as plain dicts (``key``, ``updated_at``, ``deleted`` and the
+        payload), ``None`` for a null page or an error object for an error page; a
+        status, rate-limit or network fault raises :class:`PartnerFailure`; latency is
+        waited for on the simulated clock.
+        """
+        decision = self.decide(stream, source, path=f"{stream}/{source}")
+        if decision.delay > timedelta(0):
+            await self.clock.sleep(decision.delay.total_seconds())
+        failure = failure_of(decision)
+        if failure is not None:
+            self.journal(stream, source, "fetch", failure.status, 0, decision)
+            raise failure
+        page = self.page(stream, source, decision, since=since, until=until, after=after,
+                         limit=limit)
+        self.journal(stream, source, "fetch", 200, len(page.records or ()), decision)
+        if page.error:
+            return {"error": {"code": "internal", "message": "simulated error page"}}
+        if page.records is None:
+            return None
+        return [record_dict(r) for r in page.records]
+
+    async def list_sources(self, stream: str) -> list[str]:
+        """The source keys, for an in-process partner client, faults applied (see :meth:`fetch`)."""
+        decision = self.decide(stream, listing=True, path=f"{stream}/sources")
+        if decision.delay > timedelta(0):
+            await self.clock.sleep(decision.delay.total_seconds())
+        failure = failure_of(decision)
+        self.journal(stream, "", "list_sources", failure.status if failure else 200,
+                     0 if failure else len(self._sources), decision)
+        if failure is not None:
+            raise failure
+        return self.sources
+
+    def __repr__(self) -> str:
+        return f"Partner(streams={list(self.streams)}, sources={self._sources})"
+
+
+def _live(rows: Iterator[SourceRecord], include_deleted: bool) -> Iterator[SourceRecord]:
+    return rows if include_deleted else (r for r in rows if not r.deleted)
+
+
+def record_dict(record: SourceRecord) -> dict[str, Any]:
+    """A record as a plain dict: ``key``, ``updated_at`` (ISO), ``deleted`` and the payload."""
+    return {"key": record.key, "updated_at": iso(record.updated_at), "deleted": record.deleted,
+            **dict(record.payload)}
+
+
+def failure_of(decision: Decision) -> PartnerFailure | None:
+    """The :class:`PartnerFailure` a terminal fault stands for (``None`` when there is none)."""
+    effect = decision.terminal
+    label = decision.label or ""
+    if isinstance(effect, Status):
+        return PartnerFailure(f"partner answered {effect.status} ({label})", status=effect.status)
+    if isinstance(effect, RateLimited):
+        seconds = effect.retry_after.total_seconds()
+        return PartnerFailure(f"partner answered 429, retry after {seconds:g} s ({label})",
+                              status=429, retry_after=seconds)
+    if isinstance(effect, ConnectError | ConnectionReset | ReadTimeout):
+        return PartnerFailure(f"partner unreachable: {effect.verb} ({label})", status=None)
+    return None
+
