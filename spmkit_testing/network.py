@@ -80,6 +80,8 @@ class MountedTransport(httpx.AsyncBaseTransport):
 
     def __init__(self) -> None:
         self._mounts: list[tuple[str, httpx.AsyncBaseTransport]] = []
+        #: ``"METHOD URL"`` of every request refused so far (for a teardown to report).
+        self.refused: list[str] = []
 
     def mount(self, prefix: str, transport: httpx.AsyncBaseTransport) -> None:
         """Serve every URL starting with ``prefix`` (scheme and host included) by ``transport``."""
@@ -101,6 +103,7 @@ class MountedTransport(httpx.AsyncBaseTransport):
         for prefix, transport in self._mounts:
             if url.startswith(prefix):
                 return await transport.handle_async_request(request)
+        self.refused.append(f"{request.method} {url}")
         mounted = "\n".join(f"  - {p}" for p in self.mounts) or "  (nothing mounted)"
         raise UnmountedRequestError(
             f"{request.method} {url} was refused: no fake is mounted at this URL, and a test "

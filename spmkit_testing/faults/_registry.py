@@ -221,6 +221,7 @@ class FaultRegistry:
         page: Effect | None = None
         poisons: list[tuple[ItemPredicate, str]] = []
         labels: list[str] = []
+        served: list[_Entry] = []  # page and poison faults: they act only if there is an answer
         for entry in self._entries:
             fault = entry.handle.fault
             if not matches(fault):
@@ -249,6 +250,14 @@ class FaultRegistry:
                 terminal = effect
             entry.fired += 1
             labels.append(_label(entry.handle))
+            if isinstance(effect, (Poison, *PAGE_EFFECTS)):
+                served.append(entry)
+        if terminal is not None and served:
+            # The request gets no page and no bulk answer: those faults did not happen.
+            for entry in served:
+                entry.fired -= 1
+                labels.remove(_label(entry.handle))
+            page, poisons = None, []
         if not labels:
             return NO_FAULT
         return Decision(delay, terminal, tuple(poisons), page, tuple(labels))
