@@ -4,11 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-<<<<<<< HEAD
-.PHONY: test demo bench fuzz lint typecheck clean
-=======
-.PHONY: test demo bench lint typecheck examples clean
->>>>>>> main
+.PHONY: test demo bench fuzz lint typecheck examples clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
