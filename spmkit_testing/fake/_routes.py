@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from spmkit._resources import BULK_RESOURCES
+from spmkit import BULK_RESOURCES
 from spmkit_testing.fake._errors import FakeApiError, MethodNotAllowed, NotFound
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from spmkit._resources import BULK_RESOURCES, BulkResource
+from spmkit import BULK_RESOURCES, BulkResource
 from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from spmkit_testing.fake._errors import UnprocessableEntity as Unprocessable

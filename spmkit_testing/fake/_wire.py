@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from spmkit._resources import BULK_RESOURCES
+from spmkit import BULK_RESOURCES
 from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._errors import (
     BadRequest,
