@@ -99,6 +99,7 @@ class SimClock:
 
     def __init__(self, start: datetime, *, allow_backwards: bool = False) -> None:
         self._now = ensure_aware_utc(start, "start")
+        self._latest = self._now
         self._allow_backwards = bool(allow_backwards)
         self._loop: _VirtualLoop | None = None
         self._listeners: list[Callable[[datetime], None]] = []
@@ -109,6 +110,12 @@ class SimClock:
     def now(self) -> datetime:
         """The simulated instant (aware UTC)."""
         return self._now
+
+    @property
+    def latest(self) -> datetime:
+        """The latest instant the clock has shown: ``now()`` unless it stepped back since.
+        What a partner has published by then stays published (see ``FakeSource``)."""
+        return self._latest
 
     @property
     def allow_backwards(self) -> bool:
@@ -140,6 +147,8 @@ class SimClock:
 
     def _move(self, target: datetime) -> None:
         self._now = target
+        if target > self._latest:
+            self._latest = target
         for listener in self._listeners:
             listener(target)
 

@@ -32,13 +32,14 @@ tick, the step-source and the record.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from spmkit import CursorState, SyncSummary
+from spmkit import BULK_RESOURCES, CursorState, SyncSummary
 from spmkit_testing._report_text import error_text
 from spmkit_testing.adapter import Stream
 from spmkit_testing.partner import FakeSource, SourceRecord
@@ -94,12 +95,15 @@ class Violation(AssertionError):
     """An invariant of the golden rule broke: which, when, where, for which record, and why."""
 
     def __init__(self, invariant: str, tick: int, where: str, detail: str, *,
-                 record: str | None = None) -> None:
+                 record: str | None = None, hazard: bool = False) -> None:
         self.invariant = invariant
         self.tick = tick
         self.where = where
         self.detail = detail
         self.record = record
+        #: A loss no engine could prevent with this overlap: the record became readable
+        #: only after a cursor had passed its stamp by more than ``overlap_seconds``.
+        self.hazard = hazard
         self.context = ""
         super().__init__(self._text())
 
@@ -167,6 +171,13 @@ class Oracle:
         self.sim = sim
         self._before = self._rows()
         self._reported: set[tuple[str, str, str, int]] = set()
+        # The cursor each record version found when it first became readable.
+        self._found: dict[tuple[str, str, str, int], datetime | None] = {}
+        # When each failing step-source's last failed run started, as the oracle saw it
+        # (with the failure count then): backoff is measured on the simulation's one clock,
+        # whatever the store stamped (a store on a second clock is a bug to catch).
+        self._failed_at: dict[tuple[str, str], tuple[int, datetime]] = {}
+        self._journal_at = 0
 
     def bindings(self) -> Iterator[_Binding]:
         """Every stream-source the partner has, with its records."""
@@ -177,8 +188,10 @@ class Oracle:
         return self.sim.integration.step(stream).tolerate_rejects
 
     def begin(self) -> None:
-        """Note the store as a tick starts (a test may have changed it between ticks)."""
+        """Note the store and the fake's journal as a tick starts (a test may have changed
+        the store between ticks)."""
         self._before = self._rows()
+        self._journal_at = self.sim.fake.journal_length
 
     def _rows(self) -> dict[tuple[str, str], CursorState]:
         return {(c.entity, c.source_key): c for c in self.sim.db.list_cursors()}
@@ -186,21 +199,126 @@ class Oracle:
     # -- after every tick ---------------------------------------------------------------
 
     def check(self, tick: int, now: datetime, summaries: Sequence[SyncSummary], full: bool, *,
-              finished: datetime) -> list[Violation]:
+              finished: datetime, workers: int = 1) -> list[Violation]:
         """Check one finished tick: the summaries of the workers that ran it (none when the
         engine crashed; two when a second worker ran the same tick).
 
         ``now`` is when the tick started, ``finished`` when it ended (retries and
-        latency take simulated time, so later steps of a tick run later).
+        latency take simulated time, so later steps of a tick run later). With several
+        ``workers`` a row may change under a step while it runs (another worker, one that
+        crashed): each run is then held only to what it reports about itself.
         """
         before, after = self._before, self._rows()
         self._before = after
         found: list[Violation] = []
         if summaries:
-            found += _RunCheck(self, tick, now, finished, summaries, before, after, full).run()
+            found += _RunCheck(self, tick, now, finished, summaries, before, after, full,
+                               workers).run()
+            if workers == 1:
+                found += self._advanced_past_failed_pushes(tick, summaries[0], before, after)
+            self._note_failures(now, finished, summaries, after)
         found += self._cursors_vs_time(tick, finished, before, after, full)
+        self._note_readable(finished, before)
         found += self._losses(tick, finished, after)
         return found
+
+    def _advanced_past_failed_pushes(self, tick: int, summary: SyncSummary,
+                                     before: dict[tuple[str, str], CursorState],
+                                     after: dict[tuple[str, str], CursorState]
+                                     ) -> list[Violation]:
+        """I1 from the fake's own journal: a step-source whose cursor moved although a push of
+        its items failed this tick (non-2xx, no answer, or ``failed_count`` in a 2xx) and was
+        not retried to success. Whatever the engine reported, the push did not land."""
+        failed = _unrecovered(self.sim.fake.journal_since(self._journal_at))
+        if not failed:
+            return []
+        ran = {(s.entity, s.source_key) for s in summary.steps if s.skipped_reason is None}
+        out = []
+        for binding in self.bindings():
+            key = binding.key
+            old, new = before.get(key), after.get(key)
+            if key not in ran or _value(new) == _value(old) or new is None:
+                continue
+            for resource, sources, keys, detail in failed:
+                if resource == binding.stream.resource and self._pushed_by(binding, sources,
+                                                                           keys, ran):
+                    out.append(Violation("I1", tick, binding.where,
+                                         f"cursor moved {_t(_value(old))} -> {_t(_value(new))} "
+                                         f"although a push of its items failed and was not "
+                                         f"retried to success ({detail}): those items did not "
+                                         f"land"))
+                    break
+        return out
+
+    def _pushed_by(self, binding: _Binding, sources: set[Any], keys: set[str],
+                   ran: set[tuple[str, str]]) -> bool:
+        """Whether a push of items with these natural ``keys`` and ``id_data_source`` values
+        was ``binding``'s: by the keys when they are the items of partner records (two
+        step-sources may share a data source), else by the data source."""
+        mine = {binding.stream.key_of(r.key, binding.source) for r in binding.data.records()}
+        if keys & mine:
+            return True
+        if any(keys & {b.stream.key_of(r.key, b.source) for r in b.data.records()}
+               for b in self.bindings() if b.key != binding.key
+               and b.stream.resource == binding.stream.resource):
+            return False
+        declared = binding.stream.data_source_of(binding.source)
+        ids = getattr(self.sim.provisioned, "data_sources", None) or {}
+        if declared is not None and declared in ids:
+            return ids[declared] in sources
+        # No data source to tell them apart: only when it is the one step-source of the
+        # resource that ran.
+        same = [b for b in self.bindings() if b.stream.resource == binding.stream.resource
+                and b.key in ran]
+        return len(same) == 1
+
+    def _note_failures(self, now: datetime, finished: datetime,
+                       summaries: Sequence[SyncSummary],
+                       after: dict[tuple[str, str], CursorState]) -> None:
+        for summary in summaries:
+            for step in summary.steps:
+                key = (step.entity, step.source_key)
+                row = after.get(key)
+                if len(summaries) > 1:
+                    # Two workers: which one wrote the row last is not observed; its stamp is.
+                    self._failed_at.pop(key, None)
+                elif step.errors and row is not None:
+                    # A step-source's start is its window's end; a failure before any window
+                    # (sources(), enabled()) started when its step did, which the summary
+                    # does not say: the row's stamp, if it lies within the tick.
+                    started = step.window.until if step.window is not None else (
+                        row.updated_at if now <= row.updated_at <= finished else now)
+                    self._failed_at[key] = (row.consecutive_failures, started)
+                elif step.skipped_reason is None and not step.errors:
+                    self._failed_at.pop(key, None)
+
+    def failed_at(self, key: tuple[str, str], row: CursorState) -> datetime:
+        """When the failure ``row`` records started: the oracle's own observation when it has
+        one for this failure count, else the row's stamp (a failure in a crashed tick)."""
+        seen = self._failed_at.get(key)
+        return seen[1] if seen is not None and seen[0] == row.consecutive_failures \
+            else row.updated_at
+
+    def in_backoff(self, key: tuple[str, str], row: CursorState | None, now: datetime,
+                   full: bool) -> bool:
+        if full or row is None or row.last_status != "error" or row.consecutive_failures <= 0:
+            return False
+        return now < self.failed_at(key, row) + backoff_window(row.consecutive_failures)
+
+    def _readable(self, record: SourceRecord, now: datetime) -> bool:
+        """Whether a read at ``now`` sees ``record``: as the partner reads, what was
+        readable at the latest instant the clock reached stays readable after it steps
+        back."""
+        return record.visible_at <= max(now, self.sim.clock.latest)
+
+    def _note_readable(self, now: datetime, before: dict[tuple[str, str], CursorState]) -> None:
+        for binding in self.bindings():
+            row = before.get(binding.key)
+            cursor = row.last_synced_at if row is not None else None
+            for record in binding.data.records(include_deleted=False):
+                if self._readable(record, now):
+                    mark = (binding.stream.name, binding.source, record.key, record.version)
+                    self._found.setdefault(mark, cursor)
 
     def _cursors_vs_time(self, tick: int, now: datetime, before: dict[tuple[str, str],
                          CursorState], after: dict[tuple[str, str], CursorState],
@@ -232,7 +350,7 @@ class Oracle:
             tolerant = self.policy(binding.stream.name) not in (False, 0.0)
             dead: set[str] | None = None
             for record in binding.data.records(include_deleted=False):
-                if record.updated_at > horizon or record.visible_at > now:
+                if record.updated_at > horizon or not self._readable(record, now):
                     continue
                 mark = (binding.stream.name, binding.source, record.key, record.version)
                 if mark in self._reported:
@@ -245,13 +363,19 @@ class Oracle:
                     if binding.stream.key_of(record.key, binding.source) in dead:
                         continue
                 self._reported.add(mark)
+                found = self._found.get(mark)
+                hazard = found is not None and record.updated_at <= found - overlap
+                why = (f" It became readable only after a cursor ({_t(found)}) had passed its "
+                       f"stamp by more than overlap_seconds: a lateness the overlap does not "
+                       f"cover (raise overlap_seconds; see clock_skew_loss)."
+                       if hazard and found is not None else "")
                 out.append(Violation(
                     "I3", tick, binding.where,
                     f"partner updated_at {_t(record.updated_at)} (readable from "
                     f"{_t(record.visible_at)}) is at or before cursor - overlap "
                     f"{_t(horizon)}, so no later window reads it, but the fake API holds "
                     f"{state} and it was not dead-lettered under a tolerant policy: lost for "
-                    f"good", record=record.key))
+                    f"good.{why}", record=record.key, hazard=hazard))
         return out
 
     # -- delivery, the one computation -------------------------------------------------
@@ -291,7 +415,7 @@ class Oracle:
             cursor = row.last_synced_at if row is not None else None
             dead: set[str] | None = None
             for record in binding.data.records(include_deleted=False):
-                if record.visible_at > now:
+                if not self._readable(record, now):
                     continue
                 state = self._state(binding, record)
                 if state is None:
@@ -314,22 +438,21 @@ class Oracle:
         out: list[tuple[str, str]] = []
         now = self.sim.clock.now()
         rows = self._rows()
-        last = self._last_runs()
         pending: dict[tuple[str, str], list[Undelivered]] = {}
         for u in self.undelivered():
             if not u.lost:
                 pending.setdefault((u.stream, u.source), []).append(u)
         for binding in self.bindings():
-            run = last.get(binding.key)
-            if run is not None and run.rejected and len(run.errors) == 1 \
-                    and "item(s) rejected" in run.errors[0]:
+            row = rows.get(binding.key)
+            # The store, not the trace: a run in a crashed tick leaves no summary behind.
+            if row is not None and row.last_status == "error" \
+                    and _REJECTS_ONLY.match(row.last_error or ""):
                 continue
             where = binding.stream.name + (f"@{binding.source}" if binding.source else "")
             out += [(where, f"record {u.record.key!r} not delivered: the fake holds {u.state}")
                     for u in pending.get(binding.key, [])]
             newest = max((r.updated_at for r in binding.data.records(include_deleted=False)
-                          if r.visible_at <= now), default=None)
-            row = rows.get(binding.key)
+                          if self._readable(r, now)), default=None)
             cursor = row.last_synced_at if row is not None else None
             if newest is None or (cursor is not None and cursor >= newest):
                 continue
@@ -338,22 +461,15 @@ class Oracle:
                                f"(updated_at {_t(newest)})"))
         return out
 
-    def _last_runs(self) -> dict[tuple[str, str], Any]:
-        out: dict[tuple[str, str], Any] = {}
-        for tick in self.sim.trace[-50:]:
-            for step in tick.steps:
-                if step.skipped is None:
-                    out[(step.entity, step.source_key)] = step
-        return out
-
     def settle_bound(self, every: timedelta) -> int:
         """Ticks it may take to catch up: the longest backoff left, the latest record still
         to become readable, the furthest record stamped ahead of now."""
         now = self.sim.clock.now()
         wait = timedelta(0)
-        for row in self._rows().values():
+        for key, row in self._rows().items():
             if row.last_status == "error":
-                wait = max(wait, row.updated_at + backoff_window(row.consecutive_failures) - now)
+                wait = max(wait, self.failed_at(key, row)
+                           + backoff_window(row.consecutive_failures) - now)
         for binding in self.bindings():
             for record in binding.data.records(include_deleted=True):
                 wait = max(wait, record.visible_at - now, record.updated_at - now)
@@ -367,12 +483,19 @@ class Oracle:
                 for where, why in self.behind()]
 
 
+class _Everything:
+    """A set that holds every key."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
 class _RunCheck:
     """I1, I4, I5, I6, I7, I8, I9 for one tick's summaries (one per worker)."""
 
     def __init__(self, oracle: Oracle, tick: int, now: datetime, finished: datetime,
                  summaries: Sequence[SyncSummary], before: dict[tuple[str, str], CursorState],
-                 after: dict[tuple[str, str], CursorState], full: bool) -> None:
+                 after: dict[tuple[str, str], CursorState], full: bool, workers: int) -> None:
         self.o, self.tick, self.now, self.finished = oracle, tick, now, finished
         self.summaries, self.before, self.after, self.full = summaries, before, after, full
         self.out: list[Violation] = []
@@ -381,7 +504,11 @@ class _RunCheck:
         # A step-source two workers both ran in this tick (one after the other released
         # its lease): the rows between the two runs are not observed, so only what each
         # run reports about itself is checked.
-        self.twice = {key for key, count in ran.items() if count > 1}
+        self.twice = {key for key, count in ran.items() if count > 1 or workers > 1}
+        # What a worker skipped while another ran it: the row is the other worker's. A
+        # worker that crashed reports nothing: any step-source may have been its.
+        self.ran_by_another: set[tuple[str, str]] | _Everything = (
+            set() if workers == 1 else _Everything() if len(summaries) < workers else set(ran))
 
     def fail(self, invariant: str, where: str, detail: str) -> None:
         self.out.append(Violation(invariant, self.tick, where, detail))
@@ -406,7 +533,8 @@ class _RunCheck:
             key = (step.entity, step.source_key)
             where = f"{step.entity}/{step.source_key!r}"
             old, new = self.before.get(key), self.after.get(key)
-            if step.skipped_reason == "leased":
+            if step.skipped_reason == "leased" or (
+                    step.skipped_reason is not None and key in self.ran_by_another):
                 continue  # another worker runs it: the row is that worker's
             if key in self.twice:
                 self.ran_twice(where, step)
@@ -469,14 +597,15 @@ class _RunCheck:
         elif old != new:
             self.fail("I4", where, f"a step-source skipped ({step.skipped_reason}) changed its "
                       f"row from {_row(old)} to {_row(new)}; a skip records nothing")
-        if step.skipped_backoff and not _in_backoff(old, self.now, self.full):
+        key = (step.entity, step.source_key)
+        if step.skipped_backoff and not self.o.in_backoff(key, old, self.now, self.full):
             self.fail("I5", where, "skipped for backoff although the backoff window had elapsed")
 
     def ran(self, where: str, step: Any, old: CursorState | None,
             new: CursorState | None) -> None:
         # A step that ran read its window at its own start: window.until is that instant.
         ran_at = step.window.until if step.window is not None else self.now
-        if _in_backoff(old, ran_at, self.full):
+        if self.o.in_backoff((step.entity, step.source_key), old, ran_at, self.full):
             failures = old.consecutive_failures if old else 0
             self.fail("I5", where, f"ran inside its backoff window ({failures} failures)")
         old_value, new_value = _value(old), _value(new)
@@ -524,7 +653,7 @@ class _RunCheck:
             key, old = binding.key, self.before.get(binding.key)
             if key in listed or (key[0], "") in listed or old is None:
                 continue
-            if old.last_status == "error" and not _in_backoff(old, self.now, self.full):
+            if old.last_status == "error" and not self.o.in_backoff(key, old, self.now, self.full):
                 self.fail("I5", binding.where, f"neither run nor skipped although its backoff "
                           f"after {old.consecutive_failures} failure(s) had elapsed")
 
@@ -546,14 +675,39 @@ class _RunCheck:
                               f"source {failed[0]!r} failed: one failing source stopped another")
 
 
+_BULK_PATHS = {f"/v1/{spec.path}": name for name, spec in BULK_RESOURCES.items()
+               if "{" not in spec.path}
+
+
+# The engine's error for a run held by refused items only (a documented, stable prefix).
+_REJECTS_ONLY = re.compile(r"\d+ item\(s\) rejected \(cursor held[^;)]*;[^;)]*\)(?: — [^;]*)?$")
+
+
+def _unrecovered(entries: Sequence[Any]) -> list[tuple[str, set[Any], set[str], str]]:
+    """Bulk writes that failed and were not later retried to success, in journal order:
+    ``(resource, the items' id_data_source values, their natural keys, what went wrong)``."""
+    failed: dict[tuple[str, tuple[str, ...]], tuple[str, set[Any], set[str], str]] = {}
+    for entry in entries:
+        resource = _BULK_PATHS.get(entry.path.rstrip("/"))
+        body = entry.request_body
+        if resource is None or entry.method not in ("POST", "PUT") or not isinstance(body, list):
+            continue
+        natural = BULK_RESOURCES[resource].natural_key
+        same = (resource, tuple(str(i.get(natural)) for i in body if isinstance(i, dict)))
+        answer = entry.response_body if isinstance(entry.response_body, dict) else {}
+        count = answer.get("failed_count", 0)
+        if 200 <= entry.status < 300 and not count:
+            failed.pop(same, None)
+            continue
+        what = (f"{entry.method} {entry.path} answered {entry.status or 'nothing'}"
+                + (f" with failed_count={count}" if count else ""))
+        sources = {i.get("id_data_source") for i in body if isinstance(i, dict)}
+        failed[same] = (resource, sources, set(same[1]), what)
+    return list(failed.values())
+
+
 def _value(row: CursorState | None) -> datetime | None:
     return row.last_synced_at if row is not None else None
-
-
-def _in_backoff(row: CursorState | None, now: datetime, full: bool) -> bool:
-    if full or row is None or row.last_status != "error" or row.consecutive_failures <= 0:
-        return False
-    return now < row.updated_at + backoff_window(row.consecutive_failures)
 
 
 def _row(row: CursorState | None) -> str:

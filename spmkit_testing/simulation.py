@@ -461,6 +461,12 @@ class Simulation:
             fault = fault.retargeted(target)
         return self.faults.add(fault, name=name)
 
+    @property
+    def data_faults(self) -> list[FaultHandle]:
+        """The faults that stand for data the partner holds (records ShopiMind refuses,
+        ``put(..., poisoned=True)``), not for something going wrong."""
+        return list(self._data_faults.values())
+
     def unfired(self) -> list[FaultHandle]:
         """The faults switched on by name (``fault_on``) that never fired: a scenario that
         declares a fault which never happens tests less than it says."""
@@ -655,7 +661,7 @@ class Simulation:
                                             faults=faults, crashed_at=str(outcome),
                                             trigger=trigger))
         self._mark()
-        self._check(len(self.trace), now, summaries, full)
+        self._check(len(self.trace), now, summaries, full, workers)
         return None if crashed is not None else summaries[0]
 
     def _finish(self, index: int, now: datetime, summary: SyncSummary | None, full: bool,
@@ -671,10 +677,10 @@ class Simulation:
         self._check(index, now, [] if summary is None else [summary], full)
 
     def _check(self, index: int, now: datetime, summaries: Sequence[SyncSummary],
-               full: bool) -> None:
+               full: bool, workers: int = 1) -> None:
         if self.oracle is None:
             return
-        found = [v for v in self.oracle.check(index, now, summaries, full,
+        found = [v for v in self.oracle.check(index, now, summaries, full, workers=workers,
                                               finished=self.clock.now()) if self._new(v)]
         self.violations += found
         if found and self.strict:

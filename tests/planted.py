@@ -7,6 +7,7 @@ harness can be shown to catch it. Nothing here is shipped.
 from __future__ import annotations
 
 import sys
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,12 +74,15 @@ def swallowed_5xx() -> Integration:
 def own_high_water_mark() -> Integration:
     """Reads from its own high-water mark (the newest modifiedAt it fetched) instead of
     the engine's overlapped window.since."""
-    marks: dict[tuple[str, str], datetime] = {}
+    # One high-water mark per deployment (per simulated world: its transport).
+    worlds: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], datetime]] = (
+        weakref.WeakKeyDictionary())
 
     async def pages(ctx: StepContext, path: str) -> AsyncIterator[Mapping[str, Any]]:
         import dataclasses
 
         assert ctx.window is not None
+        marks = worlds.setdefault(ctx.settings.transport, {})
         key = (ctx.entity, ctx.source_key)
         if key in marks:
             ctx = dataclasses.replace(ctx, window=dataclasses.replace(ctx.window,

@@ -168,6 +168,10 @@ class FakeShopimind:
         """Every request and answer so far, in order (a copy)."""
         return list(self._journal)
 
+    def journal_since(self, index: int) -> list[JournalEntry]:
+        """The journal from entry ``index`` on (0-based; without copying the earlier ones)."""
+        return self._journal[index:]
+
     @property
     def journal_length(self) -> int:
         """How many requests the journal holds (without copying it)."""

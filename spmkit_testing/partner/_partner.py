@@ -175,7 +175,7 @@ class Partner:
         """Read one page (``since < updated_at <= until``, after ``after``, from ``offset``)
         and apply the decision's page effect (null, error object, duplicates, order)."""
         data = self.source(stream, source)
-        now = self.clock.now()
+        now = data.read_instant()
         rows = _live(data.index.scan(now, since, until, after), include_deleted)
         found = list(islice(rows, offset, offset + limit + 1))
         records, more = found[:limit], len(found) > limit
@@ -200,7 +200,8 @@ class Partner:
     def count(self, stream: str, source: str = "", *, since: datetime | None,
               until: datetime | None, include_deleted: bool = True) -> int:
         """How many records a read of that window sees now (an offset API's ``total``)."""
-        rows = self.source(stream, source).index.scan(self.clock.now(), since, until)
+        data = self.source(stream, source)
+        rows = data.index.scan(data.read_instant(), since, until)
         return sum(1 for _ in _live(rows, include_deleted))
 
     def journal(self, stream: str, source: str, what: str, status: int | None, served: int,

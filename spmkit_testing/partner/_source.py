@@ -2,7 +2,9 @@
 
 The partner stamps ``updated_at`` with its own clock, ``clock.now() + skew`` (it may lag
 or lead ours); a write with ``lag`` becomes readable ``lag`` later on the true clock (a
-late arrival). A read at ``clock.now()`` sees, per key, the newest visible version.
+late arrival). A read sees, per key, the newest version visible at :meth:`FakeSource.read_instant`:
+``clock.now()``, or the latest instant the clock reached when it has stepped back since (a
+partner never un-publishes a record because our clock jumped).
 """
 
 from __future__ import annotations
@@ -185,7 +187,7 @@ class FakeSource:
         offset: int = 0,
         cursor: tuple[datetime, str] | None = None,
     ) -> list[SourceRecord]:
-        """What a read at ``clock.now()`` sees: ``since < updated_at <= until``.
+        """What a read sees now (:meth:`read_instant`): ``since < updated_at <= until``.
 
         Ordered by ``(updated_at, key)``. ``None`` bounds are open. ``cursor`` is the
         ``(updated_at, key)`` of the last record already read (keyset pagination);
@@ -201,9 +203,17 @@ class FakeSource:
             raise InvalidArgument(f"limit must be an int >= 0 or None, got limit={limit!r}.")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise InvalidArgument(f"offset must be an int >= 0, got offset={offset!r}.")
-        rows = self.index.scan(self.clock.now(), lower, upper, cursor)
+        rows = self.index.scan(self.read_instant(), lower, upper, cursor)
         stop = None if limit is None else offset + limit
         return list(islice(rows, offset, stop))
+
+    def read_instant(self) -> datetime:
+        """The instant a read sees the records as of: ``clock.now()``, or the clock's
+        ``latest`` instant when it has stepped back since (what was readable then stays
+        readable)."""
+        now = self.clock.now()
+        latest = getattr(self.clock, "latest", now)
+        return latest if isinstance(latest, datetime) and latest > now else now
 
     def __len__(self) -> int:
         return len(self.index)

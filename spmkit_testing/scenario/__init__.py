@@ -67,6 +67,7 @@ from spmkit_testing.scenario._registry import (
 from spmkit_testing.scenario._runner import (
     ScenarioFailed,
     ScenarioResult,
+    ScenarioRun,
     ScenarioStats,
     applies,
     resolve_object,
@@ -137,6 +138,7 @@ __all__ = [
     "scenario_path",
     "ScenarioFailed",
     "ScenarioResult",
+    "ScenarioRun",
     "ScenarioStats",
     "skipped",
     "status",

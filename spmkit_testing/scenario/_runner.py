@@ -36,10 +36,11 @@ from spmkit_testing.partner._payloads import fake_payload, key_for
 from spmkit_testing.scenario._expect import Evidence, Violates
 from spmkit_testing.scenario._records import Factory, Record
 from spmkit_testing.scenario._scenario import Scenario, World
+from spmkit_testing.scenario._timeline import Step
 from spmkit_testing.simulation import UNSET, Simulation, TickTrace
 
-__all__ = ["ScenarioFailed", "ScenarioResult", "ScenarioStats", "resolve_object",
-           "run_scenario"]
+__all__ = ["ScenarioFailed", "ScenarioResult", "ScenarioRun", "ScenarioStats",
+           "resolve_object", "run_scenario"]
 
 # A hazard scenario may lose many records the same way: list the first few.
 _LISTED_EXPECTED = 10
@@ -254,23 +255,62 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None,
     if reason is not None:
         return _skipped(scenario, seed, _slug(engine) if engine is not None else "demo-pos",
                         reason)
-    with _store_location(world) as location:
-        sim = Simulation(
-            engine, chosen_adapter, seed=seed, start=world.start,
-            tolerate_rejects=UNSET if world.tolerate_rejects is None else world.tolerate_rejects,
-            batch_size=UNSET if world.batch_size is None else world.batch_size,
-            overlap_seconds=world.overlap_seconds, backfill_days=world.backfill_days,
-            skew=world.skew, sources=world.sources, store=location)
+    with ScenarioRun(world, seed=seed, integration=engine, adapter=chosen_adapter,
+                     label=scenario.name) as run:
+        for step in scenario.timeline:
+            run.apply(step)
+        return _verdict(scenario, run.sim, seed, started)
+
+
+class ScenarioRun:
+    """A world brought to life, then its timeline applied one step at a time.
+
+    :func:`run_scenario` and the property check (:mod:`spmkit_testing.stateful`) both run
+    through it, so a counterexample the property check writes out replays the very same
+    world. For example::
+
+        with ScenarioRun(World(seed=3), seed=3) as run:
+            run.apply(add(record("c1")))
+            run.apply(tick())
+            run.sim.violations
+    """
+
+    def __init__(self, world: World, *, seed: int, integration: Any = None,
+                 adapter: Adapter | None = None, label: str = "the scenario") -> None:
+        self.world = world
+        self._location = _store_location(world)
+        location = self._location.__enter__()
         try:
-            play = _Play(sim, world, seed)
-            _apply(f"World(records=...) of {scenario.name!r}",
-                   lambda: play.write(tuple(world.records)))
-            for step in scenario.timeline:
-                _apply(f"timeline step {step!r}", lambda: step.apply(play))  # noqa: B023
-            result = _verdict(scenario, sim, seed, started)
+            self.sim = Simulation(
+                integration, adapter, seed=seed, start=world.start,
+                tolerate_rejects=(UNSET if world.tolerate_rejects is None
+                                  else world.tolerate_rejects),
+                batch_size=UNSET if world.batch_size is None else world.batch_size,
+                overlap_seconds=world.overlap_seconds, backfill_days=world.backfill_days,
+                skew=world.skew, sources=world.sources, store=location)
+        except BaseException:
+            self._location.__exit__(None, None, None)
+            raise
+        self._play = _Play(self.sim, world, seed)
+        _apply(f"World(records=...) of {label!r}",
+               lambda: self._play.write(tuple(world.records)))
+
+    def apply(self, step: Step) -> None:
+        """Apply one timeline step (an argument the world refuses is an InvalidScenario)."""
+        _apply(f"timeline step {step!r}", lambda: step.apply(self._play))
+
+    def close(self) -> None:
+        """Release the simulation and its store."""
+        try:
+            self.sim.close()
         finally:
-            sim.close()
-    return result
+            self._location.__exit__(None, None, None)
+
+    def __enter__(self) -> ScenarioRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _apply(what: str, action: Any) -> None:

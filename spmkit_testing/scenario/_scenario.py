@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from spmkit_testing._dsl import (
@@ -34,10 +34,10 @@ from spmkit_testing.partner import DEFAULT_SOURCES
 from spmkit_testing.scenario._expect import Expectation
 from spmkit_testing.scenario._records import Factory, Record
 from spmkit_testing.scenario._timeline import STEP_TYPES, Step
+from spmkit_testing.simulation import DEFAULT_START
 
 __all__ = ["CAPABILITIES", "DEFAULT_START", "STORE_KINDS", "Scenario", "World"]
 
-DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
 STORE_KINDS = ("memory", "sqlite")
 #: What a scenario may need of the integration (what an adapter says it has).
 CAPABILITIES = ("global", "per-source", "sources-listing", "pages", "http")

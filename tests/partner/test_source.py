@@ -55,6 +55,25 @@ def test_late_arrival_is_invisible_until_visible_at(source: FakeSource, clock: S
     assert source.read_window(None, None) == [late]
 
 
+def test_a_clock_that_steps_back_does_not_unpublish_a_record() -> None:
+    # Found by the property check: a record readable before the step back vanished from
+    # reads until the clock caught up, and a window read meanwhile advanced past it.
+    clock = SimClock(START, allow_backwards=True)
+    source = FakeSource(clock)
+    clock.advance(timedelta(minutes=1))
+    seen = source.put("seen", {"v": 1})
+    pending = source.put("pending", {"v": 1}, lag=timedelta(minutes=5))
+    clock.advance(timedelta(seconds=-15))
+    assert clock.latest == START + timedelta(minutes=1) > clock.now()
+    assert source.read_instant() == clock.latest
+    assert source.read_window(None, None) == [seen]
+    after = source.put("after", {"v": 1})  # written after the step: readable at once
+    assert source.read_window(None, None) == [after, seen]
+    clock.advance(timedelta(minutes=6))
+    assert source.read_instant() == clock.now() == clock.latest
+    assert pending in source.read_window(None, None)
+
+
 def test_a_lagging_update_shows_the_previous_version_until_visible(
     source: FakeSource, clock: SimClock
 ) -> None:
