@@ -24,6 +24,16 @@ and outbound connection except to loopback while it is active, and names the hos
     with no_network() as guard:
         sim.tick()          # a step with its own httpx.AsyncClient() fails at once
     assert guard.blocked == []
+
+Property-check the golden rule: :func:`check_golden_rule` lets Hypothesis search fault
+schedules, clock moves and crashes for a run that loses data, and writes the shrunk run
+as a scenario file (:mod:`spmkit_testing.stateful`; strategies in
+:mod:`spmkit_testing.strategies`)::
+
+    from spmkit_testing import check_golden_rule
+
+    def test_my_sync_keeps_the_golden_rule():
+        check_golden_rule(my_integration, adapter=my_adapter)
 """
 
 from __future__ import annotations
@@ -59,9 +69,11 @@ from spmkit_testing.simulation import (
     StepTrace,
     TickTrace,
 )
+from spmkit_testing.stateful import GoldenRuleBroken, Proof, check_golden_rule
 
 __all__ = [
     "Adapter",
+    "check_golden_rule",
     "CRASH_POINTS",
     "DeadlockError",
     "FakeApiError",
@@ -71,6 +83,7 @@ __all__ = [
     "FaultHandle",
     "FaultRegistry",
     "faults",
+    "GoldenRuleBroken",
     "InvalidAdapter",
     "INVARIANTS",
     "JournalEntry",
@@ -82,6 +95,7 @@ __all__ = [
     "Oracle",
     "Partner",
     "PartnerFailure",
+    "Proof",
     "rest",
     "ROLES",
     "run_scenario",

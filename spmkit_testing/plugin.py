@@ -20,6 +20,9 @@ to the integration is reported as skipped, with the reason.
 Items are generated in sorted order, so every pytest-xdist worker collects the same
 list; a failing item prints what failed, the text timeline and ``seed=…``.
 
+``--hypothesis-profile spmkit-ci`` (or ``spmkit-dev``) selects the budget of the property
+check (:func:`spmkit_testing.stateful.check_golden_rule`).
+
 The harness is imported lazily, inside hooks, so loading the plugin in a project
 that never uses it costs almost nothing.
 """
@@ -144,9 +147,15 @@ def _requested(config: pytest.Config) -> list[str]:
     return sorted(set(given))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     for _, line in MARKERS.values():
         config.addinivalue_line("markers", line)
+    # Before Hypothesis' own plugin loads the profile: --hypothesis-profile spmkit-ci.
+    if str(config.getoption("--hypothesis-profile", None) or "").startswith("spmkit-"):
+        from spmkit_testing.stateful import register_profiles
+
+        register_profiles()
 
 
 def _spec(config: pytest.Config, name: str, ini: str) -> str | None:

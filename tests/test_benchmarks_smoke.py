@@ -18,6 +18,7 @@ TINY: dict[str, dict[str, Any]] = {
     "bench_engine_ticks": {"ticks": 20},
     "bench_fake_backfill": {"total": 500},
     "bench_simulation": {"days": 1 / 48},
+    "bench_prove": {"examples": 3, "prove": False},
 }
 COMMON_KEYS = {"benchmark", "parameters", "seconds", "cpu_seconds", "meets_target", "machine"}
 
@@ -67,3 +68,11 @@ def test_engine_ticks_advance_the_cursor_every_tick(capsys: pytest.CaptureFixtur
 
     out = bench_engine_ticks.main(ticks=20)
     assert out["ok_ticks"] == 20 and out["cursor_at_now"]
+
+
+def test_prove_counts_examples_of_the_reference(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_prove
+
+    out = bench_prove.main(examples=3, prove=False)
+    assert out["property"]["examples"] >= 3 and out["property_examples_per_s"] > 0
+    assert out["prove_ci_wall_s"] is None

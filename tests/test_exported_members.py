@@ -8,9 +8,11 @@ import pytest
 
 PACKAGES = ["spmkit", "spmkit_testing", "spmkit_testing.contract", "spmkit_testing.faults",
             "spmkit_testing.partner", "spmkit_testing.rest", "spmkit_testing.scenario"]
+# Modules (not packages): what they import is not theirs; what they define must be exported.
+MODULES = ["spmkit_testing.stateful", "spmkit_testing.strategies"]
 
 
-@pytest.mark.parametrize("name", PACKAGES)
+@pytest.mark.parametrize("name", PACKAGES + MODULES)
 def test_all_is_sorted_and_importable(name: str) -> None:
     module = importlib.import_module(name)
     exported = list(module.__all__)
@@ -27,6 +29,14 @@ def test_every_public_name_is_exported(name: str) -> None:
         if not n.startswith("_") and not isinstance(v, type(importlib)) and n != "annotations"
     }
     assert public - set(module.__all__) == set()
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_name_a_module_defines_is_exported(name: str) -> None:
+    module = importlib.import_module(name)
+    defined = {n for n, v in vars(module).items() if not n.startswith("_")
+               and getattr(v, "__module__", None) == name}
+    assert defined - set(module.__all__) == set()
 
 
 def test_core_never_imports_the_harness_or_pytest() -> None:

@@ -78,7 +78,8 @@ def test_the_walk_through_works_when_followed_literally(tmp_path: Path) -> None:
     for name, text in files().items():
         (tmp_path / name).write_text(text)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "my_adapter.py", "my_sync.py", "pyproject.toml", "test_zenith.py"]
+        "my_adapter.py", "my_sync.py", "pyproject.toml", "test_zenith.py",
+        "test_zenith_rule.py"]
     target = ["--integration", "my_sync:integration", "--adapter", "my_adapter:adapter"]
 
     one = run(tmp_path, "spmkit", "run", "poison_pill", *target)
@@ -99,3 +100,13 @@ def test_the_walk_through_works_when_followed_literally(tmp_path: Path) -> None:
     own = run(tmp_path, "pytest", "-q", "test_zenith.py")
     assert own.returncode == 0, own.stdout + own.stderr
     assert "1 passed" in own.stdout
+
+    prove = run(tmp_path, "spmkit", "prove", "--profile", "spmkit-dev", *target)
+    assert prove.returncode == 0, prove.stdout + prove.stderr
+    assert "examples in" in prove.stdout and "never reached:" in prove.stdout
+    assert "fault kinds (" in prove.stdout and "invariant checks (" in prove.stdout
+
+    rule = run(tmp_path, "pytest", "-q", "--hypothesis-profile", "spmkit-dev",
+               "test_zenith_rule.py")
+    assert rule.returncode == 0, rule.stdout + rule.stderr
+    assert "1 passed" in rule.stdout

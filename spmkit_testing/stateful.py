@@ -1,0 +1,476 @@
+"""Property test of the golden cursor rule for any integration: :func:`check_golden_rule`.
+
+Hypothesis drives a state machine over the Simulation's verbs (partner writes, ticks,
+time, faults on and off, clock steps, crashes, full backfills, webhooks, a second
+worker), the oracle checks every tick, and once the run ends the world settles (faults
+off, partner quiet) so that the progress invariant I10 is checked too. When a run
+breaks the rule, Hypothesis shrinks it and the shrunk run is written as a scenario file
+that replays the same failure::
+
+    from spmkit_testing.stateful import check_golden_rule
+
+    def test_my_integration_keeps_the_golden_rule():
+        check_golden_rule(my_integration, adapter=my_adapter)
+
+The machine is built inside the function, closed over the integration and its adapter;
+nobody subclasses it. Select the budget with the usual ``--hypothesis-profile``
+(``spmkit-dev``: fast, ``spmkit-ci``: more examples, derandomized) or ``settings=``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, event
+from hypothesis import settings as Settings
+from hypothesis import strategies as st
+from hypothesis.control import current_build_context
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from spmkit import Integration
+from spmkit_testing import strategies as sst
+from spmkit_testing.adapter import Adapter
+from spmkit_testing.faults import Fault
+from spmkit_testing.oracle import INVARIANTS, Violation
+from spmkit_testing.partner import DEFAULT_SOURCES
+from spmkit_testing.scenario import Scenario, ScenarioRun, World, run_scenario
+from spmkit_testing.scenario import _timeline as t
+from spmkit_testing.scenario._records import record
+from spmkit_testing.simulation import CRASH_POINTS
+
+__all__ = [
+    "check_golden_rule",
+    "CI_PROFILE",
+    "Coverage",
+    "DEFAULT_COUNTEREXAMPLES",
+    "DEV_PROFILE",
+    "GoldenRuleBroken",
+    "Proof",
+    "register_profiles",
+    "VERBS",
+]
+
+DEV_PROFILE = "spmkit-dev"
+CI_PROFILE = "spmkit-ci"
+DEFAULT_COUNTEREXAMPLES = Path(".spmkit") / "counterexamples"
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+
+
+def register_profiles() -> None:
+    """Register ``spmkit-dev`` (30 examples) and ``spmkit-ci`` (500 examples, derandomized,
+    the seed and blob printed, no example database: the same verdict on every machine and
+    every xdist worker). Idempotent; the pytest plugin calls it."""
+    Settings.register_profile(DEV_PROFILE, max_examples=30, deadline=None,
+                              suppress_health_check=_SLOW, database=None)
+    Settings.register_profile(CI_PROFILE, max_examples=500, deadline=None, derandomize=True,
+                              print_blob=True, suppress_health_check=_SLOW, database=None)
+
+
+VERBS = ("add", "update", "delete", "tick", "tick_two_workers", "advance", "run_for",
+         "fault_on", "fault_off", "clock_step", "crash", "full_backfill", "webhook")
+# What makes each invariant's check meaningful: it was exercised once one of these happened.
+_EXERCISED = {
+    "I1": "a step-run held its cursor", "I2": "a cursor advanced",
+    "I3": "a cursor passed partner records for good", "I4": "a failure was recorded",
+    "I5": "a step-source was skipped for backoff", "I6": "items were rejected",
+    "I7": "a run ended partial", "I8": "a window started from a cursor",
+    "I9": "one source of a per-source step failed", "I10": "a run settled",
+}
+
+
+@dataclass
+class Coverage:
+    """What the property run exercised: fault kinds that fired, crash points, verbs, and the
+    situations that make each invariant's check meaningful (counts over all examples)."""
+
+    faults: Counter[str] = field(default_factory=Counter)
+    crash_points: Counter[str] = field(default_factory=Counter)
+    verbs: Counter[str] = field(default_factory=Counter)
+    invariants: Counter[str] = field(default_factory=Counter)
+
+    def note_trace(self, ticks: Sequence[Any]) -> None:
+        for tick in ticks:
+            if tick.status == "partial":
+                self.invariants["I7"] += 1
+            failed_sources = Counter(s.entity for s in tick.steps if s.source_key and s.errors)
+            if failed_sources:
+                self.invariants["I9"] += 1
+            for step in tick.steps:
+                if step.skipped == "backoff":
+                    self.invariants["I5"] += 1
+                if step.errors:
+                    self.invariants["I1"] += 1
+                    self.invariants["I4"] += 1
+                if step.advanced:
+                    self.invariants["I2"] += 1
+                if step.rejected:
+                    self.invariants["I6"] += 1
+                if step.cursor_before is not None and step.window is not None:
+                    self.invariants["I8"] += 1
+                    self.invariants["I3"] += 1
+
+    def unreached(self, kinds: Sequence[str]) -> list[str]:
+        """Everything that never happened, by name."""
+        out = [f"fault {k}" for k in kinds if not self.faults[k]]
+        out += [f"crash point {p}" for p in CRASH_POINTS if not self.crash_points[p]]
+        out += [f"verb {v}" for v in VERBS if not self.verbs[v]]
+        out += [f"invariant {i} ({_EXERCISED[i]})" for i in INVARIANTS if not self.invariants[i]]
+        return out
+
+    def table(self, kinds: Sequence[str]) -> str:
+        """A text table of the fault space covered, then what was never reached."""
+        rows = [("fault kinds", kinds, self.faults), ("crash points", CRASH_POINTS,
+                                                     self.crash_points),
+                ("verbs", VERBS, self.verbs), ("invariant checks", tuple(INVARIANTS),
+                                               self.invariants)]
+        lines = []
+        for title, names, counts in rows:
+            reached = sum(1 for n in names if counts[n])
+            lines.append(f"{title} ({reached}/{len(names)} reached):")
+            lines += [f"  {n:<20} {counts[n]:>7,}" for n in names]
+        missing = self.unreached(kinds)
+        lines.append("never reached: " + (", ".join(missing) if missing else "nothing"))
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """What a passing property run did: examples, wall seconds, the coverage."""
+
+    examples: int
+    seconds: float
+    coverage: Coverage
+    fault_kinds: tuple[str, ...]
+
+    @property
+    def examples_per_second(self) -> float:
+        return self.examples / self.seconds if self.seconds > 0 else math.inf
+
+
+class GoldenRuleBroken(AssertionError):
+    """The property run found a run that breaks the golden rule; ``path`` is the shrunk
+    counterexample written as a scenario file and ``replay`` the command that replays it."""
+
+    def __init__(self, message: str, *, path: Path, replay: str, violation: BaseException,
+                 proof: Proof) -> None:
+        super().__init__(message)
+        self.path, self.replay, self.violation, self.proof = path, replay, violation, proof
+
+
+@contextmanager
+def _same_draws_in_any_process() -> Iterator[None]:
+    """Hypothesis mixes into its draws the literal constants of every "local" module it
+    finds in ``sys.modules`` (code outside site-packages), so the same seed drew other
+    durations in a pytest worker that had imported other test files than in a fresh
+    process. Pin that pool to empty for the run: same seed, same examples, anywhere."""
+    from hypothesis.internal.conjecture import providers
+
+    original = getattr(providers, "_get_local_constants", None)
+    if original is None:  # a Hypothesis without the feature: nothing to pin
+        yield
+        return
+    empty = type(providers.GLOBAL_CONSTANTS)()
+    setattr(providers, "_get_local_constants", lambda: empty)  # noqa: B010
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        setattr(providers, "_get_local_constants", original)  # noqa: B010
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
+@dataclass
+class _Holder:
+    coverage: Coverage = field(default_factory=Coverage)
+    examples: int = 0
+    failure: tuple[World, list[t.Step], BaseException] | None = None
+
+
+def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bool,
+             progress: Callable[[int], None] | None) -> type[RuleBasedStateMachine]:
+    sources = DEFAULT_SOURCES
+    refs = sst.stream_refs(adapter, sources=sources)
+
+    class SyncMachine(RuleBasedStateMachine):
+        """A world of the integration under test, driven one Simulation verb at a time."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            holder.examples += 1
+            if progress is not None:
+                progress(holder.examples)
+            self.run: ScenarioRun | None = None
+            self.world: World | None = None
+            self.steps: list[t.Step] = []
+            self.on: list[str] = []
+            self.keys: dict[str, str] = {}
+            self.broken = False
+
+        @initialize(seed=st.integers(0, 2**16), policy=sst.policies(builder=builder, max_lag=0),
+                    initial=sst.records(adapter, sources=sources, min_size=2, max_size=6),
+                    flaky=st.lists(sst.faults(adapter, sources=sources), max_size=2))
+        def world_(self, seed: int, policy: dict[str, Any], initial: list[Any],
+                   flaky: list[Fault]) -> None:
+            self.world = World(seed=seed, records=initial, **policy)
+            self.keys = {r.key: r.stream for r in initial}
+            self.run = ScenarioRun(self.world, seed=seed, integration=integration,
+                                   adapter=adapter, label="the property run")
+            # A world may start with faults on: they meet the first backfill's records.
+            for fault in flaky:
+                self.fault_on(fault)
+
+        def _do(self, verb: str, step: t.Step) -> None:
+            assert self.run is not None
+            holder.coverage.verbs[verb] += 1
+            event(f"verb: {verb}")
+            self.steps.append(step)
+            before = len(self.run.sim.trace)
+            try:
+                self.run.apply(step)
+            finally:
+                holder.coverage.note_trace(self.run.sim.trace[before:])
+
+        @property
+        def overlap(self) -> int:
+            return int(self.world.overlap_seconds) if self.world is not None else 1
+
+        @rule(ref=refs, lag=st.integers(0, 30), poisoned=st.integers(0, 9))
+        def add(self, ref: str, lag: int, poisoned: int) -> None:
+            key = f"k{len(self.steps)}"
+            self.keys[key] = ref
+            # Within the overlap: a lag beyond it is the hazard clock_skew_loss shows.
+            late = min(lag, int(self.overlap * sst.LATENESS_SHARE))
+            self._do("add", t.add(record(key, stream=ref, lag=f"{late}s",
+                                         poisoned=poisoned == 0)))
+
+        @precondition(lambda self: bool(self.keys))
+        @rule(data=st.data())
+        def update(self, data: st.DataObject) -> None:
+            key = data.draw(st.sampled_from(sorted(self.keys)))
+            change = f"v{len(self.steps)}"
+            self._do("update", t.update(key, stream=self.keys[key], first_name=change))
+
+        @precondition(lambda self: bool(self.keys))
+        @rule(data=st.data())
+        def delete(self, data: st.DataObject) -> None:
+            key = data.draw(st.sampled_from(sorted(self.keys)))
+            self._do("delete", t.delete(key, stream=self.keys.pop(key)))
+
+        @rule()
+        def tick(self) -> None:
+            self._do("tick", t.tick())
+
+        @rule()
+        def tick_two_workers(self) -> None:
+            self._do("tick_two_workers", t.tick(workers=2))
+
+        @rule(seconds=st.integers(1, 600))
+        def advance(self, seconds: int) -> None:
+            self._do("advance", t.advance(f"{seconds}s"))
+
+        @rule(minutes=st.integers(1, 5))
+        def run_for(self, minutes: int) -> None:
+            self._do("run_for", t.run_for(f"{minutes}m", every="1m"))
+
+        @rule(fault=sst.faults(adapter, sources=sources))
+        def fault_on(self, fault: Fault) -> None:
+            name = f"f{len(self.steps)}"
+            self.on.append(name)
+            self._do("fault_on", t.fault_on(name, fault))
+
+        @precondition(lambda self: bool(self.on))
+        @rule(data=st.data())
+        def fault_off(self, data: st.DataObject) -> None:
+            name = data.draw(st.sampled_from(self.on))
+            self.on.remove(name)
+            self._do("fault_off", t.fault_off(name))
+
+        @precondition(lambda self: self.overlap * sst.LATENESS_SHARE >= 1)
+        @rule(seconds=st.integers(1, 600))
+        def clock_step(self, seconds: int) -> None:
+            # Back by a share of the overlap at most: records stamped behind a cursor by
+            # more than the overlap are the known hazard of a clock that steps back.
+            step = min(seconds, int(self.overlap * sst.LATENESS_SHARE))
+            self._do("clock_step", t.clock_step(f"-{step}s"))
+
+        @rule(point=st.sampled_from(CRASH_POINTS), nth=st.integers(1, 2))
+        def crash(self, point: str, nth: int) -> None:
+            holder.coverage.crash_points[point] += 1
+            event(f"crash point: {point}")
+            self._do("crash", t.crash(at=point, nth=nth))
+
+        @rule()
+        def full_backfill(self) -> None:
+            self._do("full_backfill", t.full_backfill())
+
+        @rule()
+        def webhook(self) -> None:
+            self._do("webhook", t.webhook("sync"))
+
+        @invariant()
+        def golden_rule(self) -> None:
+            # A loss the overlap cannot cover (lateness beyond it) is the configuration's
+            # known hazard, not a broken rule: the strategies keep it rare, this ignores it.
+            broken = [v for v in self.run.sim.violations if not v.hazard] if self.run else []
+            if broken:
+                self._broken(broken[0])
+
+        def _broken(self, violation: BaseException) -> None:
+            self.broken = True
+            if current_build_context().is_final and self.world is not None:
+                holder.failure = (self.world, list(self.steps), violation)
+            raise violation
+
+        def teardown(self) -> None:
+            if self.run is None:
+                return
+            data = self.run.sim.data_faults
+            for stat in self.run.sim.faults.stats():
+                if stat.fired and stat.handle.name and stat.handle not in data:
+                    holder.coverage.faults[stat.handle.fault.effect.verb] += 1
+                    event(f"fault fired: {stat.handle.fault.effect.verb}")
+            try:
+                if not self.broken:
+                    found = [v for v in self.run.sim.settle() if not v.hazard]
+                    holder.coverage.invariants["I10"] += 1
+                    if found:
+                        self._broken(found[0])
+            finally:
+                self.run.close()
+
+    return SyncMachine
+
+
+def check_golden_rule(integration: Integration | Any = None, *, adapter: Adapter | None = None,
+                      settings: Settings | None = None, max_steps: int = 20,
+                      counterexamples: str | Path = DEFAULT_COUNTEREXAMPLES,
+                      replay_integration: str | None = None, replay_adapter: str | None = None,
+                      seed: int | None = None, shrink: str = "scenario",
+                      progress: Callable[[int], None] | None = None) -> Proof:
+    """Search the fault space for a run of ``integration`` that breaks the golden rule.
+
+    For example::
+
+        def test_my_integration_keeps_the_golden_rule():
+            check_golden_rule(my_integration, adapter=my_adapter)
+
+    Without arguments it checks the reference Demo POS. ``settings`` defaults to the
+    loaded Hypothesis profile (use ``--hypothesis-profile spmkit-ci``); every example runs
+    up to ``max_steps`` verbs. Returns the :class:`Proof` (examples, time, coverage) when
+    nothing broke; otherwise raises :class:`GoldenRuleBroken` after writing the shrunk run
+    to ``counterexamples/<name>.py`` with its replay command (``replay_integration`` and
+    ``replay_adapter`` are the ``module:attr`` names to show in it).
+
+    ``shrink="scenario"`` (the default) reduces the failing run as a scenario (steps,
+    records, policies and faults removed or made plainer while a replay still fails the
+    same way): a few dozen replays. ``shrink="hypothesis"`` keeps Hypothesis' own shrinker
+    of the whole choice sequence, which is thorough but takes minutes on these runs.
+    """
+    if shrink not in ("scenario", "hypothesis"):
+        raise ValueError(f"check_golden_rule(shrink={shrink!r}): use 'scenario' or "
+                         f"'hypothesis'.")
+    register_profiles()
+    if adapter is None:
+        from spmkit_testing.reference import build_reference_integration, reference_adapter
+
+        if integration is not None:
+            raise ValueError("check_golden_rule(integration, adapter=...): name the adapter "
+                             "of your integration (spmkit_testing.Adapter).")
+        integration, adapter = build_reference_integration, reference_adapter
+        replay_integration = replay_integration or (
+            "spmkit_testing.reference:build_reference_integration")
+    base = settings if settings is not None else Settings()
+    phases = [p for p in base.phases if shrink == "hypothesis" or p is not Phase.shrink]
+    chosen = Settings(base, stateful_step_count=max_steps, deadline=None, phases=phases,
+                      suppress_health_check=[*base.suppress_health_check, *_SLOW])
+    holder = _Holder()
+    builder = not isinstance(integration, Integration)
+    machine = _machine(integration, adapter, holder, builder=builder, progress=progress)
+    if seed is not None:
+        machine._hypothesis_internal_use_seed = seed
+    kinds = tuple(sst.API_FAULT_KINDS) + tuple(
+        k for k in sst.PARTNER_FAULT_KINDS if k not in sst.API_FAULT_KINDS)
+    started = time.perf_counter()  # reporting only: never feeds the simulation
+    try:
+        with _same_draws_in_any_process():
+            run_state_machine_as_test(machine, settings=chosen)
+    except Exception as exc:
+        proof = Proof(holder.examples, time.perf_counter() - started, holder.coverage, kinds)
+        if holder.failure is None:
+            raise
+        world, steps, violation = holder.failure
+        slug = str(getattr(integration, "slug", None) or getattr(integration, "__name__", "it"))
+        found = Scenario("counterexample", world=world, timeline=steps)
+        if shrink == "scenario":
+            found, violation = _reduce(found, violation, integration, adapter)
+        path, replay = _write(found, violation, slug, Path(counterexamples),
+                              replay_integration, replay_adapter)
+        raise GoldenRuleBroken(
+            f"the golden rule broke for {slug}: {_headline(violation)}\n"
+            f"shrunk to {len(found.timeline)} timeline step(s), written to {path}\nreplay it "
+            f"with:\n  {replay}\n  pytest --scenario {path}", path=path, replay=replay,
+            violation=violation, proof=proof) from exc
+    return Proof(holder.examples, time.perf_counter() - started, holder.coverage, kinds)
+
+
+def _headline(violation: BaseException) -> str:
+    return violation.one_line() if isinstance(violation, Violation) else (
+        f"{type(violation).__name__}: {violation}")
+
+
+def _reduce(found: Scenario, violation: BaseException, integration: Any,
+            adapter: Adapter) -> tuple[Scenario, BaseException]:
+    """The failing run as small as it goes, still breaking the same invariant on replay."""
+    from spmkit_testing._shrink import shrink_scenario
+
+    want = getattr(violation, "invariant", None)
+    last: list[BaseException] = [violation]
+
+    def fails(candidate: Scenario) -> bool:
+        result = run_scenario(candidate, integration=integration, adapter=adapter)
+        broken = [v for v in result.violations if not v.hazard
+                  and (want is None or v.invariant == want)]
+        if broken:
+            last[0] = broken[0]
+        return bool(broken)
+
+    if want is None or not fails(found):
+        return found, violation  # not a violation (an error of the run): keep it whole
+    smallest = shrink_scenario(found, fails)
+    fails(smallest)  # the violation of the smallest, for the message
+    return smallest, last[0]
+
+
+def _write(found: Scenario, violation: BaseException, slug: str,
+           folder: Path, integration: str | None, adapter: str | None) -> tuple[Path, str]:
+    label = violation.invariant if isinstance(violation, Violation) else "crash"
+    name = re.sub(r"\W+", "_", f"{slug}_{label}").strip("_").lower() or "counterexample"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.py"
+    target = ""
+    if integration is not None:
+        target += f" --integration {integration}"
+    if adapter is not None:
+        target += f" --adapter {adapter}"
+    replay = f"spmkit run {path}{target}"
+    description = (f"A counterexample of the golden cursor rule found by spmkit's property "
+                   f"check against {slug}, shrunk to {len(found.timeline)} step(s).\n\n"
+                   f"{_headline(violation)}\n\nReplay: {replay}")
+    scenario = Scenario(name, description, world=found.world, timeline=found.timeline)
+    path.write_text(scenario.to_source(), encoding="utf-8")
+    return path, replay
