@@ -31,7 +31,7 @@ from spmkit_testing.fake._errors import (
     Unauthorized,
     error_for_status,
 )
-from spmkit_testing.fake._journal import JournalEntry
+from spmkit_testing.fake._journal import Journal, JournalEntry
 from spmkit_testing.fake._routes import Route, resolve, unknown_base
 from spmkit_testing.fake._schema import show
 from spmkit_testing.fake._state import BulkResult, FakeState
@@ -135,7 +135,7 @@ class Wire:
         self,
         state: FakeState,
         faults: FaultRegistry,
-        journal: list[JournalEntry],
+        journal: Journal,
         clock: FakeClock,
         api_key: str,
     ) -> None:
@@ -303,7 +303,7 @@ class Wire:
         journal = self._journal
         journal.append(
             JournalEntry(
-                len(journal) + 1,
+                journal.total + 1,
                 self._clock.now(),
                 pending.incoming.method,
                 pending.incoming.path,
