@@ -86,6 +86,10 @@ CRASH_POINTS = (
 )
 _POISONED = "poisoned records"
 _SETTLE_SLACK_TICKS = 10
+# A bounded simulation (keep_ticks) keeps about this many journal entries per kept tick.
+_ENTRIES_PER_TICK = 10
+# The oracle looks back this many ticks (the last runs of each step-source).
+_MIN_KEEP_TICKS = 50
 
 
 class _Unset:
@@ -173,7 +177,13 @@ class Simulation:
     * the world: ``start``, ``seed`` (every random choice), ``skew`` (partner clock
       minus ours), ``sources`` (the partner's source keys), ``store`` (``":memory:"`` or
       a SQLite path);
-    * the oracle: on by default; ``strict=True`` raises the first violation.
+    * the oracle: on by default; ``strict=True`` raises the first violation;
+    * ``keep_ticks`` (a long soak): keep only about the newest ``keep_ticks`` ticks of
+      ``trace``, ``history`` and ``journal_marks``, of the fake's journal and the
+      partner's calls (``_ENTRIES_PER_TICK`` entries a tick) and of the store's runs
+      (``purge_runs``), so memory stays bounded whatever the simulated time; ``ticks``
+      still counts every tick. ``None`` (the default) keeps everything, as scenario
+      expectations and reports need.
     """
 
     def __init__(
@@ -196,6 +206,7 @@ class Simulation:
         strict: bool = False,
         oracle: bool = True,
         allow_backwards: bool = True,
+        keep_ticks: int | None = None,
     ) -> None:
         if not isinstance(start, datetime) or start.utcoffset() is None:
             raise InvalidArgument(
@@ -204,6 +215,11 @@ class Simulation:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise InvalidArgument(
                 f"Expected int but got seed={seed!r} (type={type(seed).__name__}).")
+        if keep_ticks is not None and (isinstance(keep_ticks, bool) or not isinstance(
+                keep_ticks, int) or keep_ticks < _MIN_KEEP_TICKS):
+            raise InvalidArgument(
+                f"Simulation(keep_ticks={keep_ticks!r}) must be an int >= {_MIN_KEEP_TICKS} "
+                f"(the oracle looks back {_MIN_KEEP_TICKS} ticks), or None to keep every tick.")
         if settings is not None and not callable(settings):
             raise InvalidArgument(
                 f"Simulation(settings={settings!r}) must be a function partner -> settings (the "
@@ -244,6 +260,11 @@ class Simulation:
         self.history: list[dict[tuple[str, str], datetime | None]] = []
         self.journal_marks: list[int] = []
         self.restarts = 0
+        self.keep_ticks = keep_ticks
+        self._forgotten_ticks = 0
+        if keep_ticks is not None:
+            self.fake.journal_limit = keep_ticks * _ENTRIES_PER_TICK
+            self.partner.keep_calls = keep_ticks * _ENTRIES_PER_TICK
         self._crash: _CrashPlan | None = None
         self._full_next = False
         self._named: dict[str, FaultHandle] = {}
@@ -256,7 +277,12 @@ class Simulation:
 
     def __repr__(self) -> str:
         return (f"Simulation({self.integration.slug!r}, seed={self.seed}, "
-                f"now={iso(self.clock.now())}, ticks={len(self.trace)})")
+                f"now={iso(self.clock.now())}, ticks={self.ticks})")
+
+    @property
+    def ticks(self) -> int:
+        """How many ticks ran (webhook-triggered ones included), the forgotten ones too."""
+        return self._forgotten_ticks + len(self.trace)
 
     # -- time and ticks -----------------------------------------------------------------
 
@@ -482,7 +508,7 @@ class Simulation:
 
     async def _webhook(self, event: str, body: bytes,
                        headers: dict[str, str]) -> LifecycleResult | None:
-        index, now = len(self.trace) + 1, self.clock.now()
+        index, now = self.ticks + 1, self.clock.now()
         trigger = f"webhook:{event}"
         try:
             result = await handle_lifecycle(
@@ -525,7 +551,7 @@ class Simulation:
                 self.clock.advance(late)
             if self.clock.run(self._tick(False, "settle")) is None:
                 self.restart()
-        found = [v for v in self.oracle.progress(len(self.trace), bound) if self._new(v)]
+        found = [v for v in self.oracle.progress(self.ticks, bound) if self._new(v)]
         self.violations += found
         if found and self.strict:
             raise found[0]
@@ -580,7 +606,7 @@ class Simulation:
     async def _tick(self, full_backfill: bool, trigger: str) -> SyncSummary | None:
         full = full_backfill or self._full_next
         self._full_next = False
-        index, now = len(self.trace) + 1, self.clock.now()
+        index, now = self.ticks + 1, self.clock.now()
         try:
             summary = await run_integration_sync(
                 self.integration, store=self.db, clock=self.clock, client=self.client,
@@ -602,13 +628,22 @@ class Simulation:
         else:
             self.trace.append(tick_trace(index, now, full, faults, summary, trigger=trigger))
         self._mark()
-        if self.oracle is None:
-            return
-        found = [v for v in self.oracle.check(index, now, summary, full,
-                                              finished=self.clock.now()) if self._new(v)]
-        self.violations += found
-        if found and self.strict:
-            raise found[0]
+        if self.oracle is not None:
+            found = [v for v in self.oracle.check(index, now, summary, full,
+                                                  finished=self.clock.now()) if self._new(v)]
+            self.violations += found
+            if found and self.strict:
+                raise found[0]
+        if self.keep_ticks is not None and len(self.trace) >= 2 * self.keep_ticks:
+            self._forget(len(self.trace) - self.keep_ticks)
+
+    def _forget(self, count: int) -> None:
+        """Drop the ``count`` oldest ticks of everything kept per tick (``keep_ticks``)."""
+        del self.trace[:count]
+        del self.history[:count]
+        del self.journal_marks[:count]
+        self._forgotten_ticks += count
+        self.db.purge_runs(before=datetime.fromisoformat(self.trace[0].now))
 
     def _new(self, violation: Violation) -> bool:
         key = (violation.invariant, violation.where, violation.record)
