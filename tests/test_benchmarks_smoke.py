@@ -15,8 +15,9 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 TINY: dict[str, dict[str, Any]] = {
+    "bench_backfill": {"total": 500},
     "bench_engine_ticks": {"ticks": 20},
-    "bench_fake_backfill": {"total": 500},
+    "bench_http": {"total": 200},
     "bench_simulation": {"days": 1 / 48},
 }
 COMMON_KEYS = {"benchmark", "parameters", "seconds", "cpu_seconds", "meets_target", "machine"}
@@ -43,13 +44,24 @@ def test_benchmark_prints_one_json_object(name: str, capsys: pytest.CaptureFixtu
     assert any(key.startswith("target") for key in printed)
 
 
-def test_fake_backfill_counts_every_item(capsys: pytest.CaptureFixture[str]) -> None:
-    from benchmarks import bench_fake_backfill
+@pytest.mark.parametrize("fields", [2, 8])
+def test_backfill_runs_the_engine_and_counts_every_item(
+        fields: int, capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_backfill
 
-    out = bench_fake_backfill.main(total=500)
-    assert out["ok"] and out["requests"] == 10
-    assert (out["sent"], out["rejected"], out["failed"], out["stored"]) == (495, 5, 0, 495)
-    assert out["items_per_second"] > 0
+    out = bench_backfill.main(total=500, fields=fields)
+    assert (out["status"], out["advanced"]) == ("ok", True)
+    assert (out["attempted"], out["rejected"], out["dead_lettered"], out["stored"]) == (
+        500, 5, 5, 495)
+    assert out["items_per_second"] > 0 and out["peak_rss_mib"] > 0
+
+
+@pytest.mark.slow
+def test_http_backfill_goes_through_spmkit_serve(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_http
+
+    out = bench_http.main(total=200)
+    assert (out["status"], out["attempted"], out["rejected"]) == ("ok", 200, 2)
 
 
 def test_simulation_delivers_the_trickle_without_loss(capsys: pytest.CaptureFixture[str]) -> None:
