@@ -283,6 +283,25 @@ class _ApiHttp(httpx.AsyncClient):
     def cookies(self, cookies: Any) -> None:
         return None
 
+    async def exchange(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the client's transport and read the whole answer.
+
+        What ``send`` does for SpmClient's requests, which use no auth, follow no
+        redirect, keep no cookie and have no event hook, without those layers (half of
+        httpx's own cost of a bulk push). The transport is the one ``send`` would pick
+        (a proxy mount from the environment included).
+        """
+        if self.is_closed:
+            raise RuntimeError("Cannot send a request, as the SpmClient has been closed.")
+        response = await self._transport_for_url(request.url).handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
 
 _NO_COOKIES = _NoCookies()
 
@@ -539,7 +558,7 @@ class SpmClient:
     async def _send_once(self, request: httpx.Request) -> _Answer:
         """Send once. THE boundary where ``httpx`` exceptions become error codes."""
         try:
-            response = await self._http.send(request)
+            response = await self._http.exchange(request)
         except httpx.RequestError as exc:
             code, retryable = _network_error(exc)
             return _Answer(
