@@ -24,7 +24,6 @@ Reads and creates answer ``{"statusCode", "data"}``: ``Envelope.data`` is the in
 from __future__ import annotations
 
 import ipaddress
-import json
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -37,6 +36,7 @@ import httpx
 from spmkit._clock import Clock, SystemClock
 from spmkit._envelope import BulkData, ChunkSummary, Envelope, EnvelopeError
 from spmkit._errors import InvalidArgument, SpmApiError
+from spmkit._json import dumps, loads
 from spmkit._resources import BulkResource, bulk_resource
 from spmkit._resources_api import (
     BulkApi,
@@ -141,7 +141,7 @@ def _parse_body(response: httpx.Response) -> Any:
     if not response.content:
         return None
     try:
-        return json.loads(response.content)
+        return loads(response.content)
     except ValueError:
         return response.text
 
@@ -306,13 +306,9 @@ class _ApiHttp(httpx.AsyncClient):
 _NO_COOKIES = _NoCookies()
 
 
-# What json.dumps(body, allow_nan=False) builds on every call, built once.
-_encode = json.JSONEncoder(allow_nan=False).encode
-
-
 def _encode_json(body: Any, what: str) -> bytes:
     try:
-        return _encode(body).encode()
+        return dumps(body)
     except (TypeError, ValueError) as exc:
         raise InvalidArgument(
             f"{what} is not JSON-serializable ({exc}). Convert datetimes with .isoformat(), "
