@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from spmkit._json import dumps, loads_fast
 from spmkit._resources import BULK_RESOURCES
 from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._errors import (
@@ -56,7 +57,10 @@ __all__ = ["MAX_BODY_BYTES", "Incoming", "Outgoing", "Pending", "Wire"]
 MAX_BODY_BYTES = 25 * 1024 * 1024
 _JSON_HEADERS = (("content-type", "application/json"),)
 _NO_BODY = object()
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _dumps(body: Any) -> bytes:
+    return dumps(body, allow_nan=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +184,7 @@ class Wire:
         body: Any = _NO_BODY
         try:
             status, body, out_body, headers = self._answer(pending)
-            out = Outgoing(status, headers, _dumps(out_body).encode())
+            out = Outgoing(status, headers, _dumps(out_body))
         except NetworkErrorAnswer as net:
             out_body = None
             out = Outgoing(0, (), b"", net.effect)
@@ -196,7 +200,7 @@ class Wire:
                 "request.",
                 "error": "Internal Server Error",
             }
-            out = Outgoing(500, _JSON_HEADERS, _dumps(out_body).encode())
+            out = Outgoing(500, _JSON_HEADERS, _dumps(out_body))
         self._record(pending, body, out.status, out_body)
         return out
 
@@ -276,6 +280,9 @@ class Wire:
             )
         if route.method in ("GET", "DELETE"):
             return None
+        done, value = loads_fast(raw)
+        if done:
+            return value
         try:
             return json.loads(raw, parse_constant=_no_constant)
         except BadRequest:
