@@ -24,7 +24,6 @@ query, 404 for another path or an unknown source, 405 for another method, each w
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -36,6 +35,7 @@ from urllib.parse import unquote
 import httpx
 
 from spmkit import InvalidArgument
+from spmkit._json import dumps
 from spmkit_testing.faults import (
     ConnectError,
     ConnectionReset,
@@ -55,12 +55,11 @@ if TYPE_CHECKING:
 __all__ = ["RecordsRoute", "RestApi", "SourcesRoute", "api", "records", "sources"]
 
 TIME_FORMATS = ("iso", "epoch_ms")
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _error(status: int, code: str, message: str,
            headers: Mapping[str, str] | None = None) -> httpx.Response:
-    body = _dumps({"error": {"code": code, "message": message}}).encode()
+    body = dumps({"error": {"code": code, "message": message}}, allow_nan=True)
     return httpx.Response(status, content=body, headers={"content-type": "application/json",
                                                          **(headers or {})})
 
@@ -313,7 +312,7 @@ class _Server:
             self.partner.journal(route.stream, source, what, 400, 0, decision)
             return _error(400, "bad_request", str(exc))
         self.partner.journal(route.stream, source, what, 200, served, decision)
-        return httpx.Response(200, content=_dumps(body).encode(),
+        return httpx.Response(200, content=dumps(body, allow_nan=True),
                               headers={"content-type": "application/json"})
 
     def answer_sync(self, request: httpx.Request) -> httpx.Response:
