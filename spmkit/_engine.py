@@ -34,7 +34,7 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from spmkit._clock import Clock, SystemClock
 from spmkit._context import PushTally, StepContext, SyncContext
@@ -52,6 +52,21 @@ __all__ = ["ESCALATE_AT_FAILURES", "run_integration_sync"]
 
 ESCALATE_AT_FAILURES = 3
 _LOGGER = "spmkit.engine"
+_DEFAULT_OPTIONS = SyncOptions()
+# Classes whose instances passed the Clock protocol check: a runtime Protocol check
+# walks every member of the protocol on every call, on every run.
+_CLOCK_TYPES: set[type] = set()
+
+
+def _is_clock(value: object) -> TypeGuard[Clock]:
+    kind = type(value)
+    if kind in _CLOCK_TYPES:
+        return True
+    if not isinstance(value, Clock):
+        return False
+    if callable(getattr(kind, "now", None)) and callable(getattr(kind, "sleep", None)):
+        _CLOCK_TYPES.add(kind)  # the class itself has the methods, so every instance does
+    return True
 
 
 async def run_integration_sync(
@@ -90,7 +105,7 @@ async def run_integration_sync(
             f"run_integration_sync expects store=open_store(...) (a Store); got {store!r:.80} "
             f"(type={type(store).__name__}). For a file, pass open_store(path, clock=clock)."
         )
-    if clock is not None and not isinstance(clock, Clock):
+    if clock is not None and not _is_clock(clock):
         raise InvalidArgument(
             f"Expected a Clock (with now() and async sleep()) for clock but got clock={clock!r} "
             f"(type={type(clock).__name__}): pass SystemClock() or a simulated clock."
@@ -103,8 +118,8 @@ async def run_integration_sync(
     if clock is None:
         # One clock: default to the store's, so cursor stamps and backoff agree.
         store_clock = getattr(store, "clock", None)
-        clock = store_clock if isinstance(store_clock, Clock) else SystemClock()
-    options = options if options is not None else SyncOptions()
+        clock = store_clock if _is_clock(store_clock) else SystemClock()
+    options = options if options is not None else _DEFAULT_OPTIONS
     log = logger if logger is not None else logging.getLogger(_LOGGER)
     if push is None and client is not None:
         push = client_pusher(client)
