@@ -84,14 +84,14 @@ def _cell(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
 
 
-def _ratio(runs: Runs, ours: str, theirs: str, *, lower_is_better: bool = False) -> float | None:
-    """The median of the pairwise ratios (run k of spmkit against run k of the JS kit)."""
+def _ratio(runs: Runs, ours: str, theirs: str) -> float | None:
+    """spmkit ÷ JS kit: the median of the pairwise ratios (run k of each side, run one
+    after the other, so both saw the same load on the machine)."""
     a, b = runs.values.get(ours, []), runs.values.get(theirs, [])
     pairs = [(x, y) for x, y in zip(a, b, strict=False) if x > 0 and y > 0]
     if not pairs:
         return None
-    ratios = [(y / x) if lower_is_better else (x / y) for x, y in pairs]
-    return round(statistics.median(ratios), 3)
+    return round(statistics.median(x / y for x, y in pairs), 3)
 
 
 def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[str, Any]:
@@ -160,8 +160,9 @@ def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[s
     }
     ratios = None if modules is None else {
         "backfill_items": _ratio(runs, "backfill_items_per_s", "js_backfill_items_per_s"),
-        "backfill_peak_rss": _ratio(runs, "backfill_peak_rss_mib", "js_backfill_peak_rss_mib",
-                                    lower_is_better=True),
+        "backfill_peak_rss": _ratio(runs, "backfill_peak_rss_mib", "js_backfill_peak_rss_mib"),
+        "backfill_8_peak_rss": _ratio(runs, "backfill_8_peak_rss_mib",
+                                      "js_backfill_8_peak_rss_mib"),
         "backfill_8_items": _ratio(runs, "backfill_8_items_per_s", "js_backfill_8_items_per_s"),
         "http_items": _ratio(runs, "http_items_per_s", "js_http_items_per_s"),
         "steady_ticks": _ratio(runs, "steady_ticks_per_s", "js_steady_ticks_per_s"),
