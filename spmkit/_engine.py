@@ -53,6 +53,7 @@ __all__ = ["ESCALATE_AT_FAILURES", "run_integration_sync"]
 ESCALATE_AT_FAILURES = 3
 _LOGGER = "spmkit.engine"
 _DEFAULT_OPTIONS = SyncOptions()
+_ENGINE_LOG = logging.getLogger(_LOGGER)
 # Classes whose instances passed the Clock protocol check: a runtime Protocol check
 # walks every member of the protocol on every call, on every run.
 _CLOCK_TYPES: set[type] = set()
@@ -120,7 +121,7 @@ async def run_integration_sync(
         store_clock = getattr(store, "clock", None)
         clock = store_clock if _is_clock(store_clock) else SystemClock()
     options = options if options is not None else _DEFAULT_OPTIONS
-    log = logger if logger is not None else logging.getLogger(_LOGGER)
+    log = logger if logger is not None else _ENGINE_LOG
     if push is None and client is not None:
         push = client_pusher(client)
     if provisioned is None:
@@ -344,13 +345,15 @@ class _Runner:
             step.tolerate_rejects, tally.rejected, max(tally.attempted, tally.rejected)
         ):
             errors.append(_rejects_held(tally))
-        ran = StepSummary(entity=step.entity, source_key=key, items=items,
-                          attempted=tally.attempted, rejected=tally.rejected, window=window,
-                          cursor_before=last, cursor_after=last, dead_lettered=dead_lettered,
-                          requested_advance=advance_to)
+        # The step-source's summary, built once its outcome is known (one construction).
+        ran: dict[str, Any] = dict(
+            entity=step.entity, source_key=key, items=items, attempted=tally.attempted,
+            rejected=tally.rejected, window=window, cursor_before=last, cursor_after=last,
+            dead_lettered=dead_lettered, requested_advance=advance_to)
         self.base.checkpoint("before_cursor_write")
         if errors:
-            self._record_failure(step, key, cursor, errors, items=items, summary=ran)
+            self._record_failure(step, key, cursor, errors, items=items,
+                                 summary=StepSummary(**ran))
         elif advance_to is None:
             self.base.logger.warning(
                 "sync step '%s' source %r completed clean without advance_cursor_to: cursor "
@@ -359,7 +362,7 @@ class _Runner:
             )
             if cursor is not None and _is_stale(cursor):
                 self._record_clean_no_advance(step, key, cursor, items=items)
-            self.steps.append(ran)
+            self.steps.append(StepSummary(**ran))
         else:
             target = min(advance_to, window.until)
             if advance_to > window.until:
@@ -388,7 +391,8 @@ class _Runner:
                     _iso(written.last_synced_at), target.isoformat(),
                 )
             self.base.checkpoint("after_cursor_write")
-            self.steps.append(replace(ran, advanced=True, cursor_after=written.last_synced_at))
+            self.steps.append(StepSummary(**{**ran, "advanced": True,
+                                             "cursor_after": written.last_synced_at}))
 
     def _record_failure(
         self,
