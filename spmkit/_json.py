@@ -67,18 +67,20 @@ def loads_fast(raw: bytes) -> tuple[bool, Any]:
 
 
 def _has_non_finite(value: Any) -> bool:
-    """Whether a float NaN or infinity is anywhere in ``value`` (lists, tuples, dicts)."""
+    """Whether a float NaN or infinity is anywhere in ``value`` (lists, tuples, dicts).
+
+    Only called once orjson has encoded ``value``, so it holds no subclass of the JSON
+    types (orjson refused those): exact types are enough.
+    """
     stack = [value]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        item = stack.pop()
+        item = pop()
         kind = type(item)
-        if kind is float:
-            if not math.isfinite(item):
-                return True
-        elif kind is dict:
-            stack.extend(item.values())
+        if kind is dict:
+            extend(item.values())
         elif kind is list or kind is tuple:
-            stack.extend(item)
-        elif isinstance(item, float) and not math.isfinite(item):
+            extend(item)
+        elif kind is float and not math.isfinite(item):
             return True
     return False
