@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -297,7 +298,8 @@ class _Server:
     def answer(self, request: httpx.Request, route: Any, source: str,
                decision: Decision) -> httpx.Response:
         listing = isinstance(route, SourcesRoute)
-        what = f"{request.method} {request.url.path}"
+        # One string per route and source, shared by every call the journal keeps.
+        what = sys.intern(f"{request.method} {request.url.path}")
         failed = _fault_response(decision, request)
         if failed is not None:
             self.partner.journal(route.stream, source, what, failed.status_code, 0, decision)
