@@ -258,6 +258,7 @@ class Simulation:
         self.webhooks: list[WebhookTrace] = []
         self.violations: list[Violation] = []
         self.history: list[dict[tuple[str, str], datetime | None]] = []
+        self._history_keys: dict[tuple[str, str], tuple[str, str]] = {}
         self.journal_marks: list[int] = []
         self.restarts = 0
         self.keep_ticks = keep_ticks
@@ -653,8 +654,10 @@ class Simulation:
         return True
 
     def _mark(self) -> None:
-        self.history.append({(c.entity, c.source_key): c.last_synced_at
-                             for c in self.db.list_cursors()})
+        # One key tuple per step-source, shared by every snapshot.
+        keys = self._history_keys
+        self.history.append({keys.setdefault((c.entity, c.source_key), (c.entity, c.source_key)):
+                             c.last_synced_at for c in self.db.list_cursors()})
         self.journal_marks.append(self.fake.journal_length)
 
     def _new_client(self) -> SpmClient:
