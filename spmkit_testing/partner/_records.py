@@ -24,7 +24,7 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, eq=True)
+@dataclass(frozen=True, eq=True, slots=True)
 class SourceRecord:
     """One version of a partner record (ground truth, not what a read returns).
 
