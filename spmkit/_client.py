@@ -36,7 +36,7 @@ import httpx
 from spmkit._clock import Clock, SystemClock
 from spmkit._envelope import BulkData, ChunkSummary, Envelope, EnvelopeError
 from spmkit._errors import InvalidArgument, SpmApiError
-from spmkit._json import dumps, loads
+from spmkit._json import json_dumps, json_loads
 from spmkit._resources import BulkResource, bulk_resource
 from spmkit._resources_api import (
     BulkApi,
@@ -141,7 +141,7 @@ def _parse_body(response: httpx.Response) -> Any:
     if not response.content:
         return None
     try:
-        return loads(response.content)
+        return json_loads(response.content)
     except ValueError:
         return response.text
 
@@ -308,7 +308,7 @@ _NO_COOKIES = _NoCookies()
 
 def _encode_json(body: Any, what: str) -> bytes:
     try:
-        return dumps(body)
+        return json_dumps(body)
     except (TypeError, ValueError) as exc:
         raise InvalidArgument(
             f"{what} is not JSON-serializable ({exc}). Convert datetimes with .isoformat(), "

@@ -1,14 +1,17 @@
 """The one JSON codec of spmkit and its harness: orjson, answering as the standard library.
 
+``json_dumps`` and ``json_loads`` are exported from ``spmkit`` so that code pushing or
+serving many JSON bodies (the harness's fake API and partner) gets the same codec.
+
 orjson encodes a bulk chunk about ten times faster than ``json`` and decodes it two to
 three times faster (see ``benchmarks/README.md``). Where the two would differ, the
 standard library decides, so callers see exactly what ``json`` did before:
 
-* :func:`dumps` falls back to ``json`` for what orjson refuses (non-str keys, integers
+* :func:`json_dumps` falls back to ``json`` for what orjson refuses (non-str keys, integers
   beyond 64 bits, subclasses, datetimes, dataclasses) and for a value with a NaN or an
   infinity, which orjson would write as ``null``: ``allow_nan=False`` raises
   ``ValueError`` for it as ``json.dumps`` does, ``allow_nan=True`` writes ``NaN``;
-* :func:`loads` falls back to ``json`` for what orjson refuses (``NaN``, non-UTF-8
+* :func:`json_loads` falls back to ``json`` for what orjson refuses (``NaN``, non-UTF-8
   encodings), so the errors are the standard library's, and for a text with a run of
   20 digits or more (orjson reads an integer beyond 64 bits as a float, ``json`` as
   the exact int).
@@ -21,11 +24,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-__all__ = ["dumps", "loads", "loads_fast"]
+__all__ = ["json_dumps", "json_loads"]
 
 _OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
             | orjson.OPT_PASSTHROUGH_SUBCLASS)
@@ -37,8 +41,14 @@ _DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 _TWENTY_DIGITS = b"0" * 20
 
 
-def dumps(value: Any, *, allow_nan: bool = False) -> bytes:
-    """``value`` as compact JSON bytes, or the error ``json.dumps`` would raise."""
+def json_dumps(value: Any, *, allow_nan: bool = False) -> bytes:
+    """``value`` as compact JSON bytes, or the error ``json.dumps`` would raise.
+
+    For example::
+
+        >>> json_dumps({"customer_id": "c1", "points": 3})
+        b'{"customer_id":"c1","points":3}'
+    """
     try:
         out = orjson.dumps(value, option=_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
@@ -48,22 +58,21 @@ def dumps(value: Any, *, allow_nan: bool = False) -> bytes:
     return out
 
 
-def loads(data: bytes | str) -> Any:
-    """Parse JSON as ``json.loads`` does (its errors when the text is not JSON)."""
+def json_loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None = None) -> Any:
+    """Parse JSON as ``json.loads(data, parse_constant=...)`` does, its errors included.
+
+    ``parse_constant`` is called for ``NaN``, ``Infinity`` and ``-Infinity`` (which
+    orjson refuses, so such a text is always parsed by the standard library).
+    """
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    done, value = loads_fast(raw)
-    return value if done else json.loads(data)
-
-
-def loads_fast(raw: bytes) -> tuple[bool, Any]:
-    """``(True, value)`` when orjson reads ``raw`` as ``json.loads`` would, else
-    ``(False, None)``: the caller then parses it with ``json`` (and its own options)."""
-    if len(raw) >= 20 and _TWENTY_DIGITS in raw.translate(_DIGITS):
-        return False, None
-    try:
-        return True, orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return False, None
+    if len(raw) < 20 or _TWENTY_DIGITS not in raw.translate(_DIGITS):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    if parse_constant is None:
+        return json.loads(data)
+    return json.loads(data, parse_constant=parse_constant)
 
 
 def _has_non_finite(value: Any) -> bool:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from spmkit._json import dumps, loads
+from spmkit import json_dumps as dumps
+from spmkit import json_loads as loads
 
 
 @pytest.mark.parametrize("value", [

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from spmkit._json import dumps, loads_fast
+from spmkit import json_dumps, json_loads
 from spmkit._resources import BULK_RESOURCES
 from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._errors import (
@@ -60,7 +60,7 @@ _NO_BODY = object()
 
 
 def _dumps(body: Any) -> bytes:
-    return dumps(body, allow_nan=True)
+    return json_dumps(body, allow_nan=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,11 +280,8 @@ class Wire:
             )
         if route.method in ("GET", "DELETE"):
             return None
-        done, value = loads_fast(raw)
-        if done:
-            return value
         try:
-            return json.loads(raw, parse_constant=_no_constant)
+            return json_loads(raw, parse_constant=_no_constant)
         except BadRequest:
             raise
         except UnicodeDecodeError:

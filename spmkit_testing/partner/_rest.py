@@ -35,8 +35,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from spmkit import InvalidArgument
-from spmkit._json import dumps
+from spmkit import InvalidArgument, json_dumps
 from spmkit_testing.faults import (
     ConnectError,
     ConnectionReset,
@@ -60,7 +59,7 @@ TIME_FORMATS = ("iso", "epoch_ms")
 
 def _error(status: int, code: str, message: str,
            headers: Mapping[str, str] | None = None) -> httpx.Response:
-    body = dumps({"error": {"code": code, "message": message}}, allow_nan=True)
+    body = json_dumps({"error": {"code": code, "message": message}}, allow_nan=True)
     return httpx.Response(status, content=body, headers={"content-type": "application/json",
                                                          **(headers or {})})
 
@@ -314,7 +313,7 @@ class _Server:
             self.partner.journal(route.stream, source, what, 400, 0, decision)
             return _error(400, "bad_request", str(exc))
         self.partner.journal(route.stream, source, what, 200, served, decision)
-        return httpx.Response(200, content=dumps(body, allow_nan=True),
+        return httpx.Response(200, content=json_dumps(body, allow_nan=True),
                               headers={"content-type": "application/json"})
 
     def answer_sync(self, request: httpx.Request) -> httpx.Response:
