@@ -1,6 +1,6 @@
 """A world that starts years away from today's date: a wall-clock read in the integration shows up.
 
-The simulation runs in 2031 while the machine's clock says otherwise. An integration
+The simulation runs in 2041 while the machine's clock says otherwise. An integration
 that reads datetime.now() or time.time() where the injected clock belongs (to filter
 its reads, or to choose where its cursor goes) reads the wrong window or parks its
 cursor years behind: once the world is quiet the oracle's progress invariant (I10)
@@ -24,7 +24,7 @@ from spmkit_testing.scenario import (
 scenario = Scenario(
     "far_from_today",
     description=__doc__,
-    world=World(start="2031-06-01T00:00:00Z", records=[records(10)]),
+    world=World(start="2041-06-01T00:00:00Z", records=[records(10)]),
     timeline=[
         advance("1m"),
         tick(),

@@ -5,11 +5,13 @@ JSON body names an ``event``: ``install``, ``activate``, ``deactivate``,
 ``uninstall``, ``config_updated`` or ``sync``. :func:`handle_lifecycle` does the
 whole job of the endpoint:
 
-1. verify the signature and freshness with :func:`~spmkit.verify_webhook` against
-   the injected clock, and refuse a replay through the :class:`~spmkit.ReplayGuard`
-   (keyed on the normalized signature, so an upper-cased replay is still a replay);
-2. parse the body (bad JSON or an unknown event is a refused result with a clear
-   reason, never a traceback);
+1. verify the signature and freshness (as :func:`~spmkit.verify_webhook` does) against
+   the injected clock;
+2. parse the body (bad JSON, a body nested too deeply, a body that is not an object or
+   an unknown event is a refused result with a clear reason, never a traceback);
+   only then remember the signature in the :class:`~spmkit.ReplayGuard` and refuse a
+   replay (keyed on the normalized signature, so an upper-cased replay is still a
+   replay). A delivery that cannot be read is refused without being remembered;
 3. dispatch: ``activate`` provisions (:func:`~spmkit.ensure_provisioned`), runs an
    initial full backfill (:func:`~spmkit.run_integration_sync`) and then calls the
    integration's ``activate`` hook; ``sync`` runs an incremental sync and then the
@@ -39,7 +41,8 @@ from spmkit._integration import HOOK_NAMES, Integration
 from spmkit._provisioning import ProvisionedIds, Provisioning, ensure_provisioned, load_provisioned
 from spmkit._store import Store
 from spmkit._summary import SyncOptions, SyncSummary
-from spmkit._webhooks import ReplayGuard, verify_webhook
+from spmkit._webhooks import Reason as VerifyReason
+from spmkit._webhooks import ReplayGuard, Verification, check_signature
 
 __all__ = ["LIFECYCLE_EVENTS", "LifecycleResult", "handle_lifecycle"]
 
@@ -164,15 +167,17 @@ async def handle_lifecycle(
             f"webhook cannot be replayed; got {replay_guard!r:.80}."
         )
     log = logger if logger is not None else logging.getLogger(_LOGGER)
-    verification = verify_webhook(body, headers, secrets, clock=clock, replay_guard=replay_guard)
-    if not verification.ok:
-        reason = verification.reason or "signature_mismatch"
-        log.warning("lifecycle webhook refused: %s", reason)
-        return LifecycleResult(False, reason=reason, detail=_VERIFY_DETAIL[reason])
+    # Verify, parse, then remember: a body that verifies but cannot be read is refused
+    # without using up its signature, and only a delivery we can handle is remembered.
+    checked = check_signature(body, headers, secrets, clock=clock, replay_guard=replay_guard)
+    if isinstance(checked, Verification):
+        return _refused(log, checked.reason or "signature_mismatch")
     parsed = _parse(body)
     if isinstance(parsed, LifecycleResult):
         log.warning("lifecycle webhook refused: %s (%s)", parsed.reason, parsed.detail)
         return parsed
+    if not replay_guard.check_and_remember(checked.signature, timestamp=checked.timestamp):
+        return _refused(log, "replayed")
     event, payload = parsed
     if settings is None:
         try:
@@ -197,12 +202,18 @@ async def handle_lifecycle(
         )
 
 
+def _refused(log: logging.Logger, reason: VerifyReason) -> LifecycleResult:
+    log.warning("lifecycle webhook refused: %s", reason)
+    return LifecycleResult(False, reason=reason, detail=_VERIFY_DETAIL[reason])
+
+
 def _parse(body: bytes) -> tuple[str, dict[str, Any]] | LifecycleResult:
     try:
         payload = json.loads(bytes(body))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        why = "it is nested too deeply to be read" if isinstance(exc, RecursionError) else exc
         return LifecycleResult(False, reason="invalid_json", detail=(
-            f"the body is not valid JSON ({exc}); a lifecycle webhook is a JSON object such "
+            f"the body is not valid JSON ({why}); a lifecycle webhook is a JSON object such "
             f"as {{\"event\": \"activate\"}}"))
     if not isinstance(payload, dict):
         return LifecycleResult(False, reason="invalid_payload", detail=(
@@ -211,8 +222,17 @@ def _parse(body: bytes) -> tuple[str, dict[str, Any]] | LifecycleResult:
     event = payload.get("event")
     if event not in LIFECYCLE_EVENTS:
         return LifecycleResult(False, reason="unknown_event", detail=(
-            f"unknown event {event!r}; expected one of: {', '.join(LIFECYCLE_EVENTS)}"))
+            f"unknown event {_short(event)}; expected one of: {', '.join(LIFECYCLE_EVENTS)}"))
     return str(event), payload
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """A repr for a detail: bounded, even for a huge or deeply nested value."""
+    try:
+        text = repr(value) if not isinstance(value, str) else repr(value[: limit + 1])
+    except RecursionError:
+        return f"<a {type(value).__name__} nested too deeply to show>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _settings_from(integration: Integration, payload: Mapping[str, Any]) -> Any:

@@ -83,13 +83,22 @@ class SecretCipher:
                 "Not an encrypted spmkit value (expected the 'v1:' prefix written by "
                 "SecretCipher.encrypt); re-encrypt it with SecretCipher.encrypt."
             )
+        text = token[len(_VERSION) :]
         try:
-            raw = base64.b64decode(token[len(_VERSION) :], validate=True)
+            raw = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise SecretError(
                 "Encrypted value is malformed (invalid base64): it was truncated or edited. "
                 "Set the secret again."
             ) from exc
+        # The decoder ignores the unused low bits of the last character and extra
+        # padding, so several texts decode to one blob: only the one encrypt() wrote
+        # is a token (an edited token never decrypts).
+        if base64.b64encode(raw).decode("ascii") != text:
+            raise SecretError(
+                "Encrypted value is malformed (not the canonical base64 that "
+                "SecretCipher.encrypt writes): it was edited. Set the secret again."
+            )
         if len(raw) < _NONCE_BYTES + _TAG_BYTES:
             raise SecretError(
                 "Encrypted value is too short to be authentic: it was truncated. "

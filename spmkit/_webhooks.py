@@ -192,7 +192,19 @@ class ReplayGuard:
         return f"ReplayGuard(ttl_seconds={self._ttl}, in={where})"
 
 
-def verify_webhook(
+@dataclass(frozen=True, slots=True)
+class SignedDelivery:
+    """A webhook whose signature and freshness verified, not yet remembered (internal).
+
+    ``signature`` is normalized (lowercase) and ``timestamp`` is the header's Unix
+    seconds: what :meth:`ReplayGuard.check_and_remember` takes.
+    """
+
+    signature: str
+    timestamp: int
+
+
+def check_signature(
     body: bytes,
     headers: Mapping[str, str],
     secrets: str | Sequence[str],
@@ -200,21 +212,11 @@ def verify_webhook(
     clock: Clock,
     tolerance_seconds: int = 300,
     replay_guard: ReplayGuard | None = None,
-) -> Verification:
-    """Check a ShopiMind webhook's timestamp, signature and (optionally) freshness.
+) -> SignedDelivery | Verification:
+    """:func:`verify_webhook` without the replay guard: the delivery, or the refusal.
 
-    ``secrets`` is one secret or several during a rotation (any one may match).
-    Header names are matched case-insensitively. The result's ``reason`` is one of
-    ``missing_signature_headers``, ``invalid_timestamp``, ``timestamp_out_of_tolerance``,
-    ``signature_mismatch`` or ``replayed``. A signature is remembered by
-    ``replay_guard`` only once it has verified, so junk cannot fill the guard.
-
-    For example::
-
-        result = verify_webhook(request.body, request.headers, [new, old], clock=clock,
-                                replay_guard=guard)
-        if not result.ok:
-            return 401, result.reason
+    ``replay_guard`` is only checked against ``tolerance_seconds``; nothing is
+    remembered, so that a caller can parse the body before it remembers the signature.
     """
     keys = _secret_list(secrets)
     if (
@@ -252,19 +254,61 @@ def verify_webhook(
         matched |= hmac.compare_digest(provided, expected)
     if not matched:
         return Verification(False, "signature_mismatch")
+    return SignedDelivery(provided, timestamp)
+
+
+def verify_webhook(
+    body: bytes,
+    headers: Mapping[str, str],
+    secrets: str | Sequence[str],
+    *,
+    clock: Clock,
+    tolerance_seconds: int = 300,
+    replay_guard: ReplayGuard | None = None,
+) -> Verification:
+    """Check a ShopiMind webhook's timestamp, signature and (optionally) freshness.
+
+    ``secrets`` is one secret or several during a rotation (any one may match).
+    Header names are matched case-insensitively. The result's ``reason`` is one of
+    ``missing_signature_headers``, ``invalid_timestamp``, ``timestamp_out_of_tolerance``,
+    ``signature_mismatch`` or ``replayed``. A signature is remembered by
+    ``replay_guard`` only once it has verified, so junk cannot fill the guard.
+
+    For example::
+
+        result = verify_webhook(request.body, request.headers, [new, old], clock=clock,
+                                replay_guard=guard)
+        if not result.ok:
+            return 401, result.reason
+    """
+    checked = check_signature(
+        body, headers, secrets, clock=clock, tolerance_seconds=tolerance_seconds,
+        replay_guard=replay_guard,
+    )  # fmt: skip
+    if isinstance(checked, Verification):
+        return checked
     if replay_guard is not None and not replay_guard.check_and_remember(
-        provided, timestamp=timestamp
+        checked.signature, timestamp=checked.timestamp
     ):
         return Verification(False, "replayed")
     return Verification(True)
 
 
 def _secret_list(secrets: str | Sequence[str]) -> list[str]:
-    items = [secrets] if isinstance(secrets, str) else list(secrets)
+    shape = (
+        "secrets must be a str or a list of str (the webhook secrets configured in "
+        "ShopiMind; pass [new, old] during a rotation), got "
+    )
+    if isinstance(secrets, str):
+        items = [secrets]
+    elif isinstance(secrets, Sequence) and not isinstance(secrets, bytes | bytearray):
+        items = list(secrets)
+    else:
+        raise InvalidArgument(f"{shape}{type(secrets).__name__}.")
     for item in items:
         if not isinstance(item, str):
             raise InvalidArgument(
-                f"secrets must be a str or a sequence of str, got an item {type(item).__name__}."
+                f"{shape}{type(secrets).__name__} with an item {type(item).__name__}."
             )
     keys = [item for item in items if item]
     if not keys:

@@ -15,6 +15,15 @@ For example::
     sim.put("customers", "c1", {"email": "ada@example.com"})
     sim.tick()
     assert "c1" in sim.fake.records("customers") and sim.violations == []
+
+Nothing in a test should reach the network: :func:`no_network` blocks every DNS lookup
+and outbound connection except to loopback while it is active, and names the host::
+
+    from spmkit_testing import no_network
+
+    with no_network() as guard:
+        sim.tick()          # a step with its own httpx.AsyncClient() fails at once
+    assert guard.blocked == []
 """
 
 from __future__ import annotations
@@ -24,7 +33,13 @@ from spmkit_testing.adapter import ROLES, Adapter, InvalidAdapter, Stream
 from spmkit_testing.clock import DeadlockError, SimClock, SkewedClock
 from spmkit_testing.fake import FakeApiError, FakeShopimind, JournalEntry
 from spmkit_testing.faults import Fault, FaultHandle, FaultRegistry
-from spmkit_testing.network import MountedTransport, UnmountedRequestError
+from spmkit_testing.network import (
+    MountedTransport,
+    NetworkBlockedError,
+    NetworkGuard,
+    UnmountedRequestError,
+    no_network,
+)
 from spmkit_testing.oracle import INVARIANTS, Oracle, Undelivered, Violation
 from spmkit_testing.partner import FakeSource, Partner, PartnerFailure, SourceRecord
 from spmkit_testing.scenario import (
@@ -61,6 +76,9 @@ __all__ = [
     "JournalEntry",
     "load_scenario",
     "MountedTransport",
+    "NetworkBlockedError",
+    "NetworkGuard",
+    "no_network",
     "Oracle",
     "Partner",
     "PartnerFailure",

@@ -1,280 +1,62 @@
-"""The SVG timeline of a scenario report: time buckets, one lane per step-source, the charts.
+"""The SVG timeline of a scenario report: the run lane, one lane per step-source, the charts.
 
 Simulated time runs along x. The top lane is the whole run; below it one lane per
 step-source (``entity@source``): a strip of cells coloured by what happened in each
 tick (ok, cursor held, skipped by backoff, crashed) and a chart of the cursor's lag
-(``now - cursor``: zero when caught up, a ramp while it is held) with the window each
-tick read as a bar reaching back from ``until`` to ``since`` on that scale. Fault spans
-are shaded bands, rejects and dead-letters are markers, and the tick where an invariant
-first broke is a red line named after the invariant.
+(``now - cursor``: zero when caught up, a ramp while it is held, dashed while the
+cursor was never set) with the window each tick read as a bar reaching back from
+``until`` to ``since`` on that scale. Fault spans are shaded bands on the lanes each
+fault targets, rejects and dead-letters are markers whose hover text names the
+rejected records and the API's reason, and the tick where an invariant first broke
+is a red line named after the invariant.
 
-Dense runs stay legible: :meth:`Timeline.build` aggregates ticks into at most
-``max_columns`` time buckets per lane, each showing the worst status in it and its
-counts in a hover title. :mod:`spmkit_testing.report` lays the page out around it.
+:mod:`spmkit_testing._report_model` buckets the ticks; this module only draws them,
+and :mod:`spmkit_testing.report` lays the page out around it.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
-import html
 import itertools
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
 
+from spmkit_testing._report_model import RANK, STATES, Bucket, Lane, Timeline
+from spmkit_testing._report_text import clip, duration, esc, short_time
 from spmkit_testing.oracle import INVARIANTS
 
-if TYPE_CHECKING:
-    from spmkit_testing.simulation import StepTrace, TickTrace
+__all__ = ["fault_list", "legend", "timeline_svg"]
 
-__all__ = [
-    "clip",
-    "esc",
-    "fault_list",
-    "legend",
-    "parse_time",
-    "short_time",
-    "step_state",
-    "Timeline",
-    "timeline_svg",
-    "ViolationLike",
-]
-
-# States of a step-source in a tick, least to most severe: a bucket shows its worst.
-_STATES = ("ok", "skipped", "backoff", "held", "crashed")
-_RANK = {name: rank for rank, name in enumerate(_STATES)}
 _COLOUR = {"ok": "#3b9c5f", "skipped": "#a3a8ae", "backoff": "#8268c9", "held": "#e8a027",
            "crashed": "#d6362b"}
 _LABEL = {"ok": "ok (clean run)", "skipped": "skipped (clock behind cursor)",
           "backoff": "skipped by backoff", "held": "partial: cursor held (errors / rejects)",
           "crashed": "engine crashed"}
-_RUN_STATE = {"ok": "ok", "partial": "held", "failed": "crashed", "crashed": "crashed"}
 
 # Geometry of the SVG, in px (the viewBox scales it to the page width).
-_W, _LABEL_W, _PLOT_X = 1200, 196, 210
+_W, _PLOT_X = 1200, 210
 _PLOT_W = _W - _PLOT_X - 16
 _RUN_H, _LANE_H = 26, 92
 _STRIP_H, _CHART_TOP, _CHART_H = 12, 20, 52
+_BAND_TOP = 26
+_LISTED_FAULT_SETS = 60
+
+_Scale = Callable[[float], float]  # a lag in seconds -> its y on a lane's chart
+_Segment = tuple[float, float, float, float]
 
 
-class ViolationLike(Protocol):
-    """What the timeline reads from a violation (the oracle's ``Violation`` fits)."""
-
-    @property
-    def invariant(self) -> str: ...
-    @property
-    def tick(self) -> int: ...
-    @property
-    def where(self) -> str: ...
-    @property
-    def record(self) -> str | None: ...
-    @property
-    def detail(self) -> str: ...
+def _x(m: Timeline, when: datetime) -> float:
+    return _PLOT_X + m.frac(when) * _PLOT_W
 
 
-@dataclass
-class _Bucket:
-    """The ticks of one lane that fall into one time column."""
-
-    first: int
-    last: int
-    t_first: datetime
-    t_last: datetime
-    worst: str = "ok"
-    counts: dict[str, int] = field(default_factory=dict)
-    attempted: int = 0
-    rejected: int = 0
-    dead: int = 0
-    since: datetime | None = None
-    until: datetime | None = None
-    cursor: datetime | None = None
-    # Lags in seconds (now - a time): the widest window, the cursor before and after.
-    reach: float | None = None
-    lag_max: float | None = None
-    lag_end: float | None = None
-    error: str | None = None
-
-    def add(self, index: int, when: datetime, state: str) -> None:
-        self.last, self.t_last = index, when
-        self.counts[state] = self.counts.get(state, 0) + 1
-        if _RANK[state] > _RANK[self.worst]:
-            self.worst = state
-
-    def merge(self, other: _Bucket) -> None:
-        self.last, self.t_last = other.last, other.t_last
-        for state, n in other.counts.items():
-            self.counts[state] = self.counts.get(state, 0) + n
-        self.attempted += other.attempted
-        self.rejected += other.rejected
-        self.dead += other.dead
-        self.error = self.error or other.error
-        self.cursor, self.lag_end = other.cursor, other.lag_end
-        self.lag_max = _max(self.lag_max, other.lag_max)
-        self.reach = _max(self.reach, other.reach)
+def _cx(m: Timeline, col: int) -> float:
+    return _PLOT_X + (col + 0.5) * _PLOT_W / m.columns
 
 
-@dataclass
-class _Lane:
-    key: tuple[str, str]
-    buckets: dict[int, _Bucket] = field(default_factory=dict)
-    cursor: datetime | None = None
-    attempted: int = 0
-    rejected: int = 0
-    dead: int = 0
-
-    @property
-    def label(self) -> str:
-        entity, source = self.key
-        return f"{entity}@{source}" if source else entity
-
-    def bucket(self, col: int, index: int, when: datetime) -> _Bucket:
-        if col not in self.buckets:
-            self.buckets[col] = _Bucket(index, index, when, when)
-        return self.buckets[col]
-
-
-@dataclass
-class Timeline:
-    """A run bucketed for drawing: timed ticks, the run lane and one lane per step-source,
-    violations by tick and a number for each distinct fault set (F1, F2…)."""
-
-    ticks: list[tuple[TickTrace, datetime]]
-    d0: datetime
-    d1: datetime
-    columns: int
-    lanes: list[_Lane]
-    run: _Lane
-    violations: dict[int, list[ViolationLike]]
-    fault_ids: dict[tuple[str, ...], int]
-
-    @property
-    def top(self) -> int:
-        """Where the lanes start: below the axis, and below the violation labels if any."""
-        return 92 if self.violations else 48
-
-    @classmethod
-    def build(cls, trace: Sequence[TickTrace], violations: Sequence[ViolationLike],
-              max_columns: int) -> Timeline:
-        ticks = list(_timed(trace))
-        times = [when for _, when in ticks] or [datetime(1970, 1, 1, tzinfo=UTC)]
-        lo, hi = min(times), max(times)
-        # A little room on both sides; a lone instant gets a minute either side.
-        pad = max((hi - lo) / 60, timedelta(seconds=30)) if hi > lo else timedelta(minutes=1)
-        by_tick: dict[int, list[ViolationLike]] = {}
-        for v in violations:
-            by_tick.setdefault(v.tick, []).append(v)
-        model = cls(ticks, lo - pad / 2, hi + pad, max_columns, [], _Lane(("(run)", "")),
-                    by_tick, {})
-        model._fill()
-        return model
-
-    def col(self, when: datetime) -> int:
-        span = (self.d1 - self.d0).total_seconds()
-        raw = int((when - self.d0).total_seconds() / span * self.columns)
-        return min(max(raw, 0), self.columns - 1)
-
-    def x(self, when: datetime) -> float:
-        span = (self.d1 - self.d0).total_seconds()
-        frac = min(max((when - self.d0).total_seconds() / span, 0.0), 1.0)
-        return _PLOT_X + frac * _PLOT_W
-
-    def cx(self, col: int) -> float:
-        return _PLOT_X + (col + 0.5) * _PLOT_W / self.columns
-
-    def _fill(self) -> None:
-        lanes: dict[tuple[str, str], _Lane] = {}
-        for tick, when in self.ticks:
-            col = self.col(when)
-            if tick.faults and tick.faults not in self.fault_ids:
-                self.fault_ids[tick.faults] = len(self.fault_ids) + 1
-            states = []
-            for step in tick.steps:
-                key = (step.entity, step.source_key)
-                if key not in lanes:
-                    lanes[key] = _Lane(key)
-                lane = lanes[key]
-                state = step_state(step)
-                states.append(state)
-                _add_step(lane.bucket(col, tick.index, when), lane, step, tick.index, when, state)
-            if tick.crashed_at is not None:
-                for lane in lanes.values():
-                    crashed = lane.bucket(col, tick.index, when)
-                    crashed.add(tick.index, when, "crashed")
-                    crashed.cursor = lane.cursor
-                    crashed.lag_end = _lag(when, lane.cursor)
-            run_state = max([_RUN_STATE.get(tick.status, "held"), *states], key=_RANK.__getitem__)
-            bucket = self.run.bucket(col, tick.index, when)
-            bucket.add(tick.index, when, run_state)
-            bucket.error = bucket.error or (f"crash at {tick.crashed_at}" if tick.crashed_at
-                                            else None)
-        self.lanes = list(lanes.values())
-
-
-def _timed(trace: Sequence[TickTrace]) -> Iterator[tuple[TickTrace, datetime]]:
-    last = None
-    for tick in trace:
-        when = parse_time(tick.now) or last
-        if when is None:
-            continue
-        last = when
-        yield tick, when
-
-
-def step_state(step: StepTrace) -> str:
-    """The state of one step in one tick: ``ok``, ``skipped``, ``backoff`` or ``held``."""
-    if step.skipped == "backoff":
-        return "backoff"
-    if step.skipped:
-        return "skipped"
-    return "held" if step.errors else "ok"
-
-
-def _add_step(bucket: _Bucket, lane: _Lane, step: StepTrace, index: int, when: datetime,
-              state: str) -> None:
-    bucket.add(index, when, state)
-    bucket.attempted += step.attempted
-    bucket.rejected += step.rejected
-    bucket.dead += step.dead_lettered
-    lane.attempted += step.attempted
-    lane.rejected += step.rejected
-    lane.dead += step.dead_lettered
-    if step.errors and bucket.error is None:
-        bucket.error = step.errors[0]
-    if step.window is not None:
-        since, until = parse_time(step.window[0]), parse_time(step.window[1])
-        if since is not None and (bucket.since is None or since < bucket.since):
-            bucket.since = since
-        if until is not None and (bucket.until is None or until > bucket.until):
-            bucket.until = until
-        bucket.reach = _max(bucket.reach, _lag(when, since))
-    bucket.lag_max = _max(bucket.lag_max, _lag(when, parse_time(step.cursor_before)))
-    lane.cursor = parse_time(step.cursor_after) or parse_time(step.cursor_before)
-    bucket.cursor = lane.cursor
-    bucket.lag_end = _lag(when, lane.cursor)
-
-
-def _lag(now: datetime, value: datetime | None) -> float | None:
-    return None if value is None else max((now - value).total_seconds(), 0.0)
-
-
-def _max(a: float | None, b: float | None) -> float | None:
-    return b if a is None else a if b is None else max(a, b)
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO timestamp of the trace as an aware datetime (UTC when naive); None if absent."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-# -- timeline --------------------------------------------------------------------------
+def _lane_y(m: Timeline, index: int) -> int:
+    return m.top + _RUN_H + index * _LANE_H
 
 
 def timeline_svg(m: Timeline) -> str:
@@ -291,7 +73,7 @@ def timeline_svg(m: Timeline) -> str:
     out += _fault_bands(m, bottom)
     out += _lane(m, m.run, m.top, run=True)
     for i, lane in enumerate(m.lanes):
-        out += _lane(m, lane, m.top + _RUN_H + i * _LANE_H, run=False)
+        out += _lane(m, lane, _lane_y(m, i), run=False)
     out += _violation_marks(m, bottom)
     out.append("</svg>")
     return "".join(out)
@@ -309,7 +91,7 @@ def _axis(m: Timeline, bottom: int) -> list[str]:
     t = epoch + step * -(-(m.d0 - epoch) // step)
     out, last_day = [], None
     while t <= m.d1:
-        x = m.x(t)
+        x = _x(m, t)
         if step >= timedelta(days=1):
             label = t.strftime("%b %d")
         elif last_day != t.date():
@@ -326,6 +108,9 @@ def _axis(m: Timeline, bottom: int) -> list[str]:
     return out
 
 
+# -- fault bands -----------------------------------------------------------------------
+
+
 @dataclass
 class _Band:
     t0: datetime
@@ -333,34 +118,61 @@ class _Band:
     i0: int
     i1: int
     ids: set[int]
+    lanes: frozenset[int] | None  # the lanes its faults target; None: every lane
 
 
-def _fault_bands(m: Timeline, bottom: int) -> list[str]:
-    # Spans of consecutive ticks with the same fault set, merged when they touch on screen.
+def _bands(m: Timeline) -> list[_Band]:
+    """Spans of consecutive ticks with the same fault set, merged when they touch on
+    screen and shade the same lanes."""
     bands: list[_Band] = []
     prev: tuple[str, ...] = ()
     for tick, when in m.ticks:
-        ids = {m.fault_ids[tick.faults]} if tick.faults else set()
-        if tick.faults and tick.faults == prev:
-            bands[-1].t1, bands[-1].i1 = when, tick.index
-        elif tick.faults and bands and m.col(when) <= m.col(bands[-1].t1) + 1:
-            bands[-1].t1, bands[-1].i1 = when, tick.index
-            bands[-1].ids |= ids
-        elif tick.faults:
-            bands.append(_Band(when, when, tick.index, tick.index, ids))
+        if not tick.faults:
+            prev = ()
+            continue
+        ids, lanes = {m.fault_ids[tick.faults]}, m.fault_hits.get(tick.faults)
+        last = bands[-1] if bands else None
+        if last is not None and last.lanes == lanes and (
+                tick.faults == prev or m.col(when) <= m.col(last.t1) + 1):
+            last.t1, last.i1 = when, tick.index
+            last.ids |= ids
+        else:
+            bands.append(_Band(when, when, tick.index, tick.index, ids, lanes))
         prev = tick.faults
+    return bands
+
+
+def _band_spans(m: Timeline, band: _Band, bottom: int) -> list[tuple[int, int]]:
+    """The y ranges a band shades: everything, or the axis and run lane (where its label
+    is) plus the lanes it targets, adjacent ones joined."""
+    if band.lanes is None:
+        return [(_BAND_TOP, bottom)]
+    spans = [(_BAND_TOP, m.top + _RUN_H)]
+    for i in sorted(band.lanes):
+        y0 = _lane_y(m, i)
+        if spans[-1][1] == y0:
+            spans[-1] = (spans[-1][0], y0 + _LANE_H)
+        else:
+            spans.append((y0, y0 + _LANE_H))
+    return spans
+
+
+def _fault_bands(m: Timeline, bottom: int) -> list[str]:
     out = []
     colw = _PLOT_W / m.columns
     label_end = 0.0
-    for band in bands:
-        x0 = m.cx(m.col(band.t0)) - colw / 2
-        x1 = max(m.cx(m.col(band.t1)) + colw / 2, x0 + 3)
+    for band in _bands(m):
+        x0 = _cx(m, m.col(band.t0)) - colw / 2
+        x1 = max(_cx(m, m.col(band.t1)) + colw / 2, x0 + 3)
         names = "+".join(f"F{i}" for i in sorted(band.ids))
         title = (f"faults {names}, ticks {band.i0}-{band.i1}, {short_time(band.t0)} - "
                  f"{short_time(band.t1)}")
-        out.append(f"<g><title>{esc(title)}</title><rect x=\"{x0:.1f}\" y=\"26\" "
-                   f"width=\"{x1 - x0:.1f}\" height=\"{bottom - 26}\" fill=\"url(#hatch)\" "
-                   f"opacity=\"0.75\"/>")
+        if band.lanes is not None:
+            title += "; on " + ", ".join(m.lanes[i].label for i in sorted(band.lanes))
+        out.append(f"<g><title>{esc(title)}</title>")
+        out += [f"<rect x=\"{x0:.1f}\" y=\"{top}\" width=\"{x1 - x0:.1f}\" "
+                f"height=\"{end - top}\" fill=\"url(#hatch)\" opacity=\"0.75\"/>"
+                for top, end in _band_spans(m, band, bottom)]
         if x0 >= label_end:  # labels left to right, none over another
             label_end = x0 + 4 + 6 * len(names)
             out.append(f"<text x=\"{x0 + 2:.1f}\" y=\"36\" class=\"fault\">{esc(names)}</text>")
@@ -368,7 +180,10 @@ def _fault_bands(m: Timeline, bottom: int) -> list[str]:
     return out
 
 
-def _lane(m: Timeline, lane: _Lane, y: int, *, run: bool) -> list[str]:
+# -- lanes -----------------------------------------------------------------------------
+
+
+def _lane(m: Timeline, lane: Lane, y: int, *, run: bool) -> list[str]:
     out = [f"<line x1=\"0\" y1=\"{y}\" x2=\"{_W}\" y2=\"{y}\" class=\"sep\"/>"]
     label = "all steps (run)" if run else lane.label
     out.append(f"<text x=\"8\" y=\"{y + 16}\" class=\"lane\"><title>{esc(label)}</title>"
@@ -379,32 +194,39 @@ def _lane(m: Timeline, lane: _Lane, y: int, *, run: bool) -> list[str]:
                  f"dead-lettered {lane.dead:,}", f"cursor {cursor}"]
         out += [f"<text x=\"8\" y=\"{y + 30 + 12 * i}\" class=\"sub\">{esc(text)}</text>"
                 for i, text in enumerate(lines)]
-    strip_y = y + (6 if run else 4)
-    cols = sorted(lane.buckets)
-    position = {col: i for i, col in enumerate(cols)}
-    colw = _PLOT_W / m.columns
-    cells: list[tuple[int, str]] = []
-    for b, c0, c1 in _runs(lane, cols):
-        nxt = m.cx(cols[position[c1] + 1]) if c1 != cols[-1] else _PLOT_X + _PLOT_W
-        x = m.cx(c0) - colw / 2
-        # Rare trouble in a dense run must not vanish: at least 3 px, drawn over the ok cells.
-        width = max(m.cx(c1) + colw / 2 - x, min(nxt - m.cx(c1) - 1, 40),
-                    1.0 if b.worst == "ok" else 3.0)
-        width = min(width, _PLOT_X + _PLOT_W - x)
-        cells.append((_RANK[b.worst],
-                      f"<rect x=\"{x:.1f}\" y=\"{strip_y}\" width=\"{width:.1f}\" "
-                      f"height=\"{_STRIP_H if not run else 14}\" fill=\"{_COLOUR[b.worst]}\">"
-                      f"<title>{esc(_bucket_title(label, b))}</title></rect>"))
-    out += [cell for _, cell in sorted(cells, key=lambda rank_cell: rank_cell[0])]
+    out += _strip(m, lane, y + (6 if run else 4), label, height=14 if run else _STRIP_H)
     if not run:
         out += _chart(m, lane, y + _CHART_TOP)
         out += _markers(m, lane, y + _CHART_TOP + _CHART_H + 4)
     return out
 
 
-def _runs(lane: _Lane, cols: list[int]) -> Iterator[tuple[_Bucket, int, int]]:
+def _strip(m: Timeline, lane: Lane, y: int, label: str, *, height: int) -> list[str]:
+    """The cells of a lane, one per run of columns in the same state; a column where the
+    step-source did not run (only its lag was carried) has none."""
+    cols = sorted(col for col, b in lane.buckets.items() if b.counts)
+    if not cols:
+        return []
+    position = {col: i for i, col in enumerate(cols)}
+    colw = _PLOT_W / m.columns
+    cells: list[tuple[int, str]] = []
+    for b, c0, c1 in _runs(lane, cols):
+        nxt = _cx(m, cols[position[c1] + 1]) if c1 != cols[-1] else _PLOT_X + _PLOT_W
+        x = _cx(m, c0) - colw / 2
+        # Rare trouble in a dense run must not vanish: at least 3 px, drawn over the ok cells.
+        width = max(_cx(m, c1) + colw / 2 - x, min(nxt - _cx(m, c1) - 1, 40),
+                    1.0 if b.worst == "ok" else 3.0)
+        width = min(width, _PLOT_X + _PLOT_W - x)
+        cells.append((RANK[b.worst],
+                      f"<rect x=\"{x:.1f}\" y=\"{y}\" width=\"{width:.1f}\" "
+                      f"height=\"{height}\" fill=\"{_COLOUR[b.worst]}\">"
+                      f"<title>{esc(_bucket_title(label, b))}</title></rect>"))
+    return [cell for _, cell in sorted(cells, key=lambda rank_cell: rank_cell[0])]
+
+
+def _runs(lane: Lane, cols: list[int]) -> Iterator[tuple[Bucket, int, int]]:
     """Merge adjacent columns of the same worst state (the first bucket absorbs the rest)."""
-    current: tuple[_Bucket, int, int] | None = None
+    current: tuple[Bucket, int, int] | None = None
     for col in cols:
         b = lane.buckets[col]
         if current is not None and col == current[2] + 1 and b.worst == current[0].worst and (
@@ -420,11 +242,11 @@ def _runs(lane: _Lane, cols: list[int]) -> Iterator[tuple[_Bucket, int, int]]:
         yield current
 
 
-def _bucket_title(label: str, b: _Bucket) -> str:
+def _bucket_title(label: str, b: Bucket) -> str:
     ticks = f"tick {b.first}" if b.first == b.last else f"ticks {b.first}-{b.last}"
     when = short_time(b.t_first) + ("" if b.t_first == b.t_last else f" to {short_time(b.t_last)}")
     counts = ", ".join(f"{_LABEL[s].split(' (')[0]} {n:,}" for s, n in
-                       sorted(b.counts.items(), key=lambda kv: -_RANK[kv[0]]))
+                       sorted(b.counts.items(), key=lambda kv: -RANK[kv[0]]))
     lines = [f"{label} · {ticks} · {when}", counts]
     if b.attempted or b.rejected or b.dead:
         lines.append(f"sent {b.attempted - b.rejected:,}, rejected {b.rejected:,}, "
@@ -433,12 +255,19 @@ def _bucket_title(label: str, b: _Bucket) -> str:
         lines.append(f"window {short_time(b.since)} → {short_time(b.until)}")
     if b.cursor is not None:
         lines.append(f"cursor → {short_time(b.cursor)}")
+    elif b.unset_end and b.lag_end is not None:
+        lines.append(f"cursor unset: {duration(b.lag_end)} since first seen without one")
+    if b.rejects is not None:
+        lines.append(f"{b.rejects.count:,} item(s) rejected, cursor held:")
+        lines += [f"  {key}: {clip(reason, 200)}" for key, reason in b.rejects.named]
+        if b.rejects.more:
+            lines.append(f"  and {b.rejects.more:,} more")
     if b.error:
         lines.append(f"error: {clip(b.error, 300)}")
     return "\n".join(lines)
 
 
-def _chart(m: Timeline, lane: _Lane, top: int) -> list[str]:
+def _chart(m: Timeline, lane: Lane, top: int) -> list[str]:
     """The cursor's lag (a sawtooth: grows between ticks, drops on an advance) and windows."""
     bottom = top + _CHART_H
     cols = sorted(lane.buckets)
@@ -455,8 +284,19 @@ def _chart(m: Timeline, lane: _Lane, top: int) -> list[str]:
 
     out = [f"<rect x=\"{_PLOT_X}\" y=\"{top}\" width=\"{_PLOT_W}\" height=\"{_CHART_H}\" "
            f"class=\"chart\"/><text x=\"{_PLOT_X - 4}\" y=\"{top + 8}\" class=\"scale\">"
-           f"{esc(_duration(scale))}</text><text x=\"{_PLOT_X - 4}\" y=\"{bottom}\" "
+           f"{esc(duration(scale))}</text><text x=\"{_PLOT_X - 4}\" y=\"{bottom}\" "
            f"class=\"scale\">lag 0</text>"]
+    out += _window_bars(m, lane, cols, top, y, scale)
+    solid, dashed = _lag_segments(m, lane, cols, y)
+    out += [f"<path d=\"{_path(segments)}\" class=\"{css}\"/>"
+            for segments, css in ((solid, "cursor"), (dashed, "cursor unset")) if segments]
+    return out
+
+
+def _window_bars(m: Timeline, lane: Lane, cols: list[int], top: int,
+                 y: _Scale, scale: float) -> list[str]:
+    out = []
+    bottom = top + _CHART_H
     colw = _PLOT_W / m.columns
     # A bar is a third of the gap to the next tick: thin when dense, visible when not.
     gaps = [b - a for a, b in itertools.pairwise(cols)] or [m.columns]
@@ -466,38 +306,58 @@ def _chart(m: Timeline, lane: _Lane, top: int) -> list[str]:
         if b.reach is None:
             continue
         y0 = y(b.reach)
-        out.append(f"<rect x=\"{m.cx(col) - bar / 2:.1f}\" y=\"{y0:.1f}\" width=\"{bar:.1f}\" "
-                   f"height=\"{max(bottom - y0, 1.5):.1f}\" fill=\"{_COLOUR[b.worst]}\" "
-                   f"opacity=\"0.5\"/>")
+        out.append(f"<rect x=\"{_cx(m, col) - bar / 2:.1f}\" y=\"{y0:.1f}\" "
+                   f"width=\"{bar:.1f}\" height=\"{max(bottom - y0, 1.5):.1f}\" "
+                   f"fill=\"{_COLOUR[b.worst]}\" opacity=\"0.5\"/>")
         if b.reach > scale:
-            out.append(f"<path d=\"M{m.cx(col) - 3:.1f} {top - 1}h6l-3 -3z\" class=\"clip\"/>")
-    path: list[str] = []
-    prev: _Bucket | None = None
-    for col in cols:
-        b = lane.buckets[col]
-        x = m.cx(col)
-        if b.lag_end is None:
-            prev = None
-            continue
-        peak = b.lag_max if b.lag_max is not None else b.lag_end
-        if prev is None or prev.lag_end is None:
-            path.append(f"M{x:.1f} {y(peak):.1f}")
-        else:
-            path.append(f"L{x:.1f} {y(peak):.1f}")
-        path.append(f"V{y(b.lag_end):.1f}")
-        prev = b
-    if path:
-        out.append(f"<path d=\"{''.join(path)}\" class=\"cursor\"/>")
+            out.append(f"<path d=\"M{_cx(m, col) - 3:.1f} {top - 1}h6l-3 -3z\" class=\"clip\"/>")
     return out
 
 
-def _markers(m: Timeline, lane: _Lane, y: int) -> list[str]:
+def _lag_segments(m: Timeline, lane: Lane, cols: list[int],
+                  y: _Scale) -> tuple[list[_Segment], list[_Segment]]:
+    """The lag line as solid and dashed segments: from each bucket's end to the next
+    one's peak (the lag grows between ticks; dashed while the cursor was unset), then
+    down to where the tick left it."""
+    solid: list[_Segment] = []
+    dashed: list[_Segment] = []
+    prev: tuple[float, float, bool] | None = None  # x, lag and unset at the last point
+    for col in cols:
+        b = lane.buckets[col]
+        if b.lag_end is None:
+            prev = None
+            continue
+        x = _cx(m, col)
+        peak = b.lag_max if b.lag_max is not None else b.lag_end
+        if prev is not None:
+            px, lag, unset = prev
+            (dashed if unset else solid).append((px, y(lag), x, y(peak)))
+        (dashed if b.unset_end else solid).append((x, y(peak), x, y(b.lag_end)))
+        prev = (x, b.lag_end, b.unset_end)
+    return solid, dashed
+
+
+def _path(segments: list[_Segment]) -> str:
+    out: list[str] = []
+    pen = None
+    for x0, y0, x1, y1 in segments:
+        start, end = (f"{x0:.1f}", f"{y0:.1f}"), (f"{x1:.1f}", f"{y1:.1f}")
+        if start == end:
+            continue
+        if pen != start:
+            out.append(f"M{start[0]} {start[1]}")
+        out.append(f"V{end[1]}" if end[0] == start[0] else f"L{end[0]} {end[1]}")
+        pen = end
+    return "".join(out)
+
+
+def _markers(m: Timeline, lane: Lane, y: int) -> list[str]:
     out = []
     for col in sorted(lane.buckets):
         b = lane.buckets[col]
         if not b.rejected and not b.dead:
             continue
-        cx = m.cx(col)
+        cx = _cx(m, col)
         title = esc(f"{_bucket_title(lane.label, b)}")
         both = bool(b.rejected and b.dead)
         shape = ""
@@ -511,13 +371,16 @@ def _markers(m: Timeline, lane: _Lane, y: int) -> list[str]:
     return out
 
 
+# -- violations ------------------------------------------------------------------------
+
+
 def _violation_marks(m: Timeline, bottom: int) -> list[str]:
     if not m.violations:
         return []
     times = {tick.index: when for tick, when in m.ticks}
     indices = sorted(times)
     out, rows_end = [], [0.0, 0.0, 0.0]
-    lane_y = {lane.key: m.top + _RUN_H + i * _LANE_H for i, lane in enumerate(m.lanes)}
+    lane_y = {lane.key: _lane_y(m, i) for i, lane in enumerate(m.lanes)}
     lane_y[m.run.key] = m.top + 3
     seen_cols: set[int] = set()
     firsts: dict[str, int] = {}
@@ -527,7 +390,7 @@ def _violation_marks(m: Timeline, bottom: int) -> list[str]:
     for tick in sorted(m.violations):
         when = times.get(tick) or times[min(indices, key=lambda i: abs(i - tick))]
         col = m.col(when)
-        x = m.cx(col)
+        x = _cx(m, col)
         names = sorted({v.invariant for v in m.violations[tick]})
         first = [n for n in names if firsts[n] == tick]
         if col not in seen_cols:
@@ -573,12 +436,15 @@ def _where_key(where: str) -> tuple[str, str] | None:
 def legend() -> str:
     """What each colour and mark of the timeline means."""
     items = [f"<span><i style=\"background:{_COLOUR[s]}\"></i>{esc(_LABEL[s])}</span>"
-             for s in _STATES]
+             for s in STATES]
     items += [
         "<span><i class=\"line\"></i>cursor lag: now - cursor (0 = caught up)</span>",
+        "<span><i class=\"line dash\"></i>no cursor yet: time since first seen without one"
+        "</span>",
         "<span><i class=\"bar\"></i>window read by a tick (height: now - since)</span>",
-        "<span><i class=\"hatch\"></i>fault active (F1, F2… listed below)</span>",
-        "<span><i class=\"tri\"></i>items rejected</span>",
+        "<span><i class=\"hatch\"></i>fault active, on the lanes it targets (F1, F2… listed "
+        "below)</span>",
+        "<span><i class=\"tri\"></i>items rejected (hover: which, and why)</span>",
         "<span><i class=\"sq\"></i>items dead-lettered</span>",
         "<span><i class=\"vline\"></i>invariant first broken (red tick: broken again)</span>",
         "<span>▴ window longer than the lag scale (a backfill)</span>",
@@ -587,43 +453,17 @@ def legend() -> str:
 
 
 def fault_list(m: Timeline) -> str:
-    """The fault sets named F1, F2… on the timeline (empty when no fault was on)."""
+    """The fault sets named F1, F2… on the timeline, each with the lanes it shades (empty
+    when no fault was on)."""
     if not m.fault_ids:
         return ""
     items = []
-    for faults, number in list(m.fault_ids.items())[:60]:
-        items.append(f"<li><b>F{number}</b> {'; '.join(esc(f) for f in faults)}</li>")
-    more = len(m.fault_ids) - 60
+    for faults, number in list(m.fault_ids.items())[:_LISTED_FAULT_SETS]:
+        lanes = m.fault_hits.get(faults)
+        on = "" if lanes is None else (
+            " <span class=\"muted\">(on " + esc(", ".join(m.lanes[i].label for i in sorted(lanes)))
+            + ")</span>")
+        items.append(f"<li><b>F{number}</b> {'; '.join(esc(f) for f in faults)}{on}</li>")
+    more = len(m.fault_ids) - _LISTED_FAULT_SETS
     extra = f"<li>… and {more} more fault set(s)</li>" if more > 0 else ""
     return f"<h3>Fault sets</h3><ul class=\"faults\">{''.join(items)}{extra}</ul>"
-
-
-# -- helpers ---------------------------------------------------------------------------
-
-
-def esc(text: object) -> str:
-    """``text`` escaped for HTML text and attribute values."""
-    return html.escape(str(text), quote=True)
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, ending in an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _duration(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            whole, rest = divmod(round(seconds), size)
-            small = {"d": ("h", 3600), "h": ("m", 60), "m": ("s", 1)}[unit]
-            part = rest // small[1]
-            return f"{whole}{unit}" + (f" {part}{small[0]}" if part else "")
-    return f"{seconds:.0f}s"
-
-
-def short_time(value: datetime | None) -> str:
-    """A UTC date and time, without seconds when they are zero; a dash for None."""
-    if value is None:
-        return "—"
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,11 +22,16 @@ __all__ = ["build_parser", "main"]
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Serve the fake API until Ctrl-C / SIGTERM; print its base URL once it listens."""
+    from spmkit import InvalidArgument
     from spmkit_testing.fake import FakeShopimind, wall_clock
     from spmkit_testing.fake._serve import serve
 
     # A server that other processes talk to lives in real time: the wall clock.
-    fake = FakeShopimind(clock=wall_clock(), api_key=args.api_key, seed=args.seed)
+    try:
+        fake = FakeShopimind(clock=wall_clock(), api_key=args.api_key, seed=args.seed)
+    except InvalidArgument as exc:
+        print(f"spmkit serve: {exc}", file=sys.stderr)
+        return 2
 
     def ready(base_url: str) -> None:
         print(f"SPMKIT_FAKE_API={base_url}", flush=True)
@@ -36,8 +42,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
 
+    if re.fullmatch(r"-?[0-9]{1,9}", args.port) is None:
+        print(
+            f"spmkit serve: --port {args.port!r} is not a whole number: use a port from 0 to "
+            f"65535 (0 picks a free one).",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        asyncio.run(serve(fake, args.host, args.port, ready=ready))
+        asyncio.run(serve(fake, args.host, int(args.port), ready=ready))
     except OSError as exc:
         print(f"spmkit serve: {exc}", file=sys.stderr)
         return 2
@@ -59,7 +72,7 @@ def _add_serve(subparsers: Any) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="Interface to listen on")
     parser.add_argument(
-        "--port", type=int, default=8787, help="Port to listen on (0 picks a free one)"
+        "--port", default="8787", help="Port to listen on (0 picks a free one)"
     )
     parser.add_argument("--api-key", required=True, help="The spm-api-key the fake accepts")
     parser.add_argument("--seed", type=int, default=0, help="Seed of the fake's randomness")

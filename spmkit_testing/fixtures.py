@@ -1,26 +1,31 @@
 """pytest fixtures of the spmkit plugin: a clock, the fake API, a client, a store, a simulation.
 
-They compose (each one can be overridden alone in a ``conftest.py``)::
+They compose; each can be overridden alone in a ``conftest.py``::
 
     spmkit_clock -> spm_fake -> spm_client
-    spmkit_clock -> spm_store
-    spm_simulation                      (its own clock, fake, partner and store)
+    spmkit_clock -> spm_store                  (memory, or SQLite under tmp_path)
+    spmkit_clock -> spm_simulation             (the configured integration + adapter)
 
-Configure them with markers, the closest one winning::
+Configure them with markers, the closest one winning (on a test, a class, a module's
+``pytestmark``, or for the whole suite through ``pytest_collection_modifyitems``)::
 
     @pytest.mark.spmkit_clock(start=datetime(2026, 3, 1, tzinfo=UTC))
-    @pytest.mark.spm_fake(api_key="k", seed=7)
+    @pytest.mark.spm_fake(api_key="k", seed=7, assert_all_fired=True)
+    @pytest.mark.spm_store(kind="sqlite")
     @pytest.mark.spm_simulation(overlap_seconds=120, tolerate_rejects=0.05)
 
-Seeds default to ``--spmkit-seed`` (0 when not given). Everything is built per test:
-no state leaks between tests or xdist workers. The harness is imported inside the
-fixtures, so loading the plugin costs nothing in a project that does not use them.
+A misspelt keyword is a usage error naming the valid ones. Seeds default to
+``--spmkit-seed`` (0 when not given). Everything is built per test: no state leaks
+between tests or xdist workers. The harness is imported inside the fixtures, so
+loading the plugin costs nothing in a project that does not use them.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -40,18 +45,44 @@ __all__ = [
 
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
 DEFAULT_API_KEY = "spm-test-key-0000"
+DOCS = "see the README, section 'Test your own integration'"
 
-MARKERS = (
-    "spmkit_clock(start=datetime, allow_backwards=False): configure the spmkit_clock fixture",
-    "spm_fake(api_key='spm-test-key-0000', seed=None): configure the spm_fake fixture",
-    "spm_simulation(**Simulation kwargs): configure the spm_simulation fixture",
-)
+#: Each marker, its keywords and what it configures (registered in ``pytest_configure``).
+MARKERS: dict[str, tuple[tuple[str, ...], str]] = {
+    "spmkit_clock": (("start", "allow_backwards"),
+                     "spmkit_clock(start=datetime, allow_backwards=False): configure the "
+                     "spmkit_clock fixture"),
+    "spm_fake": (("api_key", "seed", "assert_all_fired"),
+                 "spm_fake(api_key='spm-test-key-0000', seed=None, assert_all_fired=False): "
+                 "configure the spm_fake fixture"),
+    "spm_store": (("kind",),
+                  "spm_store(kind='memory'): configure the spm_store fixture ('memory' or "
+                  "'sqlite', a file under tmp_path)"),
+    "spm_simulation": ((), "spm_simulation(allow_violations=False, assert_all_fired=False, "
+                           "**Simulation keywords): configure the spm_simulation fixture"),
+}
+_SIMULATION_ONLY = ("allow_violations", "assert_all_fired")
+
+
+def _simulation_keywords() -> tuple[str, ...]:
+    from spmkit_testing import Simulation
+
+    params = inspect.signature(Simulation.__init__).parameters
+    return tuple(n for n in params if n not in ("self", "clock")) + _SIMULATION_ONLY
 
 
 def _options(request: pytest.FixtureRequest, marker: str) -> dict[str, Any]:
-    """Merge the kwargs of every ``marker`` on the test, the closest one winning."""
+    """Merge the kwargs of every ``marker`` on the test, the closest one winning; an
+    unknown keyword is a usage error."""
+    allowed = MARKERS[marker][0] or _simulation_keywords()
     options: dict[str, Any] = {}
     for mark in request.node.iter_markers(marker):
+        unknown = sorted(set(mark.kwargs) - set(allowed))
+        if unknown or mark.args:
+            bad = ", ".join(unknown) or f"positional {mark.args!r}"
+            raise pytest.UsageError(
+                f"@pytest.mark.{marker}: unknown keyword(s) {bad}; valid keywords: "
+                f"{', '.join(allowed)} ({DOCS})")
         options = mark.kwargs | options
     return options
 
@@ -59,6 +90,13 @@ def _options(request: pytest.FixtureRequest, marker: str) -> dict[str, Any]:
 def _seed(request: pytest.FixtureRequest) -> int:
     seed = request.config.getoption("spmkit_seed", default=None)
     return 0 if seed is None else int(seed)
+
+
+def _never_fired(handles: list[Any], what: str) -> None:
+    if handles:
+        listed = "\n".join(f"  - {h!r}" for h in handles)
+        pytest.fail(f"{what}: these faults were declared but never fired, so the test did "
+                    f"not exercise them:\n{listed}", pytrace=False)
 
 
 @pytest.fixture
@@ -75,18 +113,23 @@ def spmkit_clock(request: pytest.FixtureRequest) -> SimClock:
 
 
 @pytest.fixture
-def spm_fake(request: pytest.FixtureRequest, spmkit_clock: SimClock) -> FakeShopimind:
+def spm_fake(request: pytest.FixtureRequest, spmkit_clock: SimClock) -> Iterator[FakeShopimind]:
     """FakeShopimind on spmkit_clock: transport(), records(), journal, add_fault(), ...
 
     Verbs: ``transport()``, ``mount(router, base_url=...)``, ``records(resource)``,
-    ``data_sources()``, ``journal``, ``add_fault(FaultRule...)``, ``clear_faults()``,
-    ``rate_limit(...)``, ``sign_webhook(payload)``, ``reset()``.
+    ``data_sources()``, ``journal``, ``add_fault(status(503))``, ``clear_faults()``,
+    ``faults.stats()``, ``sign_webhook(payload)``, ``reset()``. With
+    ``@pytest.mark.spm_fake(assert_all_fired=True)`` the teardown fails if a fault added
+    during the test never fired.
     """
     from spmkit_testing import FakeShopimind
 
     options = _options(request, "spm_fake")
-    return FakeShopimind(clock=spmkit_clock, api_key=options.get("api_key", DEFAULT_API_KEY),
+    fake = FakeShopimind(clock=spmkit_clock, api_key=options.get("api_key", DEFAULT_API_KEY),
                          seed=options.get("seed", _seed(request)))
+    yield fake
+    if options.get("assert_all_fired"):
+        _never_fired(fake.faults.never_fired(), "spm_fake")
 
 
 @pytest.fixture
@@ -106,15 +149,21 @@ def spm_client(spm_fake: FakeShopimind, spmkit_clock: SimClock) -> Iterator[SpmC
 
 
 @pytest.fixture
-def spm_store(spmkit_clock: SimClock) -> Iterator[Store]:
-    """In-memory Store on spmkit_clock: get_cursor(), list_rejected(), list_runs()...
+def spm_store(request: pytest.FixtureRequest, spmkit_clock: SimClock,
+              tmp_path: Path) -> Iterator[Store]:
+    """Store on spmkit_clock: get_cursor(), set_cursor(), list_rejected(), list_runs()...
 
-    Closed after the test.
-    For the SQLite store use ``open_store(tmp_path / "spmkit.sqlite3", clock=spmkit_clock)``.
+    In memory by default; ``@pytest.mark.spm_store(kind="sqlite")`` puts a SQLite file at
+    ``tmp_path / "spmkit.sqlite3"`` (one per test, safe under xdist). Closed after the test.
     """
     from spmkit import open_store
 
-    store = open_store(":memory:", clock=spmkit_clock)
+    kind = _options(request, "spm_store").get("kind", "memory")
+    if kind not in ("memory", "sqlite"):
+        raise pytest.UsageError(f"@pytest.mark.spm_store(kind={kind!r}): use 'memory' or "
+                                f"'sqlite'.")
+    where: str | Path = ":memory:" if kind == "memory" else tmp_path / "spmkit.sqlite3"
+    store = open_store(where, clock=spmkit_clock)
     try:
         yield store
     finally:
@@ -122,18 +171,37 @@ def spm_store(spmkit_clock: SimClock) -> Iterator[Store]:
 
 
 @pytest.fixture
-def spm_simulation(request: pytest.FixtureRequest) -> Iterator[Simulation]:
-    """Simulation of the reference integration: tick(), advance(), run_for(), crash_at()...
+def spm_simulation(request: pytest.FixtureRequest, spmkit_clock: SimClock) -> Iterator[Simulation]:
+    """Simulation of the configured integration (``spmkit_integration``/``spmkit_adapter``
+    in the ini file; the reference Demo POS otherwise), on spmkit_clock, the oracle on.
 
-    Verbs: ``tick()``, ``advance(timedelta)``, ``run_for(...)``, ``crash_at(point)``,
-    ``deliver_webhook(event)``, ``cursor(entity)``, ``partner.stream(name).put(...)``,
-    ``fake.records(resource)``, ``trace_lines()``.
+    Verbs: ``tick()``, ``advance(timedelta)``, ``run_for(...)``, ``put(stream, key, fields)``,
+    ``fault_on(name, fault)``, ``crash_at(point)``, ``deliver_webhook(event)``, ``settle()``,
+    ``cursor(stream)``, ``undelivered()``, ``fake.records(resource)``, ``trace_lines()``.
+    Its teardown fails with the oracle's violations (``spm_simulation(allow_violations=True)``
+    for a test that demonstrates one), with any request to a host the simulation does
+    not serve, and, with ``assert_all_fired=True``, with the faults that never fired.
     """
     from spmkit_testing import Simulation
+    from spmkit_testing.plugin import target
 
     options = {"seed": _seed(request)} | _options(request, "spm_simulation")
-    sim = Simulation(**options)
+    allow_violations = options.pop("allow_violations", False)
+    assert_all_fired = options.pop("assert_all_fired", False)
+    integration, adapter = target(request.config)
+    sim = Simulation(integration, adapter, clock=spmkit_clock, **options)
     try:
         yield sim
     finally:
         sim.close()
+    refused = sim.network.refused + [f"{h}:{p}" for h, p in sim.network_guard.blocked]
+    if refused:
+        pytest.fail("spm_simulation: requests went to hosts the simulation does not serve "
+                    "(route them through the adapter's partner API or partner.transport):\n"
+                    + "\n".join(f"  - {r}" for r in refused), pytrace=False)
+    if sim.violations and not allow_violations:
+        pytest.fail("spm_simulation: the oracle reported violations of the golden cursor "
+                    "rule:\n" + "\n".join(f"  - {v.one_line()}" for v in sim.violations)
+                    + f"\nseed={sim.seed}", pytrace=False)
+    if assert_all_fired:
+        _never_fired(sim.unfired(), "spm_simulation")

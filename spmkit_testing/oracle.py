@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from spmkit import CursorState, SyncSummary
+from spmkit_testing._report_text import error_text
 from spmkit_testing.adapter import Stream
 from spmkit_testing.partner import FakeSource, SourceRecord
 
@@ -252,14 +253,19 @@ class Oracle:
     def policy(self, stream: str) -> bool | float:
         return self.sim.integration.step(stream).tolerate_rejects
 
+    def begin(self) -> None:
+        """Note the store as a tick starts (a test may have changed it between ticks)."""
+        self._before = self._rows()
+
     def _rows(self) -> dict[tuple[str, str], CursorState]:
         return {(c.entity, c.source_key): c for c in self.sim.db.list_cursors()}
 
     # -- after every tick ---------------------------------------------------------------
 
-    def check(self, tick: int, now: datetime, summary: SyncSummary | None, full: bool, *,
+    def check(self, tick: int, now: datetime, summaries: Sequence[SyncSummary], full: bool, *,
               finished: datetime) -> list[Violation]:
-        """Check one finished tick (``summary`` is ``None`` when the engine crashed).
+        """Check one finished tick: the summaries of the workers that ran it (none when the
+        engine crashed; two when a second worker ran the same tick).
 
         ``now`` is when the tick started, ``finished`` when it ended (retries and
         latency take simulated time, so later steps of a tick run later).
@@ -267,8 +273,8 @@ class Oracle:
         before, after = self._before, self._rows()
         self._before = after
         found: list[Violation] = []
-        if summary is not None:
-            found += _RunCheck(self, tick, now, finished, summary, before, after, full).run()
+        if summaries:
+            found += _RunCheck(self, tick, now, finished, summaries, before, after, full).run()
         found += self._cursors_vs_time(tick, finished, before, after, full)
         found += self._losses(tick, finished, after)
         return found
@@ -467,20 +473,31 @@ class Oracle:
 
 
 class _RunCheck:
-    """I1, I4, I5, I6, I7, I8, I9 for one tick's summary."""
+    """I1, I4, I5, I6, I7, I8, I9 for one tick's summaries (one per worker)."""
 
     def __init__(self, oracle: Oracle, tick: int, now: datetime, finished: datetime,
-                 summary: SyncSummary, before: dict[tuple[str, str], CursorState],
+                 summaries: Sequence[SyncSummary], before: dict[tuple[str, str], CursorState],
                  after: dict[tuple[str, str], CursorState], full: bool) -> None:
         self.o, self.tick, self.now, self.finished = oracle, tick, now, finished
-        self.summary, self.before, self.after, self.full = summary, before, after, full
+        self.summaries, self.before, self.after, self.full = summaries, before, after, full
         self.out: list[Violation] = []
+        ran = Counter((s.entity, s.source_key) for summary in summaries for s in summary.steps
+                      if s.skipped_reason is None)
+        # A step-source two workers both ran in this tick (one after the other released
+        # its lease): the rows between the two runs are not observed, so only what each
+        # run reports about itself is checked.
+        self.twice = {key for key, count in ran.items() if count > 1}
 
     def fail(self, invariant: str, where: str, detail: str) -> None:
         self.out.append(Violation(invariant, self.tick, where, detail))
 
     def run(self) -> list[Violation]:
-        summary = self.summary
+        for summary in self.summaries:
+            self.one(summary)
+        self.unlisted()
+        return self.out
+
+    def one(self, summary: SyncSummary) -> None:
         if (summary.status == "partial") != bool(summary.errors):
             self.fail("I7", "(run)", f"status {summary.status!r} with {len(summary.errors)} "
                       f"error(s)")
@@ -494,12 +511,17 @@ class _RunCheck:
             key = (step.entity, step.source_key)
             where = f"{step.entity}/{step.source_key!r}"
             old, new = self.before.get(key), self.after.get(key)
-            if step.window is not None:
+            if step.skipped_reason == "leased":
+                continue  # another worker runs it: the row is that worker's
+            if key in self.twice:
+                self.ran_twice(where, step)
+            elif step.window is not None:
                 self.window(where, step, old)
             if step.skipped_reason is not None:
                 self.skipped(where, step, old, new)
                 continue
-            self.ran(where, step, old, new)
+            if key not in self.twice:
+                self.ran(where, step, old, new)
             want = min(step.rejected, max(budget, 0))
             stored = written.pop(key, 0)
             if step.dead_lettered != want or stored != want:
@@ -510,9 +532,21 @@ class _RunCheck:
         for (entity, source_key), count in sorted(written.items()):
             self.fail("I6", f"{entity}/{source_key!r}", f"{count} dead-letter row(s) written by "
                       f"a step-source that did not run")
-        self.unlisted()
-        self.isolation()
-        return self.out
+        self.isolation(summary)
+
+    def ran_twice(self, where: str, step: Any) -> None:
+        """What one of two runs of a step-source in one tick says about itself."""
+        tolerated = rejects_tolerated(self.o.policy(step.entity), step.rejected,
+                                      max(step.attempted, step.rejected))
+        moved = step.cursor_after != step.cursor_before
+        if moved and (step.errors or not tolerated):
+            self.fail("I1", where, f"cursor moved {_t(step.cursor_before)} -> "
+                      f"{_t(step.cursor_after)} on a run with errors {list(step.errors)} or "
+                      f"untolerated rejects ({step.rejected}/{step.attempted})")
+        if moved and step.window is not None and step.cursor_after is not None \
+                and step.cursor_after > step.window.until:
+            self.fail("I2", where, f"cursor moved to {_t(step.cursor_after)}, past the window "
+                      f"it read (until {_t(step.window.until)})")
 
     def window(self, where: str, step: Any, old: CursorState | None) -> None:
         window = step.window
@@ -578,7 +612,8 @@ class _RunCheck:
     def unlisted(self) -> None:
         """Step-sources the run did not report: their cursor must not move (I1), a clean
         per-source step's health row is reset (I4), an elapsed backoff runs again (I5)."""
-        listed = {(s.entity, s.source_key) for s in self.summary.steps}
+        listed = {(s.entity, s.source_key) for summary in self.summaries
+                  for s in summary.steps}
         for key, row in self.after.items():
             old = self.before.get(key)
             if key not in listed and row.last_synced_at != _value(old):
@@ -598,11 +633,11 @@ class _RunCheck:
                 self.fail("I5", binding.where, f"neither run nor skipped although its backoff "
                           f"after {old.consecutive_failures} failure(s) had elapsed")
 
-    def isolation(self) -> None:
+    def isolation(self, summary: SyncSummary) -> None:
         """One failing source never stops another: when a source of a per-source step
         failed, every source the partner has still ran (or was skipped for its own reason)."""
         by_step: dict[str, dict[str, Any]] = {}
-        for step in self.summary.steps:
+        for step in summary.steps:
             if step.source_key:
                 by_step.setdefault(step.entity, {})[step.source_key] = step
         sources = self.o.sim.partner.sources
@@ -638,7 +673,12 @@ def _t(value: datetime | None) -> str:
 
 
 def format_timeline(lines: Sequence[Any], *, limit: int = 40) -> str:
-    """A compact text timeline of ticks (``TickTrace`` objects), most recent last."""
+    """A compact text timeline of ticks (``TickTrace`` objects), most recent last.
+
+    A step held by rejects names the first records and the API's reason, each cut to
+    60 characters (``HELD (1 item(s) rejected — 'bad': email must be …)``); any other
+    error is cut to 90.
+    """
     shown = list(lines)[-limit:]
     out = []
     if len(lines) > limit:
@@ -650,7 +690,7 @@ def format_timeline(lines: Sequence[Any], *, limit: int = 40) -> str:
             if s.skipped:
                 parts.append(f"{name}: skipped ({s.skipped})")
             elif s.errors:
-                parts.append(f"{name}: HELD ({s.errors[0][:90]})")
+                parts.append(f"{name}: HELD ({error_text(s.errors[0], limit=90)})")
             elif s.advanced:
                 parts.append(f"{name}: -> {(s.cursor_after or '')[11:19]}")
             else:

@@ -145,8 +145,8 @@ def _requested(config: pytest.Config) -> list[str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for marker in MARKERS:
-        config.addinivalue_line("markers", marker)
+    for _, line in MARKERS.values():
+        config.addinivalue_line("markers", line)
 
 
 def _spec(config: pytest.Config, name: str, ini: str) -> str | None:
@@ -217,6 +217,8 @@ class ScenarioItem(pytest.Item):
         if self.result.skipped is not None:
             pytest.skip(f"{self.result.scenario.name} does not apply to "
                         f"{self.result.integration}: {self.result.skipped}")
+        for warning in self.result.warnings:
+            self.warn(pytest.PytestWarning(f"scenario {self.result.scenario.name}: {warning}"))
         self.result.raise_on_failure()
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],

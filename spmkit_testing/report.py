@@ -5,14 +5,16 @@ x and one lane per step-source (``entity@source``) where each tick is a cell col
 by what happened (ok, cursor held, skipped by backoff, crashed); below it the cursor's
 lag (``now - cursor``: zero when caught up, a ramp while it is held) is a line and the
 window each tick read is a bar reaching back from ``until`` to ``since`` on that scale;
-fault spans are shaded bands, rejects and dead-letters are markers, and the tick where
-an invariant first broke is a red line named after the invariant. Below: the failures,
-the violations and a collapsible table of ticks.
+fault spans are shaded bands on the lanes each fault targets, rejects and dead-letters
+are markers (a reject that held the cursor names its records and the API's reason),
+and the tick where an invariant first broke is a red line named after the invariant.
+Below: the failures, the violations and a collapsible table of ticks.
 
 Dense runs stay legible: ticks are aggregated into at most ``max_columns`` time
 buckets, each showing the worst status in it and its counts in a hover title, so a
 30-day run at one tick a minute (43,200 ticks) renders in a few hundred kilobytes.
-This module lays out the page; ``_report_timeline`` buckets the ticks and draws the SVG.
+This module lays out the page; ``_report_model`` buckets the ticks and ``_report_timeline``
+draws the SVG.
 
 For example::
 
@@ -30,18 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from spmkit import InvalidArgument
-from spmkit_testing._report_timeline import (
-    Timeline,
-    ViolationLike,
-    clip,
-    esc,
-    fault_list,
-    legend,
-    parse_time,
-    short_time,
-    step_state,
-    timeline_svg,
-)
+from spmkit_testing._report_model import Timeline, ViolationLike, step_state
+from spmkit_testing._report_text import clip, error_text, esc, parse_time, short_time
+from spmkit_testing._report_timeline import fault_list, legend, timeline_svg
 from spmkit_testing.oracle import INVARIANTS
 
 if TYPE_CHECKING:
@@ -72,7 +65,13 @@ class _Scenario(Protocol):
 
 
 class ReportResult(Protocol):
-    """What a report reads from a scenario result (``ScenarioResult`` fits)."""
+    """What a report reads from a scenario result (``ScenarioResult`` fits).
+
+    Optionally, ``resources``: a mapping of a lane's entity to the ShopiMind resource its
+    stream lands in (``{"customers": "customers", "orders": "orders"}``), read with
+    ``getattr``. With it, an API fault with ``resource=`` is shaded only on the lanes
+    that push to that resource; without it, on every lane.
+    """
 
     @property
     def scenario(self) -> _Scenario: ...
@@ -116,7 +115,8 @@ def render_report(result: ReportResult, *, max_columns: int = MAX_COLUMNS) -> st
     if isinstance(max_columns, bool) or not isinstance(max_columns, int) or max_columns < 1:
         raise InvalidArgument(f"Expected a positive int but got max_columns={max_columns!r} "
                          f"(type={type(max_columns).__name__}); {MAX_COLUMNS} is the default.")
-    model = Timeline.build(result.trace, result.violations, max_columns)
+    model = Timeline.build(result.trace, result.violations, max_columns,
+                           resources=_resources(result))
     name = result.scenario.name
     parts = [
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -152,6 +152,14 @@ def render_index(entries: Sequence[tuple[ReportResult, str]]) -> str:
             f"timeline.</p><table class=\"grid\"><tr><th>scenario</th><th>verdict</th>"
             + "".join(f"<th>{esc(h)}</th>" for h in heads) + "<th>what it shows</th></tr>"
             + "".join(rows) + "</table></body></html>\n")
+
+
+def _resources(result: ReportResult) -> Mapping[str, str]:
+    # Optional on the protocol: results that predate it (or fakes in tests) have none.
+    resources = getattr(result, "resources", {})
+    if not isinstance(resources, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in resources.items()}
 
 
 # -- header ----------------------------------------------------------------------------
@@ -297,7 +305,7 @@ def _step_text(tick: TickTrace, key: tuple[str, str],
     if step.skipped:
         text = f"skipped ({step.skipped})"
     elif step.errors:
-        text = f"HELD: {clip(step.errors[0], 120)}"
+        text = f"HELD: {error_text(step.errors[0], limit=120, reason_chars=120)}"
     elif step.advanced:
         after = parse_time(steps[-1].cursor_after)
         text = "→ " + (_clock(after, m) if after else "?")
@@ -333,7 +341,7 @@ svg.timeline{width:100%;height:auto;border:1px solid #d0d7de;border-radius:6px;b
 svg .grid{stroke:#eaeef2}svg .axis{fill:#57606a;font-size:10px}svg .sep{stroke:#d0d7de}
 svg .lane{font-weight:600;fill:#1f2328;font-size:12px}svg .sub{fill:#656d76;font-size:10px}
 svg .chart{fill:#eef1f4;fill-opacity:.55}
-svg .cursor{fill:none;stroke:#0969da;stroke-width:1.4}
+svg .cursor{fill:none;stroke:#0969da;stroke-width:1.4}svg .cursor.unset{stroke-dasharray:4 3}
 svg .scale{fill:#8c959f;font-size:9px;text-anchor:end}svg .clip{fill:#57606a}
 svg .reject{fill:#e8a027}svg .dead{fill:#3d444d}svg .fault{fill:#b42318;font-size:10px}
 svg .violation line{stroke:#c0140c;stroke-width:2}svg .violation circle{fill:none;
@@ -343,6 +351,7 @@ svg .vmark{fill:#c0140c}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;
 border-radius:2px}.legend i.bar{background:#3b9c5f;opacity:.55;width:4px}
 .legend i.line{height:0;border-top:2px solid #0969da;vertical-align:3px;border-radius:0}
+.legend i.line.dash{border-top-style:dashed;width:20px}
 .legend i.hatch{background:repeating-linear-gradient(45deg,#fde7e4 0 3px,#f3b7ae 3px 6px)}
 .legend i.tri{width:0;height:0;border-left:6px solid transparent;border-right:6px solid
 transparent;border-top:9px solid #e8a027;border-radius:0}.legend i.sq{background:#3d444d;

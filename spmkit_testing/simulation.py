@@ -22,14 +22,15 @@ Without arguments it simulates the reference Demo POS integration.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -54,7 +55,7 @@ from spmkit_testing.adapter import Adapter, InvalidAdapter, Stream
 from spmkit_testing.clock import SimClock
 from spmkit_testing.fake import FakeShopimind
 from spmkit_testing.faults import Fault, FaultHandle, FaultRegistry, poison
-from spmkit_testing.network import MountedTransport
+from spmkit_testing.network import MountedTransport, no_network
 from spmkit_testing.oracle import Oracle, Undelivered, Violation
 from spmkit_testing.partner import DEFAULT_SOURCES, FakeSource, Partner, RestApi, SourceRecord
 from spmkit_testing.partner._payloads import default_payload
@@ -72,6 +73,7 @@ __all__ = [
     "WebhookTrace",
 ]
 
+T = TypeVar("T")
 API_BASE_URL = "https://api.shopimind.test"
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
 DEFAULT_API_KEY = "spm-test-key-0000"
@@ -184,6 +186,7 @@ class Simulation:
       (``purge_runs``), so memory stays bounded whatever the simulated time; ``ticks``
       still counts every tick. ``None`` (the default) keeps everything, as scenario
       expectations and reports need.
+    * ``clock``: a :class:`~spmkit_testing.SimClock` to share (its instant is the start).
     """
 
     def __init__(
@@ -207,7 +210,11 @@ class Simulation:
         oracle: bool = True,
         allow_backwards: bool = True,
         keep_ticks: int | None = None,
+        clock: SimClock | None = None,
     ) -> None:
+        if clock is not None and not isinstance(clock, SimClock):
+            raise InvalidArgument(f"Simulation(clock={clock!r}) must be a SimClock.")
+        start = clock.now() if clock is not None else start
         if not isinstance(start, datetime) or start.utcoffset() is None:
             raise InvalidArgument(
                 f"Simulation(start={start!r}) must be an aware datetime, such as "
@@ -235,7 +242,8 @@ class Simulation:
         SyncOptions(overlap_seconds=overlap_seconds, backfill_days=backfill_days)  # validates
         self.strict = strict
         self.store_location = store
-        self.clock = SimClock(start, allow_backwards=allow_backwards)
+        self.clock = clock if clock is not None else SimClock(start,
+                                                              allow_backwards=allow_backwards)
         self.faults = FaultRegistry(random.Random(seed))
         self.replay_guard = ReplayGuard(self.clock)
         self.fake = FakeShopimind(clock=self.clock, api_key=api_key, seed=seed, faults=self.faults)
@@ -244,6 +252,7 @@ class Simulation:
         self.partner = Partner(self.clock, self.adapter.streams, sources=sources, skew=skew,
                                faults=self.faults, seed=seed, precision=precision)
         self.network = MountedTransport()
+        self.network_guard = no_network()
         self.network.mount(f"{API_BASE_URL}/", self.fake.transport())
         self.partner.transport = self.network
         api = self.adapter.partner_api
@@ -273,7 +282,7 @@ class Simulation:
         self._poisoned: dict[str, set[str]] = {}
         self._seen: set[tuple[str, str, str | None]] = set()
         self.oracle = Oracle(self) if oracle else None
-        self.provisioned = self.clock.run(self._provision())
+        self.provisioned = self._run(self._provision())
         self._mark()
 
     def __repr__(self) -> str:
@@ -287,9 +296,20 @@ class Simulation:
 
     # -- time and ticks -----------------------------------------------------------------
 
-    def tick(self, *, full_backfill: bool = False) -> SyncSummary | None:
-        """Run one sync now; its summary, or ``None`` if the engine crashed (it restarts)."""
-        summary = self.clock.run(self._tick(full_backfill, "tick"))
+    def tick(self, *, full_backfill: bool = False, workers: int = 1) -> SyncSummary | None:
+        """Run one sync now; its summary, or ``None`` if the engine crashed (it restarts).
+
+        ``workers=2`` starts a second worker on the same store at the same instant (a
+        deployment mistake the engine must survive): the run leases make each step-source
+        run once, the other worker reports it ``skipped`` (``"leased"``). Each worker's run
+        is a tick of the trace; the first worker's summary is returned.
+        """
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise InvalidArgument(f"tick(workers={workers!r}) must be an int >= 1.")
+        if workers == 1:
+            summary = self._run(self._tick(full_backfill, "tick"))
+        else:
+            summary = self._run(self._concurrent(full_backfill, workers))
         if summary is None:
             self.restart()
         return summary
@@ -310,7 +330,7 @@ class Simulation:
             raise InvalidArgument(f"run_for(every={every!r}) must be a positive timedelta.")
         begin, last, k = self.clock.now(), int(duration / every), 1
         while k <= last:
-            ran, crashed = self.clock.run(self._ticks_on_schedule(begin, every, k, last,
+            ran, crashed = self._run(self._ticks_on_schedule(begin, every, k, last,
                                                                   on_tick))
             if crashed:
                 self.restart()
@@ -347,7 +367,7 @@ class Simulation:
 
     def restart(self) -> None:
         """Restart the engine on the same store (a new client; a SQLite file is reopened)."""
-        self.clock.run(self.client.aclose())
+        self._run(self.client.aclose())
         if str(self.store_location) != ":memory:":
             self.db.close()
             self.db = open_store(self.store_location, clock=self.clock)
@@ -468,6 +488,12 @@ class Simulation:
             fault = fault.retargeted(target)
         return self.faults.add(fault, name=name)
 
+    def unfired(self) -> list[FaultHandle]:
+        """The faults switched on by name (``fault_on``) that never fired: a scenario that
+        declares a fault which never happens tests less than it says."""
+        data = set(self._data_faults.values())
+        return [h for h in self.faults.never_fired() if h.name and h not in data]
+
     def active_faults(self) -> tuple[str, ...]:
         """The active faults, as their names and DSL text (records the partner holds that
         ShopiMind refuses are data, not faults: they are not listed)."""
@@ -500,7 +526,7 @@ class Simulation:
                 signature = sent_headers["x-shopimind-signature"]
                 sent_headers["x-shopimind-signature"] = (
                     signature.upper() if tamper == "upper" else signature + "00")
-            result = self.clock.run(self._webhook(event, body, sent_headers))
+            result = self._run(self._webhook(event, body, sent_headers))
             if result is None:
                 self.restart()
                 continue
@@ -511,6 +537,8 @@ class Simulation:
                        headers: dict[str, str]) -> LifecycleResult | None:
         index, now = self.ticks + 1, self.clock.now()
         trigger = f"webhook:{event}"
+        if self.oracle is not None:
+            self.oracle.begin()
         try:
             result = await handle_lifecycle(
                 self.integration, body=body, headers=headers, secrets=[self.webhook_secret],
@@ -550,7 +578,7 @@ class Simulation:
             late = begin + k * every - self.clock.now()
             if late > timedelta(0):
                 self.clock.advance(late)
-            if self.clock.run(self._tick(False, "settle")) is None:
+            if self._run(self._tick(False, "settle")) is None:
                 self.restart()
         found = [v for v in self.oracle.progress(self.ticks, bound) if self._new(v)]
         self.violations += found
@@ -567,7 +595,7 @@ class Simulation:
 
     def close(self) -> None:
         """Release the clients, the settings' httpx clients and the store."""
-        self.clock.run(self._aclose())
+        self._run(self._aclose())
         self.db.close()
 
     async def _aclose(self) -> None:
@@ -600,24 +628,63 @@ class Simulation:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _options(self, full: bool) -> SyncOptions:
+    def _options(self, full: bool, worker: str = "worker-1") -> SyncOptions:
+        # A stable worker id: the same seed gives the same trace, and a worker restarted
+        # after a crash takes its own leases back at once.
         return SyncOptions(full_backfill=full, backfill_days=self.backfill_days,
-                           overlap_seconds=self.overlap_seconds, checkpoint=self._checkpoint)
+                           overlap_seconds=self.overlap_seconds, checkpoint=self._checkpoint,
+                           worker_id=worker)
 
     async def _tick(self, full_backfill: bool, trigger: str) -> SyncSummary | None:
         full = full_backfill or self._full_next
         self._full_next = False
         index, now = self.ticks + 1, self.clock.now()
+        if self.oracle is not None:
+            self.oracle.begin()
         try:
-            summary = await run_integration_sync(
-                self.integration, store=self.db, clock=self.clock, client=self.client,
-                settings=self.settings, options=self._options(full),
-                provisioned=self.provisioned)
+            summary = await self._sync(full, "worker-1")
         except SimulatedCrash as crash:
             self._finish(index, now, None, full, trigger, str(crash))
             return None
         self._finish(index, now, summary, full, trigger)
         return summary
+
+    def _sync(self, full: bool, worker: str) -> Coroutine[Any, Any, SyncSummary]:
+        return run_integration_sync(
+            self.integration, store=self.db, clock=self.clock, client=self.client,
+            settings=self.settings, options=self._options(full, worker),
+            provisioned=self.provisioned)
+
+    async def _concurrent(self, full_backfill: bool, workers: int) -> SyncSummary | None:
+        full = full_backfill or self._full_next
+        self._full_next = False
+        index, now = self.ticks + 1, self.clock.now()
+        if self.oracle is not None:
+            self.oracle.begin()
+        names = [f"worker-{n}" for n in range(1, workers + 1)]
+        outcomes = await asyncio.gather(*(self._sync(full, name) for name in names),
+                                        return_exceptions=True)
+        crashed = next((o for o in outcomes if isinstance(o, SimulatedCrash)), None)
+        failed = next((o for o in outcomes if isinstance(o, BaseException)
+                       and not isinstance(o, SimulatedCrash)), None)
+        if failed is not None:
+            raise failed
+        summaries = [o for o in outcomes if isinstance(o, SyncSummary)]
+        faults = self.active_faults()
+        for offset, (name, outcome) in enumerate(zip(names, outcomes, strict=True)):
+            trigger = "tick" if offset == 0 else name
+            if isinstance(outcome, SyncSummary):
+                self.trace.append(tick_trace(index + offset, now, full, faults, outcome,
+                                             trigger=trigger))
+            else:
+                self.trace.append(TickTrace(index=index + offset, now=iso(now) or "",
+                                            status="crashed", full_backfill=full, steps=(),
+                                            faults=faults, crashed_at=str(outcome),
+                                            trigger=trigger))
+        self._mark()
+        self._check(self.ticks, now, summaries, full)
+        self._bound()
+        return None if crashed is not None else summaries[0]
 
     def _finish(self, index: int, now: datetime, summary: SyncSummary | None, full: bool,
                 trigger: str, crashed_at: str | None = None) -> None:
@@ -629,21 +696,32 @@ class Simulation:
         else:
             self.trace.append(tick_trace(index, now, full, faults, summary, trigger=trigger))
         self._mark()
-        if self.oracle is not None:
-            found = [v for v in self.oracle.check(index, now, summary, full,
-                                                  finished=self.clock.now()) if self._new(v)]
-            self.violations += found
-            if found and self.strict:
-                raise found[0]
-        if self.keep_ticks is not None and len(self.trace) >= 2 * self.keep_ticks:
-            self._forget(len(self.trace) - self.keep_ticks)
+        self._check(index, now, [] if summary is None else [summary], full)
+        self._bound()
 
-    def _forget(self, count: int) -> None:
-        """Drop the ``count`` oldest ticks of everything kept per tick (``keep_ticks``)."""
-        del self.trace[:count]
-        del self.history[:count]
-        del self.journal_marks[:count]
-        self._forgotten_ticks += count
+    def _bound(self) -> None:
+        if self.keep_ticks is not None and len(self.trace) >= 2 * self.keep_ticks:
+            self._forget(self.keep_ticks)
+
+    def _check(self, index: int, now: datetime, summaries: Sequence[SyncSummary],
+               full: bool) -> None:
+        if self.oracle is None:
+            return
+        found = [v for v in self.oracle.check(index, now, summaries, full,
+                                              finished=self.clock.now()) if self._new(v)]
+        self.violations += found
+        if found and self.strict:
+            raise found[0]
+
+    def _forget(self, keep: int) -> None:
+        """Keep only the newest ``keep`` ticks of everything kept per tick (``keep_ticks``):
+        the trace lines, the cursor snapshots and journal marks taken from the oldest
+        kept tick on, and the store's runs since then."""
+        dropped = len(self.trace) - keep
+        del self.trace[:dropped]
+        self._forgotten_ticks += dropped
+        del self.history[:-(keep + 1)]
+        del self.journal_marks[:-(keep + 1)]
         self.db.purge_runs(before=datetime.fromisoformat(self.trace[0].now))
 
     def _new(self, violation: Violation) -> bool:
@@ -672,6 +750,13 @@ class Simulation:
                           logger=logging.getLogger("spmkit.simulation"), store=self.db,
                           run_id=0, client=self.client)
         return await ensure_provisioned(self.client, self.db, declare(ctx))
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` in virtual time with no way out to the network: a connection or DNS
+        lookup the simulation does not serve fails at once, naming the host
+        (:attr:`network_guard` keeps the list; loopback stays open for a served fake)."""
+        with self.network_guard:
+            return self.clock.run(coro)
 
     def _checkpoint(self, point: str) -> None:
         plan = self._crash

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spmkit import (
     LifecycleResult,
@@ -17,6 +20,7 @@ from spmkit import (
     handle_lifecycle,
     load_provisioned,
 )
+from spmkit._lifecycle import LIFECYCLE_EVENTS
 from spmkit_testing import FakeShopimind, MountedTransport, Partner, SimClock
 from spmkit_testing.partner import RestApi
 from spmkit_testing.reference import (
@@ -268,3 +272,64 @@ def test_activate_without_a_client_says_what_to_pass() -> None:
         clock=world.clock, replay_guard=world.guard, store=world.store, client=None))
     assert result.reason == "handler_failed"
     assert "activate needs client=SpmClient(...)" in result.detail
+
+
+def test_a_signed_body_nested_too_deeply_is_refused_and_not_remembered() -> None:
+    world = World()
+    body, headers = world.fake.sign_webhook(b"[" * 5000)
+    first = world.deliver(body, headers)
+    assert (first.ok, first.reason, first.status_code) == (False, "invalid_json", 400)
+    assert first.detail == ('the body is not valid JSON (it is nested too deeply to be read); '
+                            'a lifecycle webhook is a JSON object such as {"event": "activate"}')
+    assert len(world.guard) == 0
+    again = world.deliver(body, headers)
+    assert again.reason == "invalid_json"  # not "replayed": it was never accepted
+
+
+@pytest.mark.parametrize("body", [b'{"event": "activate"', b'["activate"]', b'{"event": "x"}',
+                                  b"\xff", b'{"event": 1e400}'])
+def test_a_signed_body_that_does_not_parse_is_not_remembered_by_the_replay_guard(
+    body: bytes,
+) -> None:
+    world = World()
+    result = world.send(body)
+    assert not result.ok and result.reason in {"invalid_json", "invalid_payload",
+                                               "unknown_event"}
+    assert len(world.guard) == 0
+
+
+def test_a_parsed_webhook_is_remembered_before_its_handler_runs() -> None:
+    seen: list[int] = []
+    world = World({"install": lambda ctx, payload: seen.append(len(world.guard))})
+    assert world.send({"event": "install"}).ok
+    assert seen == [1]
+
+
+def test_an_unknown_event_is_shown_shortened() -> None:
+    result = World().send({"event": "x" * 10_000})
+    assert result.reason == "unknown_event"
+    assert result.detail == ("unknown event '" + "x" * 76 + "...; expected one of: install, "
+                             "activate, deactivate, uninstall, config_updated, sync")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.binary(max_size=200),
+    st.integers(0, 6000).map(lambda n: b"[" * n + b"]" * (n % 3)),
+    st.integers(0, 6000).map(lambda n: b'{"event":' * n),
+    st.recursive(st.none() | st.booleans() | st.floats() | st.text(max_size=10),
+                 lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c,
+                                                                     max_size=3),
+                 max_leaves=10).map(lambda v: json.dumps({"event": v}).encode()),
+    st.sampled_from(LIFECYCLE_EVENTS).map(lambda e: json.dumps({"event": e}).encode()),
+))  # fmt: skip
+def test_handle_lifecycle_never_raises_on_a_signed_body(body: bytes) -> None:
+    clock = SimClock(START)
+    guard = ReplayGuard(clock)
+    body, headers = sign_webhook_request(body, DEFAULT_WEBHOOK_SECRET, clock=clock)
+    integration = define_integration(slug="bare", sync_steps=[])
+    result = clock.run(handle_lifecycle(
+        integration, body=body, headers=headers, secrets=DEFAULT_WEBHOOK_SECRET, clock=clock,
+        replay_guard=guard, store=MemoryStore(clock), client=None))  # fmt: skip
+    assert result.ok or (result.reason is not None and result.detail)
+    assert len(guard) == (1 if result.ok else 0)

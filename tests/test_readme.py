@@ -1,17 +1,37 @@
-"""The README's examples run as written."""
+"""The README's examples run as written, and its "Test your own integration" walk-through
+works when followed literally in a folder of its own."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+BIN = Path(sys.executable).parent
 
 
 def python_blocks() -> list[str]:
     return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def files() -> dict[str, str]:
+    """The walk-through's files: the blocks that open with ``# file: NAME``."""
+    out = {}
+    for code in python_blocks():
+        named = re.match(r"# file: (\S+)\n", code)
+        if named:
+            out[named.group(1)] = code
+    toml = re.findall(r"```toml\n(.*?)```", README.read_text(), flags=re.S)
+    out["pyproject.toml"] = toml[0]
+    return out
+
+
+def examples() -> list[str]:
+    return [code for code in python_blocks() if not code.startswith("# file: ")]
 
 
 def test_readme_opens_with_the_two_commands() -> None:
@@ -19,25 +39,25 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert "make demo" in head[2] and "make test" in head[2]
 
 
-@pytest.mark.parametrize("index", range(2))
-def test_readme_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> None:
-    code = python_blocks()[index]
-    exec(compile(code, f"README.md example {index + 1}", "exec"), {"__name__": "readme"})
-    out = capsys.readouterr().out
-    if index == 0:
-        assert out == (
-            "partial 2 1 (\"1 item(s) rejected (cursor held; set tolerate_rejects to advance) — "
-            "'c2': email must be a valid e-mail address (name@domain.tld), got "
-            "'not-an-email'\",)\n")
-    else:
-        assert out.count('"index":') == 2
+def test_the_engine_example_prints_what_its_comment_says(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(examples()[0], "README.md engine example", "exec"), {"__name__": "readme"})
+    assert capsys.readouterr().out == (
+        "partial 2 1 (\"1 item(s) rejected (cursor held; set tolerate_rejects to advance) — "
+        "'c2': email must be a valid e-mail address (name@domain.tld), got "
+        "'not-an-email'\",)\n")
 
 
-def test_readme_scenario_example_passes() -> None:
+def test_the_harness_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(examples()[1], "README.md harness example", "exec"), {"__name__": "readme"})
+    assert capsys.readouterr().out.count('"index":') == 2
+
+
+def test_the_scenario_example_passes() -> None:
     from spmkit_testing.scenario import run_scenario
 
     namespace: dict[str, object] = {"__name__": "readme"}
-    exec(compile(python_blocks()[2], "README.md scenario example", "exec"), namespace)
+    exec(compile(examples()[2], "README.md scenario example", "exec"), namespace)
     result = run_scenario(namespace["scenario"])  # type: ignore[arg-type]
     assert result.passed, result.failures
 
@@ -46,3 +66,36 @@ def test_the_trap_table_has_the_bulk_answer_rows() -> None:
     table = README.read_text().split("### Traps of the JS kit")[1].split("## The harness")[0]
     assert "| `failed_count` on a 2xx" in table
     assert "| a bulk body nested as `{statusCode, data: {...}}`" in table
+
+
+def run(tmp_path: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / command[0]), *command[1:]], cwd=tmp_path,
+                          capture_output=True, text=True, check=False, timeout=300)
+
+
+@pytest.mark.slow
+def test_the_walk_through_works_when_followed_literally(tmp_path: Path) -> None:
+    for name, text in files().items():
+        (tmp_path / name).write_text(text)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "my_adapter.py", "my_sync.py", "pyproject.toml", "test_zenith.py"]
+    target = ["--integration", "my_sync:integration", "--adapter", "my_adapter:adapter"]
+
+    one = run(tmp_path, "spmkit", "run", "poison_pill", *target)
+    assert one.returncode == 0, one.stdout + one.stderr
+    assert one.stdout.startswith("scenario 'poison_pill' against 'zenith' passed\n")
+
+    demo = run(tmp_path, "spmkit", "demo", *target)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "scenario(s) passed against zenith in" in demo.stdout
+    assert "4 scenario(s) do not apply to this integration:" in demo.stdout
+    assert (tmp_path / "reports" / "index.html").is_file()
+
+    scenarios = run(tmp_path, "pytest", "-q", "--scenario", "poison_pill", "--scenario",
+                    "clock_skew_overlap")
+    assert scenarios.returncode == 0, scenarios.stdout + scenarios.stderr
+    assert "2 passed" in scenarios.stdout
+
+    own = run(tmp_path, "pytest", "-q", "test_zenith.py")
+    assert own.returncode == 0, own.stdout + own.stderr
+    assert "1 passed" in own.stdout

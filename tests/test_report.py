@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from spmkit import InvalidArgument
+from spmkit_testing._report_text import error_text
 from spmkit_testing.cli import main
 from spmkit_testing.oracle import Violation
 from spmkit_testing.report import (
@@ -304,6 +305,205 @@ def test_index_links_each_report() -> None:
     assert '<a href="synthetic.html">synthetic</a>' in html
     assert "1 of 2 passed" in html
     assert re.search(r"https?://", html) is None
+
+
+# -- rejected records, the lag while held, faults on their lanes ---------------------------
+
+# Geometry of a report without violations: lanes start at y=48 (the run lane), then one
+# 92 px lane per step-source from y=74; a lane's lag chart spans y+20 to y+72.
+COLW = 974 / 600
+REJECTS = ("4 item(s) rejected (cursor held; set tolerate_rejects to advance) — 'bad': email "
+           "must be a valid e-mail address, \"o'brien\": name, email missing, 'c3': refused by "
+           "ShopiMind: " + "x" * 130 + ", and 1 more")
+
+
+def held_step(entity: str, source: str, now: datetime, *, cursor: datetime | None,
+              error: str, rejected: int = 0) -> StepTrace:
+    before = None if cursor is None else iso(cursor)
+    return StepTrace(entity=entity, source_key=source,
+                     window=(iso(cursor or now - timedelta(days=365)), iso(now)),
+                     cursor_before=before, cursor_after=before, advanced=False, skipped=None,
+                     errors=(error,), attempted=7, rejected=rejected, dead_lettered=rejected)
+
+
+def tick_at(index: int, steps: list[StepTrace], *, faults: tuple[str, ...] = ()) -> TickTrace:
+    status = "partial" if any(s.errors for s in steps) else "ok"
+    return TickTrace(index=index, now=iso(T0 + timedelta(minutes=index)), status=status,
+                     full_backfill=False, steps=tuple(steps), faults=faults, run_id=index)
+
+
+def tick_x(html: str, tick: int) -> float:
+    """The x of a tick's column, read from its cell in the run lane."""
+    cell = re.search(rf'<rect x="([\d.]+)" y="54" width="[\d.]+" height="14" fill="#\w+">'
+                     rf"<title>all steps \(run\) · tick {tick} ·", html)
+    assert cell is not None
+    return float(cell.group(1)) + COLW / 2
+
+
+def lag_points(html: str, lane: int, css: str = "cursor") -> list[tuple[float, float]]:
+    """The points of the lag line (``cursor``) or its unset part (``cursor unset``) of a lane."""
+    top = 74 + lane * 92 + 20
+    out = []
+    for d in re.findall(rf'<path d="([^"]*)" class="{css}"/>', html):
+        points: list[tuple[float, float]] = []
+        for op, a, b in re.findall(r"([MLV])([\d.]+)(?: ([\d.]+))?", d):
+            points.append((points[-1][0], float(a)) if op == "V" else (float(a), float(b)))
+        if all(top <= y <= top + 52 for _, y in points):
+            out += points
+    return out
+
+
+def approx_points(points: list[tuple[float, float]]) -> list[object]:
+    return [pytest.approx(p, abs=0.11) for p in points]
+
+
+def test_rejects_that_hold_a_cursor_name_the_records_in_the_table() -> None:
+    trace = synthetic_trace(3)
+    first = trace[1].steps
+    trace[1] = tick_at(2, [held_step("customers", "", T0 + timedelta(minutes=2),
+                                     cursor=T0 + timedelta(minutes=1), error=REJECTS,
+                                     rejected=4), *first[1:]])
+    html = render_report(FakeResult(trace))
+    assert ("<td>HELD: 4 item(s) rejected — &#x27;bad&#x27;: email must be a valid e-mail "
+            "address; &quot;o&#x27;brien&quot;: name, email missing; &#x27;c3&#x27;: refused "
+            "by ShopiMind: " + "x" * 97 + "…; and 1 more [3 sent, 4 rejected, 4 dead-lettered]"
+            "</td>") in html
+
+
+def test_reject_marker_hover_names_the_records_and_the_reason() -> None:
+    trace = synthetic_trace(3)
+    trace[1] = tick_at(2, [held_step("customers", "", T0 + timedelta(minutes=2),
+                                     cursor=T0 + timedelta(minutes=1), error=REJECTS,
+                                     rejected=4), *trace[1].steps[1:]])
+    html = render_report(FakeResult(trace))
+    marks = re.findall(r'<g><title>([^<]*)</title><path d="[^"]*" class="reject"/>', html)
+    assert marks == [
+        "customers · tick 2 · 2026-01-01 00:02\n"
+        "partial: cursor held 1\n"
+        "sent 3, rejected 4, dead-lettered 4\n"
+        "window 2026-01-01 00:01 → 2026-01-01 00:02\n"
+        "cursor → 2026-01-01 00:01\n"
+        "4 item(s) rejected, cursor held:\n"
+        "  &#x27;bad&#x27;: email must be a valid e-mail address\n"
+        "  &quot;o&#x27;brien&quot;: name, email missing\n"
+        "  &#x27;c3&#x27;: refused by ShopiMind: " + "x" * 130 + "\n"
+        "  and 1 more"
+    ]
+
+
+@pytest.mark.parametrize(("error", "text"), [
+    ("1 item(s) rejected (cursor held; set tolerate_rejects to advance) — (no key): no id, "
+     "'k': bad", "1 item(s) rejected — (no key): no id; 'k': bad"),
+    # Not the engine's shape after the dash: shown as it is, not half-parsed.
+    ("1 item(s) rejected (cursor held) — see the dead-letters", "1 item(s) rejected (cursor "
+     "held) — see the dead-letters"),
+    ("x" * 100, "x" * 89 + "…"),
+])
+def test_error_text_reads_a_reject_back_and_clips_the_rest(error: str, text: str) -> None:
+    assert error_text(error, limit=90) == text
+
+
+def test_lag_line_ramps_while_a_held_cursor_waits() -> None:
+    # customers: advanced at tick 1, held at 2 and 3, skipped by backoff at 4, ok at 5.
+    html = render_report(FakeResult(synthetic_trace(6, states={2: "held", 3: "held",
+                                                               4: "backoff"})))
+    x = {t: tick_x(html, t) for t in range(1, 7)}
+    # Lag 0 at y=146; a minute is 5.2 px on the lane's 10-minute scale.
+    assert lag_points(html, 0) == approx_points([
+        (x[1], 146.0), (x[2], 140.8), (x[3], 135.6), (x[4], 130.4), (x[5], 125.2),
+        (x[5], 146.0), (x[6], 140.8), (x[6], 146.0)])
+    assert lag_points(html, 0, "cursor unset") == []
+
+
+def test_lag_line_is_dashed_while_the_cursor_was_never_set() -> None:
+    trace = [tick_at(i, [held_step("customers", "", T0 + timedelta(minutes=i), cursor=None,
+                                   error="bulk step 'customers': RuntimeError: 503")])
+             for i in (1, 2, 3)]
+    four = T0 + timedelta(minutes=4)
+    trace.append(tick_at(4, [step("customers", "", four, cursor=None)]))  # its first advance
+    html = render_report(FakeResult(trace))
+    x = {t: tick_x(html, t) for t in range(1, 5)}
+    assert lag_points(html, 0, "cursor unset") == approx_points([
+        (x[1], 146.0), (x[2], 140.8), (x[3], 135.6), (x[4], 130.4)])
+    assert lag_points(html, 0) == approx_points([(x[4], 130.4), (x[4], 146.0)])
+    assert "cursor unset: 2m since first seen without one" in html
+
+
+def test_lag_line_goes_on_for_a_source_missing_from_a_tick() -> None:
+    # The listing of orders' sources fails at ticks 2 and 3: only its pseudo lane appears.
+    lanes = (("orders", "store-1"),)
+    trace = synthetic_trace(1, lanes=lanes)
+    trace += [tick_at(i, [held_step("orders", "", T0 + timedelta(minutes=i), cursor=None,
+                                    error="sources() failed: RuntimeError: 503")])
+              for i in (2, 3)]
+    four = T0 + timedelta(minutes=4)
+    trace.append(tick_at(4, [step("orders", "store-1", four, cursor=T0 + timedelta(minutes=1))]))
+    html = render_report(FakeResult(trace))
+    x = {t: tick_x(html, t) for t in range(1, 5)}
+    assert lag_points(html, 0) == approx_points([
+        (x[1], 146.0), (x[2], 140.8), (x[3], 135.6), (x[4], 130.4), (x[4], 146.0)])
+    # The store's strip has no cell where it did not run.
+    assert len(strip_cells(html, 74 + 4)) == 2
+    # The listing has no cursor: dashed while it fails, nothing once the stores are back.
+    assert lag_points(html, 1, "cursor unset") == approx_points([(x[2], 238.0),
+                                                                 (x[3], 232.8)])
+
+
+def fault_band(html: str) -> tuple[str, list[tuple[int, int]]]:
+    """The one fault band: its hover title and the (y, height) of each rectangle."""
+    [(title, rects)] = re.findall(r"<g><title>(faults [^<]*)</title>((?:<rect [^>]*/>)+)", html)
+    return title, [(int(y), int(h)) for y, h in
+                   re.findall(r'<rect x="[\d.]+" y="(\d+)" width="[\d.]+" height="(\d+)"', rects)]
+
+
+def fault_result(fault: str, **extra: object) -> FakeResult:
+    result = FakeResult(synthetic_trace(4, faults={2: (fault,), 3: (fault,)}))
+    for name, value in extra.items():
+        setattr(result, name, value)
+    return result
+
+
+def test_partner_fault_on_one_source_shades_that_lane_only() -> None:
+    fault = "store-1 down: status(503, target='orders@store-1')"
+    html = render_report(fault_result(fault))
+    # The axis and run lane (y 26-74), then orders@store-1's lane alone (y 166-258).
+    assert fault_band(html) == ("faults F1, ticks 2-3, 2026-01-01 00:02 - 2026-01-01 00:03; "
+                                "on orders@store-1", [(26, 48), (166, 92)])
+    assert ("<li><b>F1</b> store-1 down: status(503, target=&#x27;orders@store-1&#x27;) "
+            "<span class=\"muted\">(on orders@store-1)</span></li>") in html
+
+
+@pytest.mark.parametrize("target", ["orders", "orders/sources"])
+def test_partner_fault_on_a_stream_shades_all_its_sources(target: str) -> None:
+    html = render_report(fault_result(f"orders down: status(503, target={target!r})"))
+    assert fault_band(html)[1] == [(26, 48), (166, 184)]
+
+
+def test_api_fault_with_a_resource_shades_the_lanes_landing_in_it() -> None:
+    resources = {"customers": "customers", "orders": "orders"}
+    html = render_report(fault_result("slow: latency('30s', resource='customers')",
+                                      resources=resources))
+    # customers is the first lane: the band runs on from the run lane without a break.
+    assert fault_band(html) == ("faults F1, ticks 2-3, 2026-01-01 00:02 - 2026-01-01 00:03; "
+                                "on customers", [(26, 140)])
+
+
+@pytest.mark.parametrize("fault", [
+    "api: 503",                                               # not a fault's repr
+    "down: status(503)",                                      # the whole API
+    "proxy: status(502, body='html', target='partner')",     # every partner request
+    "gone: status(503, target='products')",                   # a stream with no lane
+    "slow: latency('30s', resource='customers')",             # no resources mapping given
+    "odd: name: with colons: null_page(target='customers', times=1)",
+])
+def test_faults_that_cannot_be_attributed_shade_every_lane(fault: str) -> None:
+    title, rects = fault_band(render_report(fault_result(fault)))
+    if "null_page" in fault:  # a name with ": " in it still finds the fault's repr
+        assert (title, rects) == ("faults F1, ticks 2-3, 2026-01-01 00:02 - 2026-01-01 00:03; "
+                                  "on customers", [(26, 140)])
+    else:
+        assert (title, rects) == ("faults F1, ticks 2-3, 2026-01-01 00:02 - 2026-01-01 00:03",
+                                  [(26, 324)])
 
 
 # -- spmkit demo ------------------------------------------------------------------------

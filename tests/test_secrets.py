@@ -94,6 +94,48 @@ def test_malformed_tokens_raise_secret_error(token: str, match: str) -> None:
         SecretCipher(KEY).decrypt(token)
 
 
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+@pytest.mark.parametrize("plaintext", ["", "x", "xy"])  # two, one and no padding characters
+def test_only_the_canonical_base64_of_a_token_decrypts(plaintext: str) -> None:
+    cipher = SecretCipher(KEY)
+    token = cipher.encrypt(plaintext)
+    data = token.rstrip("=")
+    padding = token[len(data) :]
+    edits = [data[:-1] + c + padding for c in ALPHABET if c != data[-1]]
+    edits += [token + "=", token + "==", data + padding + "A"]
+    for edited in edits:
+        with pytest.raises(SecretError) as info:
+            cipher.decrypt(edited)
+        message = str(info.value)
+        assert message in {
+            "Encrypted value is malformed (not the canonical base64 that SecretCipher.encrypt "
+            "writes): it was edited. Set the secret again.",
+            "Encrypted value is malformed (invalid base64): it was truncated or edited. "
+            "Set the secret again.",
+            "Encrypted value failed authentication: it was tampered with, moved from another "
+            "name, or encrypted with a different key. Check the key (SecretCipher(key_hex)) or "
+            "set the secret again.",
+        }, edited
+    assert cipher.decrypt(token) == plaintext
+
+
+def test_a_token_that_decodes_to_the_same_blob_is_refused_as_not_canonical() -> None:
+    cipher = SecretCipher(KEY)
+    token = cipher.encrypt("")  # 28 bytes: the last base64 character carries 4 unused bits
+    data = token.rstrip("=")
+    last = ALPHABET.index(data[-1])
+    same_blob = data[:-1] + ALPHABET[last ^ 0b0001] + "=="
+    assert base64.b64decode(same_blob[3:]) == base64.b64decode(token[3:])
+    with pytest.raises(SecretError) as info:
+        cipher.decrypt(same_blob)
+    assert str(info.value) == (
+        "Encrypted value is malformed (not the canonical base64 that SecretCipher.encrypt "
+        "writes): it was edited. Set the secret again."
+    )
+
+
 def test_aad_binds_value_to_its_context() -> None:
     cipher = SecretCipher(KEY)
     token = cipher.encrypt("value", aad="secret:a")

@@ -297,3 +297,14 @@ def test_naive_clock_is_refused() -> None:
     clock = FixedClock(datetime(2024, 5, 1, 12, 0, 0))
     with pytest.raises(InvalidArgument, match="naive"):
         verify_webhook(BODY, signed_headers(), SECRET, clock=clock)
+
+
+@pytest.mark.parametrize("secrets", [None, b"whsec", 42, [None], {"a": "b"}])
+def test_secrets_of_the_wrong_type_are_a_configuration_error(secrets: object) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        verify_webhook(BODY, signed_headers(), secrets, clock=FixedClock())  # type: ignore[arg-type]
+    assert str(info.value) == (
+        f"secrets must be a str or a list of str (the webhook secrets configured in ShopiMind; "
+        f"pass [new, old] during a rotation), got {type(secrets).__name__}"
+        + (" with an item NoneType." if secrets == [None] else ".")
+    )

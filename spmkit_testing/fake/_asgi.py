@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from spmkit_testing.fake._wire import MAX_BODY_BYTES, Incoming
+from spmkit_testing.fake._wire import MAX_BODY_BYTES, Incoming, api_key_header
 
 if TYPE_CHECKING:
     from spmkit_testing.fake._fake import FakeShopimind
@@ -44,8 +44,10 @@ class FakeAsgiApp:
                     return
         if scope["type"] != "http":
             return
+        # Keep at most MAX_BODY_BYTES + 1 bytes but read (and count) the whole body, so that
+        # a huge body is a 413 naming its size, as on the other ways in, never a cut one.
         chunks: list[bytes] = []
-        size = 0
+        kept = size = 0
         more = True
         while more:
             message = await receive()
@@ -53,20 +55,17 @@ class FakeAsgiApp:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size <= MAX_BODY_BYTES + 1:
-                chunks.append(chunk)
+            if kept <= MAX_BODY_BYTES:
+                chunks.append(chunk[: MAX_BODY_BYTES + 1 - kept])
+                kept += len(chunks[-1])
             more = message.get("more_body", False)
-        api_key = None
-        for name, value in scope["headers"]:
-            if name == b"spm-api-key":
-                api_key = value.decode("latin-1")
-                break
         incoming = Incoming(
             scope["method"],
             scope["path"],
             scope.get("query_string", b"").decode("latin-1"),
-            api_key,
+            api_key_header(v for k, v in scope["headers"] if k.lower() == b"spm-api-key"),
             b"".join(chunks),
+            size if size != kept else None,
         )
         fake = self._fake
         wire = fake._wire

@@ -13,7 +13,7 @@ import random
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from spmkit._errors import InvalidArgument
+from spmkit import InvalidArgument
 from spmkit_testing.fake._asgi import FakeAsgiApp
 from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._journal import Journal, JournalEntry

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from spmkit._resources import BULK_RESOURCES
+from spmkit import BULK_RESOURCES
 from spmkit_testing.fake._errors import FakeApiError, MethodNotAllowed, NotFound
 
 if TYPE_CHECKING:
@@ -151,11 +151,19 @@ def mount(
     base = re.escape(normalize_base_url(base_url))
     added = []
     for route in ROUTES:
+        # respx matches (and names the parameters in) the percent-encoded URL; the other
+        # ways in see the decoded path. Read the parameters from the decoded path, and when
+        # it no longer matches (an encoded "/"), let the wire resolve it as they would.
+        decoded = re.compile(rf"/v1/{route.pattern}\Z")
 
         def side_effect(
-            request: httpx.Request, _route: Route = route, **params: Any
-        ) -> httpx.Response:
-            return handler(request, _route, params)
+            request: httpx.Request, _route: Route = route, _decoded: re.Pattern[str] = decoded,
+            **_: Any,
+        ) -> httpx.Response:  # fmt: skip
+            m = _decoded.search(request.url.path)
+            if m is None:
+                return handler(request, None, {})
+            return handler(request, _route, m.groupdict())
 
         added.append(
             router.route(

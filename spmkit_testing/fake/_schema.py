@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from spmkit._resources import BULK_RESOURCES
+from spmkit import BULK_RESOURCES
 
 __all__ = [
     "ALWAYS_ALLOWED",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import signal
 import socket
 import threading
@@ -21,7 +22,18 @@ if TYPE_CHECKING:
 __all__ = ["serve", "serve_in_thread"]
 
 
+_HOST_FIX = "use 127.0.0.1 (loopback, the default) or 0.0.0.0 (every interface)."
+
+
 def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or an ``OSError`` whose message gives the fix."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise OSError(
+            f"port {port!r} is not a TCP port: use a whole number from 0 to 65535 "
+            f"(0 picks a free one)."
+        )
+    if not isinstance(host, str) or not host.strip():
+        raise OSError(f"--host is empty: {_HOST_FIX}")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -30,10 +42,21 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
-    except OSError as exc:
+    except (OSError, ValueError, UnicodeError) as exc:  # ValueError: a NUL in the host
         sock.close()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        if isinstance(exc, socket.gaierror | ValueError | UnicodeError):
+            raise OSError(
+                f"Cannot listen on {host!r}: it is not an address or a name of this machine "
+                f"({reason}); {_HOST_FIX}"
+            ) from exc
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise OSError(
+                f"Cannot listen on {host} ({reason}): no interface of this machine has that "
+                f"address; {_HOST_FIX}"
+            ) from exc
         raise OSError(
-            f"Cannot listen on {host}:{port} ({exc.strerror}); pick another --port, "
+            f"Cannot listen on {host}:{port} ({reason}); pick another --port, "
             f"or --port 0 for a free one."
         ) from exc
     sock.listen(128)

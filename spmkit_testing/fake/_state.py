@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from spmkit._resources import BULK_RESOURCES, BulkResource
+from spmkit import BULK_RESOURCES, BulkResource
 from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from spmkit_testing.fake._errors import UnprocessableEntity as Unprocessable
@@ -343,7 +343,7 @@ class FakeState:
                     f"{what}: fields[{i}].name must be an identifier ([A-Za-z_][A-Za-z0-9_]*, "
                     f"at most 64 characters), got {show(name)}."
                 )
-            if kind not in CUSTOM_FIELD_TYPES:
+            if type(kind) is not str or kind not in CUSTOM_FIELD_TYPES:
                 raise BadRequest(
                     f"{what}: fields[{i}].type must be one of "
                     f"{', '.join(CUSTOM_FIELD_TYPES)}, got {show(kind)}."
@@ -371,7 +371,9 @@ class FakeState:
         fields = self._check_fields(body.get("fields"), what)
         unique_keys = body.get("unique_keys") or []
         names = {f["name"] for f in fields}
-        if type(unique_keys) is not list or any(k not in names for k in unique_keys):
+        if type(unique_keys) is not list or any(
+            type(k) is not str or k not in names for k in unique_keys
+        ):
             raise BadRequest(
                 f"{what}: unique_keys must be an array of declared field names "
                 f"({', '.join(sorted(names))}), got {show(unique_keys)}."

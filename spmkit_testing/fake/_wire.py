@@ -12,17 +12,15 @@ says so.
 
 from __future__ import annotations
 
-import json
 import math
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from spmkit import json_dumps, json_loads
-from spmkit._resources import BULK_RESOURCES
+from spmkit import BULK_RESOURCES
 from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._errors import (
     BadRequest,
@@ -33,6 +31,7 @@ from spmkit_testing.fake._errors import (
     error_for_status,
 )
 from spmkit_testing.fake._journal import Journal, JournalEntry
+from spmkit_testing.fake._json import read_json, write_json
 from spmkit_testing.fake._routes import Route, resolve, unknown_base
 from spmkit_testing.fake._schema import show
 from spmkit_testing.fake._state import BulkResult, FakeState
@@ -51,7 +50,7 @@ from spmkit_testing.faults import (
 )
 from spmkit_testing.faults._registry import NO_FAULT
 
-__all__ = ["MAX_BODY_BYTES", "Incoming", "Outgoing", "Pending", "Wire"]
+__all__ = ["MAX_BODY_BYTES", "Incoming", "Outgoing", "Pending", "Wire", "api_key_header"]
 
 #: The largest body the fake reads (the SDK's own cap): above it, a 413.
 MAX_BODY_BYTES = 25 * 1024 * 1024
@@ -59,19 +58,33 @@ _JSON_HEADERS = (("content-type", "application/json"),)
 _NO_BODY = object()
 
 
-def _dumps(body: Any) -> bytes:
-    return json_dumps(body, allow_nan=True)
-
-
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """A request as the wire sees it. ``api_key`` is the ``spm-api-key`` header."""
+    """A request as the wire sees it. ``api_key`` is the ``spm-api-key`` header (see
+    :func:`api_key_header`); ``size`` is the body's full size when ``body`` holds only
+    its first ``MAX_BODY_BYTES + 1`` bytes (a way in that stops keeping a huge body)."""
 
     method: str
     path: str
     query: str
     api_key: str | None
     body: bytes
+    size: int | None = None
+
+    @property
+    def body_size(self) -> int:
+        return len(self.body) if self.size is None else self.size
+
+
+def api_key_header(values: Iterable[bytes]) -> str | None:
+    """The ``spm-api-key`` header from its raw values, read alike on every way in.
+
+    As HTTP says (RFC 9110 §5.2-5.3), spaces and tabs around a value are not part of it,
+    and a header sent several times means its values joined with ``", "``; ``None``
+    when it is absent. Bytes are read as Latin-1, as ASGI servers hand them over.
+    """
+    found = [value.strip(b" \t") for value in values]
+    return b", ".join(found).decode("latin-1") if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +140,7 @@ def incoming_from_httpx(request: httpx.Request) -> Incoming:
         request.method,
         url.path,
         url.query.decode("ascii", "replace"),
-        request.headers.get("spm-api-key"),
+        api_key_header(v for k, v in request.headers.raw if k.lower() == b"spm-api-key"),
         request.content,
     )
 
@@ -184,7 +197,7 @@ class Wire:
         body: Any = _NO_BODY
         try:
             status, body, out_body, headers = self._answer(pending)
-            out = Outgoing(status, headers, _dumps(out_body))
+            out = Outgoing(status, headers, write_json(out_body))
         except NetworkErrorAnswer as net:
             out_body = None
             out = Outgoing(0, (), b"", net.effect)
@@ -200,7 +213,7 @@ class Wire:
                 "request.",
                 "error": "Internal Server Error",
             }
-            out = Outgoing(500, _JSON_HEADERS, _dumps(out_body))
+            out = Outgoing(500, _JSON_HEADERS, write_json(out_body))
         self._record(pending, body, out.status, out_body)
         return out
 
@@ -239,6 +252,12 @@ class Wire:
                     "Missing spm-api-key header: send your ShopiMind API key in the "
                     "spm-api-key header."
                 )
+            if key != self._api_key and "," in key:
+                raise Unauthorized(
+                    "The spm-api-key header holds several values (it was sent more than once, "
+                    "or its value has a comma): send it once, with the key the fake was started "
+                    "with (FakeShopimind(api_key=...) or spmkit serve --api-key)."
+                )
             if key != self._api_key:
                 raise Unauthorized(
                     "Invalid API key in the spm-api-key header: use the key the fake was "
@@ -273,32 +292,15 @@ class Wire:
         raw = incoming.body
         if not raw:
             return None
-        if len(raw) > MAX_BODY_BYTES:
+        size = incoming.body_size
+        if size > MAX_BODY_BYTES:
             raise PayloadTooLarge(
-                f"The body has {len(raw)} bytes, above the limit of {MAX_BODY_BYTES}; "
+                f"The body has {size} bytes, above the limit of {MAX_BODY_BYTES}; "
                 f"send smaller batches."
             )
         if route.method in ("GET", "DELETE"):
             return None
-        try:
-            return json_loads(raw, parse_constant=_no_constant)
-        except BadRequest:
-            raise
-        except UnicodeDecodeError:
-            raise BadRequest(
-                "The body is not UTF-8 text; send JSON encoded in UTF-8 with "
-                "Content-Type: application/json."
-            ) from None
-        except json.JSONDecodeError as exc:
-            raise BadRequest(
-                f"The body is not valid JSON ({exc.msg} at line {exc.lineno} column "
-                f"{exc.colno}); send a JSON document with Content-Type: application/json."
-            ) from None
-        except (ValueError, RecursionError) as exc:
-            raise BadRequest(
-                f"The body could not be read as JSON ({type(exc).__name__}: "
-                f"{show(str(exc), 80)}); send a plain JSON document."
-            ) from None
+        return read_json(raw)
 
     def _record(self, pending: Pending, body: Any, status: int, out_body: Any) -> None:
         if body is _NO_BODY or (body is None and pending.incoming.body):
@@ -396,10 +398,6 @@ class Wire:
 
     def _on_events_trigger(self, pending: Pending, body: Any) -> tuple[int, Any]:
         return 201, _ok(201, self._state.trigger_event(pending.params["code_name"], body))
-
-
-def _no_constant(name: str) -> Any:
-    raise BadRequest(f"The body contains {name}, which is not JSON; send finite numbers only.")
 
 
 class NetworkErrorAnswer(Exception):

@@ -263,7 +263,9 @@ class ErrorPage:
 
 @dataclass(frozen=True, slots=True)
 class DuplicatePage:
-    """The partner serves the page with ``count`` records already served put in front again."""
+    """The partner serves the page with ``count`` records already served put in front again
+    (as a keyset or token API whose bound is inclusive does; an API paged by offset or page
+    number never serves more than its limit, so it does not apply there)."""
 
     count: int = 1
     verb = "duplicate_page"

@@ -21,6 +21,7 @@ from typing import Any
 from spmkit import BULK_RESOURCES, InvalidArgument
 from spmkit_testing.faults._effects import (
     PAGE_EFFECTS,
+    DuplicatePage,
     Effect,
     FailedChunk,
     Latency,
@@ -87,6 +88,7 @@ class PartnerRequest:
     listing: bool
     method: str
     path: str
+    by_offset: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +221,7 @@ class FaultRegistry:
         page: Effect | None = None
         poisons: list[tuple[ItemPredicate, str]] = []
         labels: list[str] = []
+        served: list[_Entry] = []  # page and poison faults: they act only if there is an answer
         for entry in self._entries:
             fault = entry.handle.fault
             if not matches(fault):
@@ -247,6 +250,14 @@ class FaultRegistry:
                 terminal = effect
             entry.fired += 1
             labels.append(_label(entry.handle))
+            if isinstance(effect, (Poison, *PAGE_EFFECTS)):
+                served.append(entry)
+        if terminal is not None and served:
+            # The request gets no page and no bulk answer: those faults did not happen.
+            for entry in served:
+                entry.fired -= 1
+                labels.remove(_label(entry.handle))
+            page, poisons = None, []
         if not labels:
             return NO_FAULT
         return Decision(delay, terminal, tuple(poisons), page, tuple(labels))
@@ -300,6 +311,10 @@ def _matches_partner(fault: Fault, req: PartnerRequest) -> bool:
         if where.source is not None and where.source != req.source:
             return False
     if isinstance(fault.effect, PAGE_EFFECTS) and req.listing:
+        return False
+    if isinstance(fault.effect, DuplicatePage) and req.by_offset:
+        # An offset-paged API never serves more than its limit: repeated records there
+        # come from records changing during the read, which updates and late arrivals model.
         return False
     if fault.method is not None and fault.method != req.method:
         return False

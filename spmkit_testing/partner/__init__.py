@@ -32,10 +32,10 @@ __all__ = [
     "Partner",
     "PartnerCall",
     "PartnerFailure",
+    "record_dict",
     "RecordsRoute",
     "RestApi",
     "RestTransport",
     "SourceRecord",
     "SourcesRoute",
-    "record_dict",
 ]

@@ -167,10 +167,11 @@ class Partner:
     # -- reads --------------------------------------------------------------------------
 
     def decide(self, stream: str, source: str = "", *, listing: bool = False,
-               method: str = "GET", path: str = "") -> Decision:
-        """Ask the faults what happens to one request (advances their counters)."""
+               method: str = "GET", path: str = "", by_offset: bool = False) -> Decision:
+        """Ask the faults what happens to one request (advances their counters);
+        ``by_offset`` for an API paged by offset or page number."""
         return self.faults.decide_partner(
-            PartnerRequest(stream, source, listing, method, path), self.clock.now())
+            PartnerRequest(stream, source, listing, method, path, by_offset), self.clock.now())
 
     def page(self, stream: str, source: str, decision: Decision, *, since: datetime | None,
              until: datetime | None, after: tuple[datetime, str] | None = None,

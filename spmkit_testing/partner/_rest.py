@@ -290,8 +290,10 @@ class _Server:
                 and source not in self.partner.sources:
             return _error(404, "not_found", f"no source {source!r}; the partner has: "
                           f"{', '.join(self.partner.sources)}.")
+        by_offset = not listing and route.paging.style in ("page", "offset")
         decision = self.partner.decide(route.stream, source, listing=listing,
-                                       method=request.method, path=request.url.path)
+                                       method=request.method, path=request.url.path,
+                                       by_offset=by_offset)
         return route, source, decision
 
     def answer(self, request: httpx.Request, route: Any, source: str,

@@ -70,7 +70,8 @@ class ScenarioStats:
 class ScenarioResult:
     """The verdict of one run: ``passed``, readable ``failures``, the oracle's
     ``violations``, the ``trace`` (one :class:`TickTrace` per tick), ``stats``, ``seed``,
-    the ``integration`` that ran, and ``skipped`` (why) for a scenario that did not apply."""
+    the ``integration`` that ran, ``skipped`` (why) for a scenario that did not apply,
+    ``warnings`` (declared faults that never fired) and the ``resources`` of its streams."""
 
     scenario: Scenario
     seed: int
@@ -83,6 +84,8 @@ class ScenarioResult:
     undelivered: list[str] = field(default_factory=list)
     skipped: str | None = None
     settle_from: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    resources: dict[str, str] = field(default_factory=dict)
 
     @property
     def expected_violations(self) -> list[Violation]:
@@ -106,7 +109,8 @@ class ScenarioResult:
                      f"demonstrates a hazard):\n"
                      + "\n".join(f"  - {v.one_line()}" for v in expected[:_LISTED_EXPECTED])
                      + (f"\n  … and {more:,} more." if more > 0 else ""))
-        return f"{head}\ntimeline:\n{format_timeline(self.trace)}\nseed={self.seed}"
+        warned = "".join(f"\nwarning: {w}" for w in self.warnings)
+        return f"{head}{warned}\ntimeline:\n{format_timeline(self.trace)}\nseed={self.seed}"
 
     def raise_on_failure(self) -> None:
         """Raise :class:`ScenarioFailed` with :meth:`message` unless the scenario passed."""
@@ -306,6 +310,9 @@ def _verdict(scenario: Scenario, sim: Simulation, seed: int, started: float) -> 
                           lost=sum(u.lost for u in undelivered), undelivered=len(undelivered),
                           dead_lettered=sim.db.count_rejected(),
                           wall_seconds=time.perf_counter() - started)
+    warnings = [f"fault_on({h.name!r}, {h.fault!r}) never fired: the scenario declares a "
+                f"fault that did not happen, so it tests less than it says"
+                for h in sim.unfired()]
     settle_from = None
     if scenario.settle:
         settle_from = len(sim.trace) + 1
@@ -322,5 +329,6 @@ def _verdict(scenario: Scenario, sim: Simulation, seed: int, started: float) -> 
     return ScenarioResult(scenario=scenario, seed=seed, passed=not failures,
                           failures=failures, violations=list(sim.violations),
                           trace=list(sim.trace), stats=stats, integration=sim.integration.slug,
-                          undelivered=shown, settle_from=settle_from)
+                          undelivered=shown, settle_from=settle_from, warnings=warnings,
+                          resources={s.name: s.resource for s in sim.adapter.streams})
 

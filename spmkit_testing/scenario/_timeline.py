@@ -3,6 +3,7 @@
 ::
 
     tick(), tick(3)                       # run the sync once / three times (no time passes)
+    tick(workers=2)                       # a second worker runs the same tick on one store
     advance("5m")                         # move simulated time, no sync
     run_for("1h", every="1m")             # tick at +1m, +2m, ... +1h (a fixed schedule)
     fault_on("api", status(503))          # switch a fault on under a name...
@@ -85,13 +86,17 @@ class Player(Protocol):
 @dataclass(frozen=True, slots=True)
 class Tick:
     n: int = 1
+    workers: int = 1
 
     def __repr__(self) -> str:
-        return "tick()" if self.n == 1 else f"tick({self.n})"
+        args = [] if self.n == 1 else [str(self.n)]
+        if self.workers != 1:
+            args.append(f"workers={self.workers}")
+        return f"tick({', '.join(args)})"
 
     def apply(self, play: Player) -> None:
         for _ in range(self.n):
-            play.sim.tick()
+            play.sim.tick(workers=self.workers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,9 +257,13 @@ STEP_TYPES = (Tick, Advance, RunFor, FaultOn, FaultOff, Add, Update, Delete, Add
               ClockStep, Crash, FullBackfill, Webhook)
 
 
-def tick(n: int = 1) -> Tick:
-    """Run the sync ``n`` times in a row (simulated time does not move between them)."""
-    return Tick(check_int(n, "n", minimum=1))
+def tick(n: int = 1, *, workers: int = 1) -> Tick:
+    """Run the sync ``n`` times in a row (simulated time does not move between them).
+
+    ``workers=2``: a second worker runs the same tick on the same store (a deployment
+    mistake); the run leases make each step-source run once.
+    """
+    return Tick(check_int(n, "n", minimum=1), check_int(workers, "workers", minimum=1))
 
 
 def advance(delta: str | timedelta) -> Advance:

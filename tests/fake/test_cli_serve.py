@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 
@@ -20,6 +21,48 @@ def test_main_without_a_command_prints_help_and_returns_2(
 def test_serve_requires_an_api_key() -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["serve", "--port", "0"])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--port", "99999"], "port 99999 is not a TCP port: use a whole number from 0 to 65535 "
+                              "(0 picks a free one)."),
+        (["--port", "-1"], "port -1 is not a TCP port: use a whole number from 0 to 65535 "
+                           "(0 picks a free one)."),
+        (["--port", "80x"], "--port '80x' is not a whole number: use a port from 0 to 65535 "
+                            "(0 picks a free one)."),
+        (["--port", ""], "--port '' is not a whole number: use a port from 0 to 65535 "
+                         "(0 picks a free one)."),
+        (["--port", "5_0"], "--port '5_0' is not a whole number: use a port from 0 to 65535 "
+                            "(0 picks a free one)."),
+        (["--api-key", ""], "api_key must be a non-empty string, got api_key=''."),
+        (["--host", "", "--port", "0"], "--host is empty: use 127.0.0.1 (loopback, the "
+                                        "default) or 0.0.0.0 (every interface)."),
+        (["--host", "203.0.113.1", "--port", "0"],
+         "Cannot listen on 203.0.113.1 (Cannot assign requested address): no interface of "
+         "this machine has that address; use 127.0.0.1 (loopback, the default) or 0.0.0.0 "
+         "(every interface)."),
+    ],
+)  # fmt: skip
+def test_serve_with_a_bad_port_or_host_prints_one_line_and_returns_2(
+    options: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--api-key", "k", *options]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"spmkit serve: {message}\n")
+
+
+def test_serve_on_a_port_in_use_names_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["serve", "--api-key", "k", "--port", str(port)]) == 2
+    assert capsys.readouterr().err == (
+        f"spmkit serve: Cannot listen on 127.0.0.1:{port} (Address already in use); pick "
+        f"another --port, or --port 0 for a free one.\n"
+    )
 
 
 @pytest.mark.slow

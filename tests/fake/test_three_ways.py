@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -13,6 +14,7 @@ import respx
 
 from spmkit_testing.clock import SimClock
 from spmkit_testing.fake import FakeShopimind, serve_in_thread
+from spmkit_testing.fake._wire import MAX_BODY_BYTES
 from spmkit_testing.faults import (
     connect_error,
     connection_reset,
@@ -26,6 +28,7 @@ from spmkit_testing.faults import (
 )
 
 from .conftest import KEY, T0, customer
+from .threeways import WAYS, request, three_ways
 
 H = {"spm-api-key": KEY}
 Outcome = tuple[Any, Any]
@@ -135,3 +138,76 @@ def test_the_three_ways_in_give_the_same_answers_state_and_journal() -> None:
             e.without_timing() for e in base_fake.journal
         ], name
         assert [e.delay for e in fake.journal] == [e.delay for e in base_fake.journal]
+
+
+WRONG_KEY = ("Invalid API key in the spm-api-key header: use the key the fake was started with "
+             "(FakeShopimind(api_key=...) or spmkit serve --api-key).")
+SENT_TWICE = ("The spm-api-key header holds several values (it was sent more than once, or its "
+              "value has a comma): send it once, with the key the fake was started with "
+              "(FakeShopimind(api_key=...) or spmkit serve --api-key).")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("values", "status", "message"), [
+    ([KEY], 200, None),
+    ([f" {KEY} "], 200, None),
+    ([f"\t{KEY}  "], 200, None),
+    ([KEY, KEY], 401, SENT_TWICE),
+    ([KEY, "bad"], 401, SENT_TWICE),
+    (["bad", KEY], 401, SENT_TWICE),
+    ([f" {KEY} ", f"{KEY} "], 401, SENT_TWICE),
+    ([f"{KEY}, {KEY}"], 401, SENT_TWICE),
+    ([""], 401, WRONG_KEY),
+    ([" "], 401, WRONG_KEY),
+    ([KEY.upper()], 401, WRONG_KEY),
+    ([], 401, "Missing spm-api-key header: send your ShopiMind API key in the spm-api-key "
+              "header."),
+])  # fmt: skip
+def test_the_three_ways_read_the_spm_api_key_header_alike(
+    values: list[str], status: int, message: str | None
+) -> None:
+    headers = [("Spm-Api-Key" if i % 2 else "spm-api-key", v) for i, v in enumerate(values)]
+    with three_ways() as ways:
+        answers = ways.send(request("POST", "/v1/data-sources", headers, b'{"label": "S"}'))
+        statuses = {way: a.status for way, a in answers.items()}
+        assert statuses == {way: (201 if status == 200 else status) for way in WAYS}
+        if message is not None:
+            assert {json.loads(a.body)["message"] for a in answers.values()} == {message}
+        snapshots = ways.snapshots()
+        assert snapshots["respx"] == snapshots["server"] == snapshots["transport"]
+
+
+@pytest.mark.slow
+def test_a_body_over_the_cap_is_413_on_every_way_in_and_one_at_the_cap_is_read() -> None:
+    over = b"[" + b" " * MAX_BODY_BYTES + b"]"
+    at_cap = b"[" + b" " * (MAX_BODY_BYTES - 2) + b"]"
+    with three_ways() as ways:
+        answers = ways.send(request("POST", "/v1/customers", [("spm-api-key", KEY)], over))
+        assert {way: a.status for way, a in answers.items()} == dict.fromkeys(WAYS, 413)
+        assert {json.loads(a.body)["message"] for a in answers.values()} == {
+            f"The body has {MAX_BODY_BYTES + 2} bytes, above the limit of {MAX_BODY_BYTES}; "
+            f"send smaller batches."
+        }
+        answers = ways.send(request("POST", "/v1/customers", [("spm-api-key", KEY)], at_cap))
+        assert {way: a.status for way, a in answers.items()} == dict.fromkeys(WAYS, 200)
+        journals = ways.journals()
+        assert journals["respx"] == journals["server"] == journals["transport"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("code_name", "path", "status"), [
+    ("a b", "/v1/events/trigger/a%20b", 201),
+    ("é", "/v1/events/trigger/%C3%A9", 201),
+    ("a/b", "/v1/events/trigger/a%2Fb", 404),  # decoded, the path has one more segment
+])  # fmt: skip
+def test_a_percent_encoded_path_parameter_is_read_decoded_on_every_way_in(
+    code_name: str, path: str, status: int
+) -> None:
+    def seed(fake: FakeShopimind) -> None:
+        fake.state.create_event({"name": "E", "code_name": code_name})
+
+    with three_ways(seed) as ways:
+        answers = ways.send(request("POST", path, [("spm-api-key", KEY)], b"{}"))
+        assert {way: a.status for way, a in answers.items()} == dict.fromkeys(WAYS, status)
+        journals = ways.journals()
+        assert journals["respx"] == journals["server"] == journals["transport"]

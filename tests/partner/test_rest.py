@@ -304,13 +304,23 @@ def test_null_page_and_error_page_are_not_lists(partner: Partner, clock: SimCloc
 def test_duplicate_page_repeats_records_already_served(partner: Partner, clock: SimClock) -> None:
     fill(partner, clock, 12)
     partner.faults.add(duplicate_page(count=2, calls=(1, 2)))
-    with client_for(api(rest.page_number()), partner) as client:
-        first = client.get("/contacts", params={**window(), "page": 1, "size": 5}).json()
-        second = client.get("/contacts", params={**window(), "page": 2, "size": 5}).json()
+    with client_for(api(rest.cursor_token()), partner) as client:
+        first = client.get("/contacts", params={**window(), "limit": 5}).json()
+        second = client.get("/contacts", params={"cursor": first["next_cursor"]}).json()
     assert keys(first["items"]) == ["r-0000", "r-0001", "r-0000", "r-0001", "r-0002", "r-0003",
                                     "r-0004"]
     assert keys(second["items"]) == ["r-0003", "r-0004", "r-0005", "r-0006", "r-0007",
                                      "r-0008", "r-0009"]
+
+
+def test_an_offset_paged_api_never_serves_more_than_its_limit(
+        partner: Partner, clock: SimClock) -> None:
+    fill(partner, clock, 12)
+    duplicates = partner.faults.add(duplicate_page(count=2))
+    with client_for(api(rest.page_number()), partner) as client:
+        page = client.get("/contacts", params={**window(), "page": 1, "size": 5}).json()
+    assert keys(page["items"]) == [f"r-{i:04d}" for i in range(5)]
+    assert [s.matched for s in partner.faults.stats() if s.handle is duplicates] == [0]
 
 
 def test_a_token_after_a_reordered_page_still_continues_after_its_newest_record(
