@@ -24,6 +24,7 @@ Reads and creates answer ``{"statusCode", "data"}``: ``Envelope.data`` is the in
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -295,6 +296,9 @@ class _ApiHttp(httpx.AsyncClient):
             raise RuntimeError("Cannot send a request, as the SpmClient has been closed.")
         response = await self._transport_for_url(request.url).handle_async_request(request)
         response.request = request
+        # The line httpx's own send() logs, so logging shows the same requests as before.
+        _HTTPX_LOG.info('HTTP Request: %s %s "%s %d %s"', request.method, request.url,
+                        response.http_version, response.status_code, response.reason_phrase)
         try:
             await response.aread()
         except BaseException:
@@ -304,6 +308,7 @@ class _ApiHttp(httpx.AsyncClient):
 
 
 _NO_COOKIES = _NoCookies()
+_HTTPX_LOG = logging.getLogger("httpx")
 
 
 def _encode_json(body: Any, what: str) -> bytes:
