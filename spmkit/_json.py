@@ -58,11 +58,17 @@ def json_dumps(value: Any, *, allow_nan: bool = False) -> bytes:
     return out
 
 
-def json_loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None = None) -> Any:
-    """Parse JSON as ``json.loads(data, parse_constant=...)`` does, its errors included.
+def json_loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None = None,
+               parse_float: Callable[[str], Any] | None = None) -> Any:
+    """Parse JSON as ``json.loads(data, parse_constant=..., parse_float=...)`` does, its
+    errors included.
 
-    ``parse_constant`` is called for ``NaN``, ``Infinity`` and ``-Infinity`` (which
-    orjson refuses, so such a text is always parsed by the standard library).
+    ``parse_constant`` is called for ``NaN``, ``Infinity`` and ``-Infinity``, which
+    orjson refuses (such a text is always parsed by the standard library).
+    ``parse_float`` is for a check that refuses numbers: it must return
+    ``float(text)`` for any number it accepts. orjson reads every number as the nearest
+    double and refuses one that overflows to infinity, so only the texts orjson refuses
+    go through the hook.
     """
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) < 20 or _TWENTY_DIGITS not in raw.translate(_DIGITS):
@@ -70,9 +76,7 @@ def json_loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass
-    if parse_constant is None:
-        return json.loads(data)
-    return json.loads(data, parse_constant=parse_constant)
+    return json.loads(data, parse_constant=parse_constant, parse_float=parse_float)
 
 
 def _has_non_finite(value: Any) -> bool:
