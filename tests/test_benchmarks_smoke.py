@@ -79,3 +79,24 @@ def test_engine_ticks_advance_the_cursor_every_tick(capsys: pytest.CaptureFixtur
 
     out = bench_engine_ticks.main(ticks=20)
     assert out["ok_ticks"] == 20 and out["cursor_at_now"]
+
+
+@pytest.mark.slow
+def test_make_bench_prints_the_summary_as_its_last_line() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--runs", "1", "--no-js",
+         "--only", "backfill", "--only", "ticks", "--only", "sim", "--only", "soak"],
+        capture_output=True, text=True, timeout=600, cwd=BENCHMARKS.parent, check=True)
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].split() == ["measure", "runs", "min", "median", "max"]
+    summary = json.loads(lines[-1])
+    assert set(summary) >= {
+        "backfill_items_per_s", "backfill_peak_rss_mib", "http_items_per_s",
+        "steady_ticks_per_s", "sim_30d_wall_s", "sim_speedup", "sim_365d_peak_rss_mib",
+        "property_examples_per_s", "prove_ci_wall_s", "conformance_wall_s"}
+    assert summary["backfill_items_per_s"] > 0 and summary["sim_speedup"] > 0
+    assert summary["http_items_per_s"] is None  # not asked for
+    assert summary["property_examples_per_s"] is None and summary["js_kit"] is None
