@@ -574,14 +574,17 @@ class SqliteStore:
 
     def purge_runs(self, *, before: datetime) -> int:
         """Delete the finished runs started before ``before`` (see ``Store.purge_runs``)."""
+        return self._purge(_PURGE_RUNS, before, "purge runs")
+
+    def _purge(self, sql: str, before: datetime, doing: str) -> int:
         cutoff = to_iso(ensure_aware_utc(before, "before"))
         with self._lock:
             if self._closed:
                 self._closed_error()
             try:
-                return self._conn.execute(_PURGE_RUNS, (cutoff,)).rowcount
+                return self._conn.execute(sql, (cutoff,)).rowcount
             except sqlite3.Error as exc:
-                self._fail(exc, "purge runs")
+                self._fail(exc, doing)
 
     # dead-letter
 
@@ -635,14 +638,7 @@ class SqliteStore:
         return count
 
     def purge_rejected(self, *, before: datetime) -> int:
-        cutoff = to_iso(ensure_aware_utc(before, "before"))
-        with self._lock:
-            if self._closed:
-                self._closed_error()
-            try:
-                return self._conn.execute(_PURGE_REJECTED, (cutoff,)).rowcount
-            except sqlite3.Error as exc:
-                self._fail(exc, "purge rejected items")
+        return self._purge(_PURGE_REJECTED, before, "purge rejected items")
 
     # key-value state
 
