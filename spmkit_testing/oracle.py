@@ -167,7 +167,8 @@ class _Watch:
     ``pending``: live newest versions the cursor has not passed yet, a heap by
     ``(updated_at, key)``; ``hidden``: passed but not readable yet, a heap by
     ``visible_at``; ``held``: passed and found in the fake (by record key, with the item
-    key that finds them in ``by_item``); ``excused``: passed, not in the fake, but
+    key that finds them in ``by_item`` when the stream's items are keyed otherwise);
+    ``excused``: passed, not in the fake, but
     dead-lettered under a tolerant policy (examined every tick). A heap entry whose
     version is no longer the newest is dropped when it comes up.
     """
@@ -216,15 +217,17 @@ class _Watch:
             self.held.clear()
             self.by_item.clear()
         else:
+            same_keys = binding.stream.item_key is None
             for item_key in changed:
-                held_key = self.by_item.pop(item_key, None)
+                held_key = item_key if same_keys else self.by_item.pop(item_key, None)
                 if held_key is not None and held_key in self.held:
                     examine[held_key] = self.held.pop(held_key)
         return sorted(examine.values(), key=lambda r: (r.updated_at, r.key))
 
     def hold(self, binding: _Binding, record: SourceRecord) -> None:
         self.held[record.key] = record
-        self.by_item[binding.stream.key_of(record.key, binding.source)] = record.key
+        if binding.stream.item_key is not None:  # else the item has the record's key
+            self.by_item[binding.stream.key_of(record.key, binding.source)] = record.key
 
     def wait(self, record: SourceRecord) -> None:
         heapq.heappush(self.pending, (record.updated_at, record.key, record.seq))
