@@ -88,8 +88,9 @@ CRASH_POINTS = (
 )
 _POISONED = "poisoned records"
 _SETTLE_SLACK_TICKS = 10
-# A bounded simulation (keep_ticks) keeps about this many journal entries per kept tick.
-_ENTRIES_PER_TICK = 10
+# A bounded simulation (keep_ticks) keeps about this many journal entries per kept tick
+# (the reference integration makes four partner requests a tick).
+_ENTRIES_PER_TICK = 6
 # The oracle looks back this many ticks (the last runs of each step-source).
 _MIN_KEEP_TICKS = 50
 
@@ -700,8 +701,10 @@ class Simulation:
         self._bound()
 
     def _bound(self) -> None:
-        if self.keep_ticks is not None and len(self.trace) >= 2 * self.keep_ticks:
-            self._forget(self.keep_ticks)
+        # Trimmed by a quarter at a time: at most 1.25 x keep_ticks are ever kept.
+        keep = self.keep_ticks
+        if keep is not None and len(self.trace) >= keep + max(1, keep // 4):
+            self._forget(keep)
 
     def _check(self, index: int, now: datetime, summaries: Sequence[SyncSummary],
                full: bool) -> None:

@@ -50,8 +50,8 @@ class Journal(list[JournalEntry]):
     """The fake's journal: its entries in order, at most the newest ``limit`` of them.
 
     ``limit=None`` (the default) keeps every entry. A bounded journal (a long soak)
-    forgets its oldest entries in batches; ``total`` still counts every request, and
-    each entry's ``seq`` stays its number among all of them.
+    forgets its oldest entries a quarter of ``limit`` at a time; ``total`` still counts
+    every request, and each entry's ``seq`` stays its number among all of them.
     """
 
     def __init__(self, limit: int | None = None) -> None:
@@ -67,7 +67,7 @@ class Journal(list[JournalEntry]):
     def append(self, entry: JournalEntry, /) -> None:
         super().append(entry)
         limit = self.limit
-        if limit is not None and len(self) >= 2 * limit:
+        if limit is not None and len(self) >= limit + max(1, limit // 4):
             self.forget(len(self) - limit)
 
     def forget(self, count: SupportsIndex) -> None:

@@ -214,7 +214,7 @@ class Partner:
         self.calls.append(PartnerCall(self.call_count, self.clock.now(), stream, source,
                                       what, status, served, decision.label))
         keep = self.keep_calls
-        if keep is not None and len(self.calls) >= 2 * keep:
+        if keep is not None and len(self.calls) >= keep + max(1, keep // 4):
             del self.calls[:-keep]
 
     async def fetch(self, stream: str, source: str = "", *, since: datetime | None,

@@ -255,7 +255,7 @@ def test_a_bounded_journal_keeps_the_newest_entries_and_counts_every_request() -
         for _ in range(7):
             http.get("/v1/data-sources", headers={"spm-api-key": "k"})
     assert fake.journal_length == 7
-    assert [e.seq for e in fake.journal] == [4, 5, 6, 7]
+    assert [e.seq for e in fake.journal] == [5, 6, 7]
     fake.reset()
     assert (fake.journal_limit, fake.journal_length) == (3, 0)
     with pytest.raises(InvalidArgument, match="journal_limit=0 must be an int >= 1"):
