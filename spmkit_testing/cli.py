@@ -386,7 +386,7 @@ def _cmd_prove(args: argparse.Namespace) -> int:
           f"{profile.max_examples:,} examples of up to {args.max_steps} steps"
           + (f", seed {args.seed}" if args.seed is not None else
              ", derandomized: the same examples on every machine" if profile.derandomize
-             else ", a random seed: Hypothesis prints it if a run fails") + ")", flush=True)
+             else ", a random seed: pass --seed S to repeat a search") + ")", flush=True)
     started = time.perf_counter()  # the progress line only: never feeds the simulation
     live = sys.stdout.isatty()
     every = max(1, profile.max_examples // 10)
