@@ -339,11 +339,14 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     usage."""
     import logging
     import time
+    import traceback
+    from pathlib import Path
 
     from hypothesis import settings as Settings
     from hypothesis.errors import InvalidArgument as UnknownProfile
 
-    from spmkit import InvalidArgument
+    from spmkit import Integration, InvalidArgument
+    from spmkit_testing.adapter import Adapter
     from spmkit_testing.scenario import resolve_object
     from spmkit_testing.stateful import (
         CI_PROFILE,
@@ -370,6 +373,21 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         adapter = None if args.adapter is None else resolve_object(args.adapter, "--adapter")
     except InvalidArgument as exc:
         print(f"spmkit prove: {exc}", file=sys.stderr)
+        return 2
+    if adapter is not None and not isinstance(adapter, Adapter):
+        print(f"spmkit prove: --adapter {args.adapter} is a {type(adapter).__name__}, not a "
+              f"spmkit_testing.Adapter; name the adapter object of your integration.",
+              file=sys.stderr)
+        return 2
+    if integration is not None and not isinstance(integration, Integration) \
+            and not callable(integration):
+        print(f"spmkit prove: --integration {args.integration} is a "
+              f"{type(integration).__name__}, not an spmkit Integration (nor a function "
+              f"that builds one).", file=sys.stderr)
+        return 2
+    if args.out is not None and Path(args.out).exists() and not Path(args.out).is_dir():
+        print(f"spmkit prove: --out {args.out} is a file; name a folder for the "
+              f"counterexample scenarios.", file=sys.stderr)
         return 2
     register_profiles()
     name = args.profile or CI_PROFILE
@@ -411,8 +429,15 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         print(("\n" if live else "") + f"FAILED: {broken}", flush=True)
         print(f"\n{broken.proof.coverage.table(broken.proof.fault_kinds)}")
         return 1
-    except (InvalidArgument, ValueError) as exc:
+    except (InvalidArgument, ValueError, OSError) as exc:
         print(f"\nspmkit prove: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the integration's or adapter's own code raised
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        print(f"\nspmkit prove: the run raised {type(exc).__name__}: {exc}\n  at "
+              f"{where.filename}:{where.lineno} in {where.name}\nThis is an error of the "
+              f"integration or its adapter (not a golden-rule violation): fix it, then run "
+              f"spmkit prove again.", file=sys.stderr)
         return 2
     finally:
         logging.getLogger("spmkit").removeHandler(quiet)
@@ -436,7 +461,8 @@ def _add_prove(subparsers: Any) -> None:
     parser.add_argument("--examples", type=int, default=None, metavar="N",
                         help="How many runs to try (default: the profile's)")
     parser.add_argument("--seed", type=int, default=None, metavar="S",
-                        help="Seed of the search (default: derandomized by the profile)")
+                        help="Seed of the search (default: derandomized under spmkit-ci, "
+                        "random under spmkit-dev)")
     parser.add_argument("--profile", default=None, metavar="NAME",
                         help="A Hypothesis settings profile (default: spmkit-ci, 500 examples, "
                         "derandomized; spmkit-dev: 30)")

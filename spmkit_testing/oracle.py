@@ -726,7 +726,14 @@ class _RunCheck:
     def ran(self, where: str, step: Any, old: CursorState | None,
             new: CursorState | None) -> None:
         # A step that ran read its window at its own start: window.until is that instant.
-        ran_at = step.window.until if step.window is not None else self.now
+        # Without a window (sources() or enabled() failed) the row it wrote is stamped with
+        # its start, if it lies within the tick; else the tick's start is the best known.
+        if step.window is not None:
+            ran_at = step.window.until
+        elif new is not None and new != old and self.now <= new.updated_at <= self.finished:
+            ran_at = new.updated_at
+        else:
+            ran_at = self.now
         if self.o.in_backoff((step.entity, step.source_key), old, ran_at, self.full):
             failures = old.consecutive_failures if old else 0
             self.fail("I5", where, f"ran inside its backoff window ({failures} failures)")

@@ -19,8 +19,10 @@ nobody subclasses it. Select the budget with the usual ``--hypothesis-profile``
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -81,15 +83,18 @@ def register_profiles() -> None:
                               print_blob=True, suppress_health_check=_SLOW, database=None)
 
 
+# Crash points the integration's own steps declare (the others are the engine's).
+_STEP_POINTS = ("after_fetch_page",)
 VERBS = ("add", "update", "delete", "tick", "tick_two_workers", "advance", "run_for",
          "fault_on", "fault_off", "clock_step", "crash", "full_backfill", "webhook")
 # What makes each invariant's check meaningful: it was exercised once one of these happened.
 _EXERCISED = {
     "I1": "a step-run held its cursor", "I2": "a cursor advanced",
-    "I3": "a cursor passed partner records for good", "I4": "a failure was recorded",
+    "I3": "a cursor advanced past records it pushed", "I4": "a failure was recorded",
     "I5": "a step-source was skipped for backoff", "I6": "items were rejected",
     "I7": "a run ended partial", "I8": "a window started from a cursor",
-    "I9": "one source of a per-source step failed", "I10": "a run settled",
+    "I9": "one source of a per-source step failed while another ran",
+    "I10": "a run settled",
 }
 
 
@@ -105,10 +110,14 @@ class Coverage:
 
     def note_trace(self, ticks: Sequence[Any]) -> None:
         for tick in ticks:
+            if tick.crashed_at in CRASH_POINTS:  # a crash that fired, not one armed
+                self.crash_points[tick.crashed_at] += 1
             if tick.status == "partial":
                 self.invariants["I7"] += 1
-            failed_sources = Counter(s.entity for s in tick.steps if s.source_key and s.errors)
-            if failed_sources:
+            failed = {s.entity for s in tick.steps if s.source_key and s.errors}
+            ran = {s.entity for s in tick.steps if s.source_key and not s.errors
+                   and s.skipped is None}
+            if failed & ran:
                 self.invariants["I9"] += 1
             for step in tick.steps:
                 if step.skipped == "backoff":
@@ -120,14 +129,17 @@ class Coverage:
                     self.invariants["I2"] += 1
                 if step.rejected:
                     self.invariants["I6"] += 1
+                if step.advanced and step.attempted:
+                    self.invariants["I3"] += 1
                 if step.cursor_before is not None and step.window is not None:
                     self.invariants["I8"] += 1
-                    self.invariants["I3"] += 1
 
     def unreached(self, kinds: Sequence[str]) -> list[str]:
         """Everything that never happened, by name."""
         out = [f"fault {k}" for k in kinds if not self.faults[k]]
-        out += [f"crash point {p}" for p in CRASH_POINTS if not self.crash_points[p]]
+        out += [f"crash point {p}" + (f" (it fires only where a step calls "
+                                      f"ctx.checkpoint({p!r}))" if p in _STEP_POINTS else "")
+                for p in CRASH_POINTS if not self.crash_points[p]]
         out += [f"verb {v}" for v in VERBS if not self.verbs[v]]
         out += [f"invariant {i} ({_EXERCISED[i]})" for i in INVARIANTS if not self.invariants[i]]
         return out
@@ -250,13 +262,13 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
             return int(self.world.overlap_seconds) if self.world is not None else 1
 
         @rule(ref=refs, lag=st.integers(0, 30), poisoned=st.integers(0, 9))
-        def add(self, ref: str, lag: int, poisoned: int) -> None:
+        def add(self, ref: str, lag: int, poisoned: int) -> None:  # 1 in 10; shrinks to not
             key = f"k{len(self.steps)}"
             self.keys[key] = ref
             # Within the overlap: a lag beyond it is the hazard clock_skew_loss shows.
             late = min(lag, int(self.overlap * sst.LATENESS_SHARE))
             self._do("add", t.add(record(key, stream=ref, lag=f"{late}s",
-                                         poisoned=poisoned == 0)))
+                                         poisoned=poisoned == 9)))
 
         @precondition(lambda self: bool(self.keys))
         @rule(data=st.data())
@@ -308,10 +320,12 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
             step = min(seconds, int(self.overlap * sst.LATENESS_SHARE))
             self._do("clock_step", t.clock_step(f"-{step}s"))
 
-        @rule(point=st.sampled_from(CRASH_POINTS), nth=st.integers(1, 2))
+        # A crash while dead-lettering needs rejects under a tolerant policy in the same
+        # tick: armed three times as often, or it would almost never fire.
+        @rule(point=st.sampled_from(CRASH_POINTS + ("during_dead_letter",) * 2),
+              nth=st.integers(1, 2))
         def crash(self, point: str, nth: int) -> None:
-            holder.coverage.crash_points[point] += 1
-            event(f"crash point: {point}")
+            event(f"crash armed: {point}")
             self._do("crash", t.crash(at=point, nth=nth))
 
         @rule()
@@ -394,9 +408,25 @@ def check_golden_rule(integration: Integration | Any = None, *, adapter: Adapter
         integration, adapter = build_reference_integration, reference_adapter
         replay_integration = replay_integration or (
             "spmkit_testing.reference:build_reference_integration")
+    if not isinstance(adapter, Adapter):
+        raise ValueError(f"check_golden_rule(adapter=...): expected a spmkit_testing.Adapter, "
+                         f"got {type(adapter).__name__} {adapter!r:.60}.")
+    if not isinstance(integration, Integration) and not callable(integration):
+        raise ValueError(f"check_golden_rule(integration): expected an spmkit Integration or "
+                         f"a function that builds one, got {type(integration).__name__} "
+                         f"{integration!r:.60}.")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"check_golden_rule(max_steps={max_steps!r}): an int >= 1.")
+    folder = Path(counterexamples)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"check_golden_rule(counterexamples={str(folder)!r}): that is a "
+                         f"file; name a folder to write counterexample scenarios into.")
     base = settings if settings is not None else Settings()
     phases = [p for p in base.phases if shrink == "hypothesis" or p is not Phase.shrink]
+    # No example database: a verdict must not depend on earlier runs on this machine (a
+    # failure is kept as a scenario file instead).
     chosen = Settings(base, stateful_step_count=max_steps, deadline=None, phases=phases,
+                      database=None,
                       suppress_health_check=[*base.suppress_health_check, *_SLOW])
     holder = _Holder()
     builder = not isinstance(integration, Integration)
@@ -416,15 +446,22 @@ def check_golden_rule(integration: Integration | Any = None, *, adapter: Adapter
         world, steps, violation = holder.failure
         slug = str(getattr(integration, "slug", None) or getattr(integration, "__name__", "it"))
         found = Scenario("counterexample", world=world, timeline=steps)
-        if shrink == "scenario":
-            found, violation = _reduce(found, violation, integration, adapter)
-        path, replay = _write(found, violation, slug, Path(counterexamples),
-                              replay_integration, replay_adapter)
+        found, violation, replays = _reduce(found, violation, integration, adapter,
+                                            shrink=shrink == "scenario")
+        names = (replay_integration or _importable_name(integration),
+                 replay_adapter or _importable_name(adapter))
+        path, replay, pytest_line = _write(found, violation, slug, folder, *names)
+        how = (f"replay it with:\n  {replay}\n  {pytest_line}" if replays else
+               f"WARNING: replaying the written run did NOT break the rule again: something "
+               f"the simulation does not control decides it (the wall clock, global state, "
+               f"randomness of your own). Replay it with:\n  {replay}\n  {pytest_line}")
+        if None in names:
+            how += ("\n(replace MOD:ATTR with where your integration and adapter are defined, "
+                    "or pass replay_integration= and replay_adapter=)")
         raise GoldenRuleBroken(
             f"the golden rule broke for {slug}: {_headline(violation)}\n"
-            f"shrunk to {len(found.timeline)} timeline step(s), written to {path}\nreplay it "
-            f"with:\n  {replay}\n  pytest --scenario {path}", path=path, replay=replay,
-            violation=violation, proof=proof) from exc
+            f"shrunk to {len(found.timeline)} timeline step(s), written to {path}\n{how}",
+            path=path, replay=replay, violation=violation, proof=proof) from exc
     return Proof(holder.examples, time.perf_counter() - started, holder.coverage, kinds)
 
 
@@ -433,9 +470,31 @@ def _headline(violation: BaseException) -> str:
         f"{type(violation).__name__}: {violation}")
 
 
-def _reduce(found: Scenario, violation: BaseException, integration: Any,
-            adapter: Adapter) -> tuple[Scenario, BaseException]:
-    """The failing run as small as it goes, still breaking the same invariant on replay."""
+def _importable_name(obj: Any) -> str | None:
+    """Where ``obj`` can be imported from, as ``module:attribute`` (``None`` if nowhere):
+    a function or class by its own name, another object by a module attribute that is it."""
+    module, name = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
+    if isinstance(module, str) and name and "<" not in name and module != "__main__":
+        return f"{module}:{name}"
+    found = []
+    for module_name, loaded in list(sys.modules.items()):
+        if module_name == "__main__" or module_name.startswith("_") or loaded is None:
+            continue
+        try:
+            attributes = list(vars(loaded).items())
+        except TypeError:
+            continue
+        in_tests = any(part in ("test", "tests") or part.startswith("test_")
+                       or part.endswith("_test") for part in module_name.split("."))
+        found += [(in_tests, len(module_name), f"{module_name}:{attr}")
+                  for attr, value in attributes if value is obj and not attr.startswith("_")]
+    return min(found)[2] if found else None
+
+
+def _reduce(found: Scenario, violation: BaseException, integration: Any, adapter: Adapter,
+            *, shrink: bool) -> tuple[Scenario, BaseException, bool]:
+    """The failing run as small as it goes, still breaking the same invariant on replay,
+    and whether its replay breaks it at all."""
     from spmkit_testing._shrink import shrink_scenario
 
     want = getattr(violation, "invariant", None)
@@ -450,27 +509,35 @@ def _reduce(found: Scenario, violation: BaseException, integration: Any,
         return bool(broken)
 
     if want is None or not fails(found):
-        return found, violation  # not a violation (an error of the run): keep it whole
+        return found, violation, False  # it does not replay: keep it whole, say so
+    if not shrink:
+        return found, last[0], True
     smallest = shrink_scenario(found, fails)
     fails(smallest)  # the violation of the smallest, for the message
-    return smallest, last[0]
+    return smallest, last[0], True
 
 
-def _write(found: Scenario, violation: BaseException, slug: str,
-           folder: Path, integration: str | None, adapter: str | None) -> tuple[Path, str]:
-    label = violation.invariant if isinstance(violation, Violation) else "crash"
+def _write(found: Scenario, violation: BaseException, slug: str, folder: Path,
+           integration: str | None, adapter: str | None) -> tuple[Path, str, str]:
+    label = getattr(violation, "invariant", "error")
+    # The run's own digest in the name: two counterexamples (two pytest workers, two
+    # integrations of one slug) never overwrite each other.
+    digest = hashlib.sha256(Scenario("x", world=found.world, timeline=found.timeline)
+                            .to_source().encode()).hexdigest()[:8]
     name = re.sub(r"\W+", "_", f"{slug}_{label}").strip("_").lower() or "counterexample"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.py"
+    path = folder / f"{name}_{digest}.py"
     target = ""
-    if integration is not None:
-        target += f" --integration {integration}"
-    if adapter is not None:
-        target += f" --adapter {adapter}"
+    if adapter is not None or integration is not None:
+        target = (f" --integration {integration or 'MOD:ATTR'}"
+                  f" --adapter {adapter or 'MOD:ATTR'}")
     replay = f"spmkit run {path}{target}"
+    pytest_line = f"pytest --scenario {path}" + (
+        "" if not target else f" --spmkit-integration {integration or 'MOD:ATTR'}"
+        f" --spmkit-adapter {adapter or 'MOD:ATTR'}")
     description = (f"A counterexample of the golden cursor rule found by spmkit's property "
                    f"check against {slug}, shrunk to {len(found.timeline)} step(s).\n\n"
                    f"{_headline(violation)}\n\nReplay: {replay}")
     scenario = Scenario(name, description, world=found.world, timeline=found.timeline)
     path.write_text(scenario.to_source(), encoding="utf-8")
-    return path, replay
+    return path, replay, pytest_line

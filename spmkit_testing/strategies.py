@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
@@ -50,6 +50,7 @@ __all__ = [
     "timelines",
 ]
 
+_T = TypeVar("_T")
 API_FAULT_KINDS = ("status", "rate_limited", "connect_error", "connection_reset",
                    "read_timeout", "latency", "failed_chunk", "refused_chunk", "poison",
                    "token_bucket")
@@ -59,12 +60,50 @@ PARTNER_FAULT_KINDS = ("status", "rate_limited", "connect_error", "connection_re
 #: The share of the overlap each source of lateness may take (skew, lag, a clock step).
 LATENESS_SHARE = 0.25
 STARTS = (DEFAULT_START, datetime(2041, 6, 1, tzinfo=UTC))
-"""Where a world's simulated time starts: today's year, and years after the machine's own
-date, where a read of the wall clock instead of the simulated one shows."""
+"""Where a world's simulated time starts: the harness's default start (2026-01-01), and a
+date in 2041, years after any machine's own date, where a read of the wall clock
+instead of the simulated one shows."""
 _BULK_KINDS = ("failed_chunk", "refused_chunk", "status")
 _READ_KINDS = ("status", "null_page")
 _INVALID = {"customers": {"email": "not-an-email"}, "orders": {"amount": "ten euros"},
             "products": {"price": "free"}}
+
+
+class _Named(st.SearchStrategy[_T]):
+    """A strategy whose repr is the call that made it (``faults(adapter='acme', ...)``),
+    not the tree of maps and lambdas inside."""
+
+    def __init__(self, inner: st.SearchStrategy[_T], call: str) -> None:
+        super().__init__()
+        self._inner, self._call = inner, call
+
+    def do_draw(self, data: Any) -> _T:
+        drawn: _T = data.draw(self._inner)
+        return drawn
+
+    def __repr__(self) -> str:
+        return self._call
+
+
+def _named(inner: st.SearchStrategy[_T], name: str, *args: Any, **options: Any
+           ) -> st.SearchStrategy[_T]:
+    shown = [repr(_shown(a)) for a in args]
+    shown += [f"{k}={_shown(v)!r}" for k, v in options.items()]
+    return _Named(inner, f"{name}({', '.join(shown)})")
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, Adapter):
+        return value.name or "adapter"
+    if isinstance(value, tuple | list):
+        return list(value)
+    return value
+
+
+def _check_non_negative(call: str, **values: float) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise InvalidArgument(f"{call}({name}={value!r}): {name} must be a number >= 0.")
 
 
 def _seconds(low: int, high: int) -> st.SearchStrategy[str]:
@@ -110,6 +149,10 @@ def records(adapter: Adapter, *, sources: Sequence[str] = DEFAULT_SOURCES, min_s
     """Partner records with distinct keys (``r1``, ``r2``...) on the adapter's streams,
     stamped up to an hour back, readable up to ``max_lag`` seconds late, ShopiMind
     refusing a ``poisoned`` fraction of them (shrinks towards none)."""
+    _check_adapter("records", adapter)
+    _check_non_negative("records", min_size=min_size, max_lag=max_lag, poisoned=poisoned)
+    if poisoned > 1:
+        raise InvalidArgument(f"records(poisoned={poisoned!r}): a fraction between 0 and 1.")
     if max_size is not None and max_size < min_size:
         raise InvalidArgument(f"records(min_size={min_size}, max_size={max_size}): "
                               f"max_size must be >= min_size.")
@@ -117,11 +160,14 @@ def records(adapter: Adapter, *, sources: Sequence[str] = DEFAULT_SOURCES, min_s
                     st.integers(0, max_lag), st.floats(0, 1))
 
     def build(rows: list[tuple[str, int, int, float]]) -> list[Record]:
+        # roll shrinks towards 0: a record is poisoned only when it rolled near 1.
         return [record(f"r{i}", stream=ref, at=f"{at}s" if at else None, lag=f"{lag}s",
-                       poisoned=roll < poisoned)
+                       poisoned=roll > 1 - poisoned)
                 for i, (ref, at, lag, roll) in enumerate(rows, start=1)]
 
-    return st.lists(one, min_size=min_size, max_size=max_size).map(build)
+    return _named(st.lists(one, min_size=min_size, max_size=max_size).map(build), "records",
+                  adapter, sources=sources, min_size=min_size, max_size=max_size,
+                  max_lag=max_lag, poisoned=poisoned)
 
 
 def _targets(adapter: Adapter, sources: Sequence[str]) -> list[str]:
@@ -141,8 +187,12 @@ def faults(adapter: Adapter, *, side: str | None = None, kinds: Sequence[str] | 
     partner (``"partner"``) or both; ``kinds`` limits the constructors (see
     :data:`API_FAULT_KINDS`, :data:`PARTNER_FAULT_KINDS`). They fire on a range of calls,
     a few times, or with a seeded probability (shrinks towards every call)."""
+    _check_adapter("faults", adapter)
     if side not in (None, "api", "partner"):
         raise InvalidArgument(f"faults(side={side!r}): use 'api', 'partner' or None.")
+    if isinstance(kinds, str):
+        raise InvalidArgument(f"faults(kinds={kinds!r}): pass a list of kinds, such as "
+                              f"kinds=[{kinds!r}].")
     chosen = set(kinds) if kinds is not None else None
     known = set(API_FAULT_KINDS) | set(PARTNER_FAULT_KINDS)
     if chosen is not None and chosen - known:
@@ -174,7 +224,8 @@ def faults(adapter: Adapter, *, side: str | None = None, kinds: Sequence[str] | 
     if not options:
         raise InvalidArgument(f"faults(side={side!r}, kinds={kinds!r}) can draw nothing for "
                               f"this adapter.")
-    return st.one_of(options)
+    return _named(st.one_of(options), "faults", adapter, side=side, kinds=kinds,
+                  sources=sources)
 
 
 def _api(kind: str, resources: Sequence[str],
@@ -227,6 +278,9 @@ def policies(*, max_lag: int | None = None, builder: bool = False
     ``clock_skew_loss`` shows, not a bug of the engine. Each of the three takes at most a
     quarter of the overlap (:data:`LATENESS_SHARE`).
     """
+    if max_lag is not None:
+        _check_non_negative("policies", max_lag=max_lag)
+
     def build(tolerate: Any, overlap: int, backfill: int, skew_part: float, lag_part: float,
               batch: int, start: datetime) -> dict[str, Any]:
         share = overlap * LATENESS_SHARE
@@ -240,7 +294,7 @@ def policies(*, max_lag: int | None = None, builder: bool = False
             out["batch_size"] = batch
         return out
 
-    return st.builds(
+    return _named(st.builds(
         build,
         st.one_of(st.just(False), st.just(True), st.sampled_from([0.2, 0.5])),
         st.sampled_from([1, 60, 120, 600]),
@@ -249,7 +303,7 @@ def policies(*, max_lag: int | None = None, builder: bool = False
         st.sampled_from([0.0, 0.5, 1.0]),
         st.sampled_from([500, 2, 3]),
         st.sampled_from(STARTS),
-    )
+    ), "policies", max_lag=max_lag, builder=builder)
 
 
 def timelines(adapter: Adapter, *, max_steps: int = 20, sources: Sequence[str] = DEFAULT_SOURCES,
@@ -257,8 +311,13 @@ def timelines(adapter: Adapter, *, max_steps: int = 20, sources: Sequence[str] =
     """Timelines of DSL steps over the adapter's streams: ticks, time, faults on and off,
     writes, clock steps (back by no more than the overlap), crashes, full backfills,
     webhooks and a second worker (shrinks towards fewer, simpler steps)."""
-    if max_steps < 1:
-        raise InvalidArgument(f"timelines(max_steps={max_steps}) must be >= 1.")
+    _check_adapter("timelines", adapter)
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise InvalidArgument(f"timelines(max_steps={max_steps!r}) must be an int >= 1.")
+    _check_non_negative("timelines", overlap_seconds=overlap_seconds)
+
+    refs = stream_refs(adapter, sources=sources)
+    flaky = faults(adapter, sources=sources)  # built once: a strategy tree is costly
 
     @st.composite
     def build(draw: st.DrawFn) -> list[t.Step]:
@@ -266,16 +325,16 @@ def timelines(adapter: Adapter, *, max_steps: int = 20, sources: Sequence[str] =
         on: list[str] = []
         keys: dict[str, str] = {}
         for n in range(draw(st.integers(1, max_steps))):
-            step = draw(_step(adapter, sources, overlap_seconds, on, keys, n))
+            step = draw(_step(refs, flaky, overlap_seconds, on, keys, n))
             steps.append(step)
         return steps
 
-    return build()
+    return _named(build(), "timelines", adapter, max_steps=max_steps, sources=sources,
+                  overlap_seconds=overlap_seconds)
 
 
-def _step(adapter: Adapter, sources: Sequence[str], overlap: int, on: list[str],
-          keys: dict[str, str], n: int) -> st.SearchStrategy[t.Step]:
-    refs = stream_refs(adapter, sources=sources)
+def _step(refs: st.SearchStrategy[str], flaky: st.SearchStrategy[Fault], overlap: int,
+          on: list[str], keys: dict[str, str], n: int) -> st.SearchStrategy[t.Step]:
 
     def add(ref: str, lag: int, poisoned: bool) -> t.Step:
         key = f"k{n}"
@@ -295,8 +354,8 @@ def _step(adapter: Adapter, sources: Sequence[str], overlap: int, on: list[str],
         st.integers(10, 600).map(lambda s: t.advance(f"{s}s")),
         st.integers(1, 5).map(lambda m: t.run_for(f"{m}m", every="1m")),
         st.builds(add, refs, st.integers(0, int(overlap * LATENESS_SHARE)),
-                  st.integers(0, 9).map(lambda i: i == 0)),
-        faults(adapter, sources=sources).map(fault_on),
+                  st.integers(0, 9).map(lambda i: i == 9)),  # shrinks to not poisoned
+        flaky.map(fault_on),
         st.integers(1, max(1, int(overlap * LATENESS_SHARE))).map(
             lambda s: t.clock_step(f"-{s}s") if overlap * LATENESS_SHARE >= 1 else t.tick()),
         st.builds(lambda p, k: t.crash(at=p, nth=k), st.sampled_from(CRASH_POINTS),
@@ -307,9 +366,11 @@ def _step(adapter: Adapter, sources: Sequence[str], overlap: int, on: list[str],
     ]
     if on:
         options.append(st.integers(0, 10).map(fault_off))
-    live = [k for k in keys]
+    live = sorted(keys)
     if live:
         options.append(st.builds(lambda k: t.update(k, stream=keys[k], first_name=f"v{n}"),
+                                 st.sampled_from(live)))
+        options.append(st.builds(lambda k: t.delete(k, stream=keys.pop(k)),
                                  st.sampled_from(live)))
     return st.one_of(options)
 
@@ -321,7 +382,11 @@ def scenarios(integration: Any = None, *, adapter: Adapter | None = None, max_st
     if adapter is None:
         from spmkit_testing.reference import build_reference_integration, reference_adapter
 
-        adapter, integration = reference_adapter, integration or build_reference_integration
+        if integration is not None:
+            raise InvalidArgument("scenarios(integration, adapter=...): name the adapter of "
+                                  "your integration (spmkit_testing.Adapter).")
+        adapter, integration = reference_adapter, build_reference_integration
+    _check_adapter("scenarios", adapter)
     builder = integration is not None and not hasattr(integration, "sync_steps")
 
     @st.composite
@@ -334,4 +399,12 @@ def scenarios(integration: Any = None, *, adapter: Adapter | None = None, max_st
         return Scenario("generated", "Drawn by spmkit_testing.strategies.scenarios().",
                         world=world, timeline=timeline)
 
-    return build()
+    return _named(build(), "scenarios", integration=getattr(
+        integration, "slug", None) or getattr(integration, "__name__", None),
+        adapter=adapter, max_steps=max_steps)
+
+
+def _check_adapter(call: str, adapter: Any) -> None:
+    if not isinstance(adapter, Adapter):
+        raise InvalidArgument(f"{call}(adapter): expected a spmkit_testing.Adapter, got "
+                              f"{type(adapter).__name__} {adapter!r:.60}.")

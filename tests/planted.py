@@ -113,6 +113,13 @@ def wall_clock_advance() -> Integration:
     return _steps(sync._pages, advance=lambda ctx, read: datetime.now(UTC))
 
 
+# Each planted integration built once, as a module attribute: a counterexample's replay
+# command can then name it (tests.planted:swallowed_5xx_sync).
+swallowed_5xx_sync = swallowed_5xx()
+own_high_water_mark_sync = own_high_water_mark()
+last_partial_batch_dropped_sync = last_partial_batch_dropped()
+wall_clock_advance_sync = wall_clock_advance()
+
 BUGS: dict[str, Callable[[], Integration]] = {
     "swallowed_5xx": swallowed_5xx,
     "own_high_water_mark": own_high_water_mark,

@@ -164,9 +164,9 @@ ENGINE_BUGS: dict[str, tuple[Planter, str]] = {
     "ratio_against_items": (ratio_against_items, "I1"),
     "no_clamp": (no_clamp, "I2"),
     "backoff_on_a_second_clock": (backoff_on_a_second_clock, "I5"),
-    "failure_resets_the_cursor": (failure_resets_the_cursor, "I4"),
+    "failure_resets_the_cursor": (failure_resets_the_cursor, "I1"),
     "dead_letter_after_the_run": (dead_letter_after_the_run, "I6"),
     "non_list_page_ends_the_data": (non_list_page_ends_the_data, "I3"),
-    "failed_count_ignored": (failed_count_ignored, "I3"),
-    "cursor_moves_backwards": (cursor_moves_backwards, "I2"),
+    "failed_count_ignored": (failed_count_ignored, "I1"),
+    "cursor_moves_backwards": (cursor_moves_backwards, "I8"),
 }

@@ -15,6 +15,7 @@ from spmkit_testing.scenario import (
     delete,
     fault_on,
     full_backfill,
+    rate_limited,
     record,
     refused_chunk,
     run_for,
@@ -77,3 +78,13 @@ def test_a_strict_hold_on_refused_records_in_a_crashed_tick_is_progress() -> Non
         crash(at="during_dead_letter", nth=2), webhook("sync"), full_backfill(),
         full_backfill(), full_backfill()]),
         integration=acme(), adapter=acme_adapter)
+
+
+def test_a_windowless_step_that_ran_late_in_its_tick_is_judged_at_its_own_start() -> None:
+    # customers' 429 retries took 3 minutes of each tick, so orders' sources() ran (and
+    # failed again) after its one-minute backoff; the oracle judged it at the tick's start
+    # and reported it ran inside its backoff window (I5).
+    _clean(Scenario("late_windowless_step", world=World(start="2041-06-01T00:00:00Z", records=[
+        record("r3", stream="customers", at="-2m50s")]), timeline=[
+        fault_on("f4", rate_limited("1m1s")),
+        fault_on("f5", status(503, body="html", target="orders/sources")), tick(), tick()]))
