@@ -34,6 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from spmkit_testing.conformance._pytest import add_options as add_conformance_options
+from spmkit_testing.conformance._pytest import (
+    configure,
+    conformance_items,
+    conformance_requested,
+    write_item_report,
+)
 from spmkit_testing.contract._pytest import add_options, contract_items, contract_requested
 from spmkit_testing.fixtures import (
     MARKERS,
@@ -138,6 +145,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(ADAPTER_INI, default="",
                   help="Its spmkit_testing.Adapter, as package.module:attribute")
     add_options(group)
+    add_conformance_options(group, parser)
 
 
 def _requested(config: pytest.Config) -> list[str]:
@@ -156,6 +164,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from spmkit_testing.stateful import register_profiles
 
         register_profiles()
+    configure(config)
 
 
 def _spec(config: pytest.Config, name: str, ini: str) -> str | None:
@@ -223,6 +232,8 @@ class ScenarioItem(pytest.Item):
         integration, adapter = target(self.config)
         self.result = run_scenario(load_scenario(self.spec), seed=self.seed,
                                    integration=integration, adapter=adapter)
+        if self.result.skipped is None:
+            write_item_report(self, self.result, self.result.scenario.name)
         if self.result.skipped is not None:
             pytest.skip(f"{self.result.scenario.name} does not apply to "
                         f"{self.result.integration}: {self.result.skipped}")
@@ -243,9 +254,12 @@ class ScenarioItem(pytest.Item):
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """`pytest --scenario NAME` asks for that scenario (and `--spmkit-target URL` for the
-    contract checks), not for the whole suite."""
-    return True if config.getoption("spmkit_scenarios") or contract_requested(config) else None
+    """`pytest --scenario NAME` asks for that scenario (`--spmkit-target URL` for the
+    contract checks, `--spmkit-conformance` for the conformance suite), not for the whole
+    suite."""
+    asked = (config.getoption("spmkit_scenarios") or contract_requested(config)
+             or conformance_requested(config))
+    return True if asked else None
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
@@ -259,3 +273,4 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items.append(ScenarioItem.from_parent(session, name=f"scenario[{name}]", spec=spec,
                                               seed=seed))
     items.extend(contract_items(session, config))
+    items.extend(conformance_items(session, config))
