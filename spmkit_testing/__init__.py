@@ -176,10 +176,10 @@ def __getattr__(name: str) -> _typing.Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'spmkit_testing' has no attribute {name!r}")
+    # Not cached here: sys.modules is the one cache, so a name always comes from the module
+    # Python currently has (pytester's in-process runs drop and re-import modules).
     imported = _importlib.import_module(module)
-    value = imported if module == f"spmkit_testing.{name}" else getattr(imported, name)
-    globals()[name] = value
-    return value
+    return imported if module == f"spmkit_testing.{name}" else getattr(imported, name)
 
 
 def __dir__() -> list[str]:

@@ -168,8 +168,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _spec(config: pytest.Config, name: str, ini: str) -> str | None:
-    value = config.getoption(name) or config.getini(ini) or None
-    return str(value).strip() or None if value else None
+    value = str(config.getoption(name) or config.getini(ini) or "").strip()
+    # pytest.ini / setup.cfg keep quotes that pyproject.toml strips: accept both spellings.
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1].strip()
+    return value or None
 
 
 def target(config: pytest.Config) -> tuple[Any, Any]:
@@ -249,8 +252,8 @@ class ScenarioItem(pytest.Item):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo, style=style))
 
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"spmkit scenario {self.spec}"
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"spmkit scenario {self.spec}"
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

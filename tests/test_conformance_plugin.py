@@ -132,7 +132,7 @@ def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(
     root = acme_repo(pytester, monkeypatch, planted=True)
     # The default budget: the spmkit-ci profile.
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--spmkit-conformance",
-                                           "--junitxml=junit.xml")
+                                           "--junitxml=junit.xml", "--spmkit-report=reports")
     seen = outcomes(root / "junit.xml")
     assert seen["conformance::property"] == "failure"
     assert seen["conformance::scenario[clock_skew_overlap]"] == "failure"
@@ -154,6 +154,13 @@ def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(
                    if c.get("name") == "property").find("failure")
     assert failure is not None and f"counterexample: {path}" in (failure.text or "")
     assert f"replay: {replay}" in (failure.text or "")
+    # An HTML timeline of every scenario run and of the counterexample, and an index.
+    index = (root / "reports" / "index.html").read_text()
+    assert "spmkit runs against acme_crm.sync:integration" in index
+    assert '<a href="property_acme_crm_i3.html">conformance::property</a>' in index
+    assert '<a href="clock_skew_overlap.html">conformance::scenario[clock_skew_overlap]</a>' \
+        in index
+    assert "I3" in (root / "reports" / "property_acme_crm_i3.html").read_text()
     # The replay fails the same way, from the command it printed and through pytest.
     again = subprocess.run([str(BIN / "spmkit"), *replay.split()[1:]], cwd=root,
                            capture_output=True, text=True, check=False, timeout=120)
@@ -171,9 +178,13 @@ def test_the_planted_copy_fails_the_same_way_under_two_workers(
     for name, extra in (("serial", ()), ("two", ("-n", "2"))):
         pytester.runpytest_subprocess("-p", "no:cacheprovider", *extra, "--spmkit-conformance",
                                       f"--spmkit-counterexamples=cx-{name}",
-                                      f"--junitxml={name}.xml")
+                                      f"--junitxml={name}.xml", f"--spmkit-report=rep-{name}")
         # The file names its own path in its replay line: compare it without.
         files[name] = {p.name: p.read_text().replace(str(p.parent), "DIR")
                        for p in (root / f"cx-{name}").glob("*.py")}
     assert outcomes(root / "serial.xml") == outcomes(root / "two.xml")
+    reports = {name: sorted(p.name for p in (root / f"rep-{name}").iterdir())
+               for name in files}
+    assert reports["serial"] == reports["two"] and "index.html" in reports["two"]
+    assert "property_acme_crm_i3.html" in reports["two"]
     assert files["serial"] == files["two"] and list(files["serial"]) == ["acme_crm_i3.py"]

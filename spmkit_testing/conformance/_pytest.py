@@ -112,13 +112,10 @@ def _counterexamples(config: pytest.Config) -> Path:
 
 
 def _specs(config: pytest.Config) -> tuple[str, str]:
-    from spmkit_testing.plugin import ADAPTER_INI, INTEGRATION_INI
+    from spmkit_testing.plugin import ADAPTER_INI, INTEGRATION_INI, _spec
 
-    found = []
-    for option, ini in (("spmkit_integration", INTEGRATION_INI),
-                        ("spmkit_adapter", ADAPTER_INI)):
-        value = str(config.getoption(option) or config.getini(ini) or "").strip()
-        found.append(value)
+    found = [_spec(config, option, ini) or "" for option, ini in (
+        ("spmkit_integration", INTEGRATION_INI), ("spmkit_adapter", ADAPTER_INI))]
     if not all(found):
         raise pytest.UsageError(
             f"{CONFORMANCE_OPTION} checks your integration, so name it and its adapter: add "
@@ -176,8 +173,8 @@ class StaticItem(pytest.Item):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo, style=style))
 
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"spmkit static check {self.check.name}"
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"spmkit static check {self.check.name}"
 
 
 class PropertyItem(pytest.Item):
@@ -232,8 +229,8 @@ class PropertyItem(pytest.Item):
                     + "\n".join(f"  {s!r}" for s in _timeline(broken.path)))
         return str(super().repr_failure(excinfo, style=style))
 
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, "spmkit property run of the golden cursor rule"
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, "spmkit property run of the golden cursor rule"
 
 
 def _timeline(path: Path) -> list[Any]:
@@ -269,7 +266,7 @@ class _Summary:
         self.reports: dict[str, pytest.TestReport] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if not report.nodeid.startswith((PREFIX, "scenario[")):
+        if not report.nodeid.lstrip(":").startswith((PREFIX, "scenario[")):
             return
         # The call's report, or the setup's when the item never ran (a skip, an error).
         if report.when == "call" or report.outcome != "passed":
@@ -325,7 +322,7 @@ class _Summary:
             return
         from spmkit_testing.report import render_run_index
 
-        rows = [(nodeid, report.outcome, self._props(report).get(REPORT))
+        rows = [(nodeid.lstrip(":"), report.outcome, self._props(report).get(REPORT))
                 for nodeid, report in sorted(self.reports.items())]
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "index.html").write_text(render_run_index(self.integration, rows),
