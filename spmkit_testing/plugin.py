@@ -23,6 +23,12 @@ list; a failing item prints what failed, the text timeline and ``seed=…``.
 ``--hypothesis-profile spmkit-ci`` (or ``spmkit-dev``) selects the budget of the property
 check (:func:`spmkit_testing.stateful.check_golden_rule`).
 
+``pytest --spmkit-conformance`` runs the conformance suite of the integration named in
+the ini file instead of the project's tests (:mod:`spmkit_testing.conformance`): static
+checks, the property run (``spmkit-ci`` unless ``--hypothesis-profile`` says otherwise;
+``--spmkit-examples N``), every library scenario, then a summary with the coverage table.
+``--spmkit-report DIR`` writes an HTML timeline of every scenario run and failure.
+
 The harness is imported lazily, inside hooks, so loading the plugin in a project
 that never uses it costs almost nothing.
 """
@@ -215,6 +221,11 @@ def _target_name(config: pytest.Config) -> str:
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
+    if conformance_requested(config):
+        profile = config.getoption("--hypothesis-profile", None) or "spmkit-ci"
+        examples = config.getoption("spmkit_examples")
+        budget = f"{profile} profile" + (f", {examples} examples" if examples else "")
+        return f"spmkit conformance: integration {_target_name(config)}; property run: {budget}"
     scenarios = _requested(config)
     seed = config.getoption("spmkit_seed")
     if not scenarios and seed is None:

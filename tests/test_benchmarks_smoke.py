@@ -78,11 +78,3 @@ def test_prove_counts_examples_of_the_reference(capsys: pytest.CaptureFixture[st
     assert out["property"]["examples"] >= 3 and out["property_examples_per_s"] > 0
     assert out["prove_ci_wall_s"] is None
 
-
-def test_conformance_times_the_acme_suite(capsys: pytest.CaptureFixture[str]) -> None:
-    from benchmarks import bench_conformance
-
-    out = bench_conformance.main(examples=2, two_workers=False)
-    assert out["serial"]["property"].startswith("2 examples in ")
-    assert out["serial"]["last_line"].startswith("26 passed, 4 skipped")
-    assert out["conformance_wall_s"] > 0 and out["conformance_n2_wall_s"] is None

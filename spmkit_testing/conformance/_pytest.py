@@ -188,8 +188,12 @@ class PropertyItem(pytest.Item):
         config = self.config
         integration, adapter = _checked_target(config)
         specs = _specs(config)
-        quiet = logging.NullHandler()  # the engine logs each failed step; the trace has them
-        logging.getLogger("spmkit").addHandler(quiet)
+        # The engine logs every failed step of hundreds of runs: the counterexample's trace
+        # says what matters, and capturing them all costs a good share of the run.
+        logger = logging.getLogger("spmkit")
+        propagate, logger.propagate = logger.propagate, False
+        quiet = logging.NullHandler()
+        logger.addHandler(quiet)
         try:
             proof = check_golden_rule(
                 integration, adapter=adapter, settings=_settings(config),
@@ -201,7 +205,8 @@ class PropertyItem(pytest.Item):
             self._report(exc, integration, adapter)
             raise
         finally:
-            logging.getLogger("spmkit").removeHandler(quiet)
+            logger.removeHandler(quiet)
+            logger.propagate = propagate
         self._coverage(proof)
 
     def _coverage(self, proof: Any) -> None:
