@@ -41,6 +41,7 @@ from spmkit._integration import (
     SyncStep,
     define_integration,
 )
+from spmkit._json import json_dumps, json_loads
 from spmkit._lifecycle import LifecycleResult, handle_lifecycle
 from spmkit._memory_store import MemoryStore
 from spmkit._open_store import open_store
@@ -119,6 +120,8 @@ __all__ = [
     "IntegrationDefinitionError",
     "InvalidArgument",
     "is_loopback_host",
+    "json_dumps",
+    "json_loads",
     "Lease",
     "LifecycleResult",
     "load_provisioned",

@@ -6,6 +6,7 @@ import inspect
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from spmkit._context import StepContext, SyncContext
@@ -138,18 +139,19 @@ def define_bulk_step(
         first = last = None
         batch: list[Item] = []
         try:
-            async for record in _iterate(stream(ctx)):
-                if records == 0:
-                    first = record
-                records += 1
-                last = record
-                item = map(record, ctx)
-                if item is None:
-                    continue
-                batch.append(item)
-                if len(batch) >= batch_size:
-                    items += await _flush(send, ctx, batch, errors)
-                    batch = []
+            async for block in _blocks(stream(ctx), batch_size):
+                for record in block:
+                    if records == 0:
+                        first = record
+                    records += 1
+                    last = record
+                    item = map(record, ctx)
+                    if item is None:
+                        continue
+                    batch.append(item)
+                    if len(batch) >= batch_size:
+                        items += await _flush(send, ctx, batch, errors)
+                        batch = []
             items += await _flush(send, ctx, batch, errors)
         except Exception as exc:
             errors.append(f"bulk step '{entity}': {type(exc).__name__}: {exc}")
@@ -193,16 +195,30 @@ async def _flush(
     return len(batch)
 
 
-async def _iterate(source: object) -> Any:
+async def _blocks(source: object, size: int) -> Any:
+    """The records of a stream in blocks: up to ``size`` at a time from a plain iterable
+    (one await per block, not per record), one at a time from an async one."""
     if inspect.isawaitable(source):
         # `async def stream(ctx): return [...]` is a natural way to write a stream.
         source = await source
     if isinstance(source, AsyncIterable):
         async for record in source:
-            yield record
+            yield (record,)
     elif isinstance(source, Iterable) and not isinstance(source, str | bytes | Mapping):
-        for record in source:
-            yield record
+        records = iter(source)
+        while True:
+            block: list[Any] = []
+            try:
+                for record in islice(records, size):
+                    block.append(record)
+            except Exception:
+                # The records read before the failure are handled first, as one by one.
+                if block:
+                    yield block
+                raise
+            if not block:
+                return
+            yield block
     else:
         raise UnexpectedPage(
             f"stream(ctx) returned {type(source).__name__} {source!r:.200}; it must return an "

@@ -34,7 +34,7 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from spmkit._clock import Clock, SystemClock
 from spmkit._context import PushTally, StepContext, SyncContext
@@ -52,6 +52,22 @@ __all__ = ["ESCALATE_AT_FAILURES", "run_integration_sync"]
 
 ESCALATE_AT_FAILURES = 3
 _LOGGER = "spmkit.engine"
+_DEFAULT_OPTIONS = SyncOptions()
+_ENGINE_LOG = logging.getLogger(_LOGGER)
+# Classes whose instances passed the Clock protocol check: a runtime Protocol check
+# walks every member of the protocol on every call, on every run.
+_CLOCK_TYPES: set[type] = set()
+
+
+def _is_clock(value: object) -> TypeGuard[Clock]:
+    kind = type(value)
+    if kind in _CLOCK_TYPES:
+        return True
+    if not isinstance(value, Clock):
+        return False
+    if callable(getattr(kind, "now", None)) and callable(getattr(kind, "sleep", None)):
+        _CLOCK_TYPES.add(kind)  # the class itself has the methods, so every instance does
+    return True
 
 
 async def run_integration_sync(
@@ -90,7 +106,7 @@ async def run_integration_sync(
             f"run_integration_sync expects store=open_store(...) (a Store); got {store!r:.80} "
             f"(type={type(store).__name__}). For a file, pass open_store(path, clock=clock)."
         )
-    if clock is not None and not isinstance(clock, Clock):
+    if clock is not None and not _is_clock(clock):
         raise InvalidArgument(
             f"Expected a Clock (with now() and async sleep()) for clock but got clock={clock!r} "
             f"(type={type(clock).__name__}): pass SystemClock() or a simulated clock."
@@ -103,9 +119,9 @@ async def run_integration_sync(
     if clock is None:
         # One clock: default to the store's, so cursor stamps and backoff agree.
         store_clock = getattr(store, "clock", None)
-        clock = store_clock if isinstance(store_clock, Clock) else SystemClock()
-    options = options if options is not None else SyncOptions()
-    log = logger if logger is not None else logging.getLogger(_LOGGER)
+        clock = store_clock if _is_clock(store_clock) else SystemClock()
+    options = options if options is not None else _DEFAULT_OPTIONS
+    log = logger if logger is not None else _ENGINE_LOG
     if push is None and client is not None:
         push = client_pusher(client)
     if provisioned is None:
@@ -329,13 +345,15 @@ class _Runner:
             step.tolerate_rejects, tally.rejected, max(tally.attempted, tally.rejected)
         ):
             errors.append(_rejects_held(tally))
-        ran = StepSummary(entity=step.entity, source_key=key, items=items,
-                          attempted=tally.attempted, rejected=tally.rejected, window=window,
-                          cursor_before=last, cursor_after=last, dead_lettered=dead_lettered,
-                          requested_advance=advance_to)
+        # The step-source's summary, built once its outcome is known (one construction).
+        ran: dict[str, Any] = dict(
+            entity=step.entity, source_key=key, items=items, attempted=tally.attempted,
+            rejected=tally.rejected, window=window, cursor_before=last, cursor_after=last,
+            dead_lettered=dead_lettered, requested_advance=advance_to)
         self.base.checkpoint("before_cursor_write")
         if errors:
-            self._record_failure(step, key, cursor, errors, items=items, summary=ran)
+            self._record_failure(step, key, cursor, errors, items=items,
+                                 summary=StepSummary(**ran))
         elif advance_to is None:
             self.base.logger.warning(
                 "sync step '%s' source %r completed clean without advance_cursor_to: cursor "
@@ -344,7 +362,7 @@ class _Runner:
             )
             if cursor is not None and _is_stale(cursor):
                 self._record_clean_no_advance(step, key, cursor, items=items)
-            self.steps.append(ran)
+            self.steps.append(StepSummary(**ran))
         else:
             target = min(advance_to, window.until)
             if advance_to > window.until:
@@ -373,7 +391,8 @@ class _Runner:
                     _iso(written.last_synced_at), target.isoformat(),
                 )
             self.base.checkpoint("after_cursor_write")
-            self.steps.append(replace(ran, advanced=True, cursor_after=written.last_synced_at))
+            self.steps.append(StepSummary(**{**ran, "advanced": True,
+                                             "cursor_after": written.last_synced_at}))
 
     def _record_failure(
         self,

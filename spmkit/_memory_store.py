@@ -103,6 +103,7 @@ class MemoryStore:
         self._cursors: dict[tuple[str, str], CursorState] = {}
         self._leases: dict[tuple[str, str], Lease] = {}
         self._runs: dict[int, _Run] = {}
+        self._last_run_id = 0
         self._rejected: list[_Rejected] = []
         self._next_rejected_id = 1
         self._state: dict[str, str] = {}
@@ -203,7 +204,8 @@ class MemoryStore:
             self._check_open()
         if type(mode) is not str:
             raise InvalidArgument(f"Expected a str for mode but got mode={mode!r}.")
-        run_id = len(self._runs) + 1  # runs are never deleted, so ids stay dense
+        self._last_run_id += 1  # never reused, even after a purge
+        run_id = self._last_run_id
         self._runs[run_id] = _Run(mode, clock_now(self._clock))
         return run_id
 
@@ -234,6 +236,16 @@ class MemoryStore:
     def list_runs(self) -> list[RunRecord]:
         self._check_open()
         return [run.record(run_id) for run_id, run in self._runs.items()]
+
+    def purge_runs(self, *, before: datetime) -> int:
+        """Delete the finished runs started before ``before`` (see ``Store.purge_runs``)."""
+        self._check_open()
+        cutoff = ensure_aware_utc(before, "before")
+        gone = [run_id for run_id, run in self._runs.items()
+                if run.status != "running" and run.started_at < cutoff]
+        for run_id in gone:
+            del self._runs[run_id]
+        return len(gone)
 
     # dead-letter
 

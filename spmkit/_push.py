@@ -161,31 +161,59 @@ def rejected_items_from_api(
     """Match the API's ``rejected_items`` entries to the pushed payloads by key.
 
     The API's entries carry the item's key (``key`` or the natural key field) and
-    a reason (``reason``, ``message`` or ``error``); an entry without a key is matched
-    by the ``batch_index`` the client adds. An entry that matches no pushed item keeps
-    the entry itself as payload, so nothing is dropped.
+    a reason (``reason``, ``message`` or ``error``). The ``batch_index`` the client adds
+    points at the item refused: it is used when that item has the entry's key (or the
+    entry has none); otherwise the first pushed item with the key is. An entry that
+    matches no pushed item keeps the entry itself as payload, so nothing is dropped.
     """
-    by_key: dict[str, Mapping[str, Any]] = {}
-    for item in items:
-        value = item.get(natural_key) if isinstance(item, Mapping) else None
-        if value is not None:
-            by_key.setdefault(str(value), item)
+    if not entries:
+        return ()
+    by_key: dict[str, Mapping[str, Any]] | None = None
     out: list[RejectedItem] = []
     for entry in entries:
         if isinstance(entry, Mapping):
             raw_key = entry.get("key", entry.get(natural_key))
             key = None if raw_key is None else str(raw_key)
             reason = entry.get("reason") or entry.get("message") or entry.get("error")
-            payload: Any = by_key.get(key, entry) if key is not None else entry
             position = entry.get("batch_index")
-            if key is None and isinstance(position, int) and 0 <= position < len(items):
+            payload: Any = entry
+            if key is not None:
+                pointed = _item_at(items, position)
+                if pointed is not None and _key_of(pointed, natural_key) == key:
+                    # The client's batch_index points at the very item refused.
+                    payload = pointed
+                else:
+                    by_key = _index(items, natural_key) if by_key is None else by_key
+                    payload = by_key.get(key, entry)
+            elif (pointed := _item_at(items, position)) is not None:
                 # No key in the answer (often: the key itself was missing or malformed):
                 # the client's batch_index still points at the pushed payload.
-                payload = items[position]
+                payload = pointed
             out.append(RejectedItem(key=key, reason=str(reason or "rejected"), payload=payload))
         else:
             out.append(RejectedItem(key=None, reason="rejected", payload=entry))
     return tuple(out)
+
+
+def _item_at(items: Sequence[Mapping[str, Any]], position: Any) -> Mapping[str, Any] | None:
+    if type(position) is int and 0 <= position < len(items):
+        return items[position]
+    return None
+
+
+def _key_of(item: Any, natural_key: str) -> str | None:
+    value = item.get(natural_key) if isinstance(item, Mapping) else None
+    return None if value is None else str(value)
+
+
+def _index(items: Sequence[Mapping[str, Any]], natural_key: str) -> dict[str, Mapping[str, Any]]:
+    """The first pushed item of each key (built only when an entry needs a lookup)."""
+    by_key: dict[str, Mapping[str, Any]] = {}
+    for item in items:
+        key = _key_of(item, natural_key)
+        if key is not None:
+            by_key.setdefault(key, item)
+    return by_key
 
 
 def client_pusher(client: Any) -> PushFn:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spmkit._checks import check_int
-from spmkit._client import _check_items, _item_key
+from spmkit._client import _check_items, _item_keys
 from spmkit._envelope import BulkData, ChunkSummary, Envelope, EnvelopeError
 from spmkit._errors import InvalidArgument
 from spmkit._resources import bulk_resource
@@ -103,7 +103,7 @@ class ScriptedClient:
             return Envelope(ok=True, status_code=200, data=BulkData())
         self.calls.append(BulkCall(resource, tuple(batch), id_definition))
         answer = self._answers.pop(0) if self._answers else self._then
-        keys = tuple(_item_key(item, spec.natural_key) for item in batch)
+        keys = _item_keys(batch, spec.natural_key)
         if not 200 <= answer.status_code < 300:
             return _refused(answer, keys)
         unknown = sorted(set(answer.rejected) - set(keys))

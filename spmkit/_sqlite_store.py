@@ -179,6 +179,7 @@ _COUNT_REJECTED = {
     key: f"SELECT COUNT(*) FROM rejected_items{where}" for key, where in _REJECTED_WHERE.items()
 }
 _PURGE_REJECTED = "DELETE FROM rejected_items WHERE created_at < ?"
+_PURGE_RUNS = "DELETE FROM runs WHERE status != 'running' AND started_at < ?"
 _GET_STATE = "SELECT value FROM state WHERE key = ?"
 _SET_STATE = (
     "INSERT INTO state (key, value) VALUES (?, ?) "
@@ -571,6 +572,20 @@ class SqliteStore:
                 self._fail(exc, "list the runs")
         return [_run_row(row) for row in rows]
 
+    def purge_runs(self, *, before: datetime) -> int:
+        """Delete the finished runs started before ``before`` (see ``Store.purge_runs``)."""
+        return self._purge(_PURGE_RUNS, before, "purge runs")
+
+    def _purge(self, sql: str, before: datetime, doing: str) -> int:
+        cutoff = to_iso(ensure_aware_utc(before, "before"))
+        with self._lock:
+            if self._closed:
+                self._closed_error()
+            try:
+                return self._conn.execute(sql, (cutoff,)).rowcount
+            except sqlite3.Error as exc:
+                self._fail(exc, doing)
+
     # dead-letter
 
     def add_rejected(self, items: Sequence[NewDeadLetter]) -> None:
@@ -623,14 +638,7 @@ class SqliteStore:
         return count
 
     def purge_rejected(self, *, before: datetime) -> int:
-        cutoff = to_iso(ensure_aware_utc(before, "before"))
-        with self._lock:
-            if self._closed:
-                self._closed_error()
-            try:
-                return self._conn.execute(_PURGE_REJECTED, (cutoff,)).rowcount
-            except sqlite3.Error as exc:
-                self._fail(exc, "purge rejected items")
+        return self._purge(_PURGE_REJECTED, before, "purge rejected items")
 
     # key-value state
 

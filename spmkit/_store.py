@@ -164,6 +164,16 @@ class Store(Protocol):
 
     def list_runs(self) -> list[RunRecord]: ...
 
+    def purge_runs(self, *, before: datetime) -> int:
+        """Delete the finished runs that started strictly before ``before``; how many.
+
+        The retention of the run history (one row per sync run: a worker that ticks every
+        minute writes half a million a year). A run still ``running`` is kept, and so are
+        the dead-lettered items of a purged run (``purge_rejected`` is their retention).
+        Run ids are never reused.
+        """
+        ...
+
     # dead-letter
     def add_rejected(self, items: Sequence[NewDeadLetter]) -> None: ...
 

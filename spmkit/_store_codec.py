@@ -13,6 +13,7 @@ from typing import Any
 
 from spmkit._clock import Clock, ensure_aware_utc
 from spmkit._errors import InvalidArgument, StoreError
+from spmkit._json import json_dumps
 
 __all__ = [
     "CURSOR_STATUSES",
@@ -139,7 +140,7 @@ def encode_summary(run_id: int, summary: dict[str, Any]) -> str:
             f"{type(summary).__name__}: {summary!r:.200}."
         )
     try:
-        return json.dumps(summary, separators=(",", ":"))
+        return json_dumps(summary, allow_nan=True).decode()
     except (TypeError, ValueError) as exc:
         raise StoreError(
             f"The summary of run {run_id} is not JSON-serialisable ({exc}). A run summary "

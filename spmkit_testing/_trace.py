@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from spmkit import SyncSummary, SyncWindow
+from spmkit import SyncSummary
 
 __all__ = ["StepTrace", "TickTrace", "WebhookTrace", "iso", "tick_trace"]
 
@@ -67,23 +67,31 @@ class WebhookTrace:
 def tick_trace(index: int, now: datetime, full: bool, faults: tuple[str, ...],
                 summary: SyncSummary, trigger: str = "tick") -> TickTrace:
     """The trace of one finished tick."""
+    # The instants of one tick repeat (every window ends at the tick's start, an advanced
+    # cursor is that instant too): one string per instant, kept once in the trace.
+    memo: dict[datetime, str] = {}
+
+    def at(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        text = memo.get(value)
+        if text is None:
+            text = memo[value] = value.astimezone(UTC).isoformat()
+        return text
+
     steps = tuple(
         StepTrace(
-            entity=s.entity, source_key=s.source_key, window=_window(s.window),
-            cursor_before=iso(s.cursor_before), cursor_after=iso(s.cursor_after),
+            entity=s.entity, source_key=s.source_key,
+            window=None if s.window is None else (at(s.window.since) or "",
+                                                  at(s.window.until) or ""),
+            cursor_before=at(s.cursor_before), cursor_after=at(s.cursor_after),
             advanced=s.advanced, skipped=s.skipped_reason, errors=s.errors,
             attempted=s.attempted, rejected=s.rejected, dead_lettered=s.dead_lettered,
         )
         for s in summary.steps
     )
-    return TickTrace(index=index, now=iso(now) or "", status=summary.status, full_backfill=full,
+    return TickTrace(index=index, now=at(now) or "", status=summary.status, full_backfill=full,
                      steps=steps, faults=faults, run_id=summary.run_id, trigger=trigger)
-
-
-def _window(window: SyncWindow | None) -> tuple[str, str] | None:
-    if window is None:
-        return None
-    return (iso(window.since) or "", iso(window.until) or "")
 
 
 def iso(value: datetime | None) -> str | None:

@@ -384,7 +384,9 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     who = "the reference Demo POS" if args.integration is None else args.integration
     print(f"spmkit prove: the golden cursor rule against {who} ({name}, "
           f"{profile.max_examples:,} examples of up to {args.max_steps} steps"
-          + ("" if args.seed is None else f", seed {args.seed}") + ")", flush=True)
+          + (f", seed {args.seed}" if args.seed is not None else
+             ", derandomized: the same examples on every machine" if profile.derandomize
+             else ", a random seed: pass --seed S to repeat a search") + ")", flush=True)
     started = time.perf_counter()  # the progress line only: never feeds the simulation
     live = sys.stdout.isatty()
     every = max(1, profile.max_examples // 10)

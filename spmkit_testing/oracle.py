@@ -31,6 +31,7 @@ tick, the step-source and the record.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -164,6 +165,78 @@ class _Binding:
         return f"{self.stream.name}/{self.source!r}"
 
 
+class _Watch:
+    """What the loss check keeps about one stream-source between ticks.
+
+    ``pending``: live newest versions the cursor has not passed yet, a heap by
+    ``(updated_at, key)``; ``hidden``: passed but not readable yet, a heap by
+    ``visible_at``; ``held``: passed and found in the fake (by record key, with the item
+    key that finds them in ``by_item`` when the stream's items are keyed otherwise);
+    ``excused``: passed, not in the fake, but
+    dead-lettered under a tolerant policy (examined every tick). A heap entry whose
+    version is no longer the newest is dropped when it comes up.
+    """
+
+    __slots__ = ("by_item", "excused", "held", "hidden", "pending", "seen")
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.pending: list[tuple[datetime, str, int]] = []
+        self.hidden: list[tuple[datetime, str, int]] = []
+        self.held: dict[str, SourceRecord] = {}
+        self.by_item: dict[str, str] = {}
+        self.excused: dict[str, SourceRecord] = {}
+
+    def due(self, binding: _Binding, horizon: datetime, now: datetime,
+            changed: set[str] | None) -> list[SourceRecord]:
+        """The records to examine this tick, in ``(updated_at, key)`` order: the
+        passed-and-readable ones not examined yet, the excused ones, and the held ones
+        whose item the fake stored again (every held one when ``changed`` is None)."""
+        index = binding.data.index
+        new = index.written_since(self.seen)
+        self.seen += len(new)
+        for record in new:
+            self.held.pop(record.key, None)
+            self.excused.pop(record.key, None)
+            if index.latest(record.key) is record and not record.deleted:
+                heapq.heappush(self.pending, (record.updated_at, record.key, record.seq))
+        examine: dict[str, SourceRecord] = dict(self.excused)
+        self.excused.clear()
+        while self.pending and self.pending[0][0] <= horizon:
+            _, key, seq = heapq.heappop(self.pending)
+            found = index.latest(key)
+            if found is None or found.seq != seq:
+                continue
+            if found.visible_at > now:
+                heapq.heappush(self.hidden, (found.visible_at, key, seq))
+            else:
+                examine[key] = found
+        while self.hidden and self.hidden[0][0] <= now:
+            _, key, seq = heapq.heappop(self.hidden)
+            found = index.latest(key)
+            if found is not None and found.seq == seq:
+                examine[key] = found
+        if changed is None:
+            examine.update(self.held)
+            self.held.clear()
+            self.by_item.clear()
+        else:
+            same_keys = binding.stream.item_key is None
+            for item_key in changed:
+                held_key = item_key if same_keys else self.by_item.pop(item_key, None)
+                if held_key is not None and held_key in self.held:
+                    examine[held_key] = self.held.pop(held_key)
+        return sorted(examine.values(), key=lambda r: (r.updated_at, r.key))
+
+    def hold(self, binding: _Binding, record: SourceRecord) -> None:
+        self.held[record.key] = record
+        if binding.stream.item_key is not None:  # else the item has the record's key
+            self.by_item[binding.stream.key_of(record.key, binding.source)] = record.key
+
+    def wait(self, record: SourceRecord) -> None:
+        heapq.heappush(self.pending, (record.updated_at, record.key, record.seq))
+
+
 class Oracle:
     """Checks a :class:`~spmkit_testing.Simulation` after every tick (see the module docstring)."""
 
@@ -171,13 +244,23 @@ class Oracle:
         self.sim = sim
         self._before = self._rows()
         self._reported: set[tuple[str, str, str, int]] = set()
-        # The cursor each record version found when it first became readable.
+        # The cursor each record version found when it first became readable, and per
+        # stream-source the versions not readable yet (how many were seen, a heap by
+        # visible_at): only what changed is looked at each tick.
         self._found: dict[tuple[str, str, str, int], datetime | None] = {}
+        self._unnoted: dict[tuple[str, str], tuple[int, list[tuple[datetime, str, int]]]] = {}
         # When each failing step-source's last failed run started, as the oracle saw it
         # (with the failure count then): backoff is measured on the simulation's one clock,
         # whatever the store stamped (a store on a second clock is a bug to catch).
         self._failed_at: dict[tuple[str, str], tuple[int, datetime]] = {}
         self._journal_at = 0
+        # The incremental loss check (I3): what it knows per stream-source, the items the
+        # fake stored since the last tick, and what those items were checked against.
+        self._watches: dict[tuple[str, str], _Watch] = {}
+        self._changed: dict[str, set[str]] = {}
+        self._watched: Any = None
+        self._provisioned: Any = sim.provisioned if hasattr(sim, "provisioned") else None
+        self._watch_fake()
 
     def bindings(self) -> Iterator[_Binding]:
         """Every stream-source the partner has, with its records."""
@@ -312,12 +395,23 @@ class Oracle:
         return record.visible_at <= max(now, self.sim.clock.latest)
 
     def _note_readable(self, now: datetime, before: dict[tuple[str, str], CursorState]) -> None:
+        """Remember the cursor each live version found when it became readable (by the end
+        of this tick): looks only at the versions written since and those still hidden."""
+        seen_at = max(now, self.sim.clock.latest)
         for binding in self.bindings():
+            index = binding.data.index
+            seen, hidden = self._unnoted.get(binding.key, (0, []))
+            new = index.written_since(seen)
+            for record in new:
+                heapq.heappush(hidden, (record.visible_at, record.key, record.seq))
+            self._unnoted[binding.key] = (seen + len(new), hidden)
             row = before.get(binding.key)
             cursor = row.last_synced_at if row is not None else None
-            for record in binding.data.records(include_deleted=False):
-                if self._readable(record, now):
-                    mark = (binding.stream.name, binding.source, record.key, record.version)
+            while hidden and hidden[0][0] <= seen_at:
+                _, key, seq = heapq.heappop(hidden)
+                latest = index.latest(key)
+                if latest is not None and latest.seq == seq and not latest.deleted:
+                    mark = (binding.stream.name, binding.source, latest.key, latest.version)
                     self._found.setdefault(mark, cursor)
 
     def _cursors_vs_time(self, tick: int, now: datetime, before: dict[tuple[str, str],
@@ -340,27 +434,46 @@ class Oracle:
 
     def _losses(self, tick: int, now: datetime,
                 rows: dict[tuple[str, str], CursorState]) -> list[Violation]:
+        """I3, incrementally: each tick examines what changed (new partner versions,
+        records the cursor passed or that became readable, items the fake stored), never
+        every record again; a record found in the fake is examined again only when the
+        fake's item for it changes."""
         out = []
         overlap = timedelta(seconds=self.sim.overlap_seconds)
+        changed: dict[str, set[str]] | None = self._changed
+        self._changed = {}
+        if self.sim.provisioned is not self._provisioned or self.sim.fake.state is not \
+                self._watched:
+            # The data source ids, or the whole fake, changed: re-examine every held record.
+            self._provisioned = self.sim.provisioned
+            self._watch_fake()
+            changed = None
         for binding in self.bindings():
             row = rows.get(binding.key)
             if row is None or row.last_synced_at is None:
                 continue
+            watch = self._watches.setdefault(binding.key, _Watch())
             horizon = row.last_synced_at - overlap
+            examine = watch.due(binding, horizon, max(now, self.sim.clock.latest),
+                                None if changed is None else changed.get(binding.stream.resource,
+                                                                         set()))
             tolerant = self.policy(binding.stream.name) not in (False, 0.0)
             dead: set[str] | None = None
-            for record in binding.data.records(include_deleted=False):
+            for record in examine:
                 if record.updated_at > horizon or not self._readable(record, now):
+                    watch.wait(record)  # no longer passed (the cursor moved back)
                     continue
                 mark = (binding.stream.name, binding.source, record.key, record.version)
                 if mark in self._reported:
                     continue
                 state = self._state(binding, record)
                 if state is None:
+                    watch.hold(binding, record)
                     continue
                 if tolerant:
                     dead = self._dead(binding) if dead is None else dead
                     if binding.stream.key_of(record.key, binding.source) in dead:
+                        watch.excused[record.key] = record
                         continue
                 self._reported.add(mark)
                 found = self._found.get(mark)
@@ -378,14 +491,23 @@ class Oracle:
                     f"good.{why}", record=record.key, hazard=hazard))
         return out
 
+    def _watch_fake(self) -> None:
+        state = self.sim.fake.state
+        if state is not self._watched:
+            state.watch(self._stored)
+            self._watched = state
+
+    def _stored(self, resource: str, keys: Sequence[str]) -> None:
+        self._changed.setdefault(resource, set()).update(keys)
+
     # -- delivery, the one computation -------------------------------------------------
 
     def _state(self, binding: _Binding, record: SourceRecord) -> str | None:
         """``None`` when the fake holds ``record`` (this version or newer) as the item of
         ``binding``; else what it holds instead."""
         stream = binding.stream
-        item = self.sim.fake.records(stream.resource).get(stream.key_of(record.key,
-                                                                        binding.source))
+        item = self.sim.fake.state.record(stream.resource, stream.key_of(record.key,
+                                                                         binding.source))
         if item is None:
             return "nothing"
         source_key = stream.data_source_of(binding.source)

@@ -88,6 +88,11 @@ CRASH_POINTS = (
 )
 _POISONED = "poisoned records"
 _SETTLE_SLACK_TICKS = 10
+# A bounded simulation (keep_ticks) keeps about this many journal entries per kept tick
+# (the reference integration makes four partner requests a tick).
+_ENTRIES_PER_TICK = 6
+# The oracle looks back this many ticks (the last runs of each step-source).
+_MIN_KEEP_TICKS = 50
 
 
 class _Unset:
@@ -176,6 +181,12 @@ class Simulation:
       minus ours), ``sources`` (the partner's source keys), ``store`` (``":memory:"`` or
       a SQLite path);
     * the oracle: on by default; ``strict=True`` raises the first violation;
+    * ``keep_ticks`` (a long soak): keep only about the newest ``keep_ticks`` ticks of
+      ``trace``, ``history`` and ``journal_marks``, of the fake's journal and the
+      partner's calls (``_ENTRIES_PER_TICK`` entries a tick) and of the store's runs
+      (``purge_runs``), so memory stays bounded whatever the simulated time; ``ticks``
+      still counts every tick. ``None`` (the default) keeps everything, as scenario
+      expectations and reports need.
     * ``clock``: a :class:`~spmkit_testing.SimClock` to share (its instant is the start).
     """
 
@@ -199,6 +210,7 @@ class Simulation:
         strict: bool = False,
         oracle: bool = True,
         allow_backwards: bool = True,
+        keep_ticks: int | None = None,
         clock: SimClock | None = None,
     ) -> None:
         if clock is not None and not isinstance(clock, SimClock):
@@ -211,6 +223,11 @@ class Simulation:
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise InvalidArgument(
                 f"Expected int but got seed={seed!r} (type={type(seed).__name__}).")
+        if keep_ticks is not None and (isinstance(keep_ticks, bool) or not isinstance(
+                keep_ticks, int) or keep_ticks < _MIN_KEEP_TICKS):
+            raise InvalidArgument(
+                f"Simulation(keep_ticks={keep_ticks!r}) must be an int >= {_MIN_KEEP_TICKS} "
+                f"(the oracle looks back {_MIN_KEEP_TICKS} ticks), or None to keep every tick.")
         if settings is not None and not callable(settings):
             raise InvalidArgument(
                 f"Simulation(settings={settings!r}) must be a function partner -> settings (the "
@@ -251,8 +268,14 @@ class Simulation:
         self.webhooks: list[WebhookTrace] = []
         self.violations: list[Violation] = []
         self.history: list[dict[tuple[str, str], datetime | None]] = []
+        self._history_keys: dict[tuple[str, str], tuple[str, str]] = {}
         self.journal_marks: list[int] = []
         self.restarts = 0
+        self.keep_ticks = keep_ticks
+        self._forgotten_ticks = 0
+        if keep_ticks is not None:
+            self.fake.journal_limit = keep_ticks * _ENTRIES_PER_TICK
+            self.partner.keep_calls = keep_ticks * _ENTRIES_PER_TICK
         self._crash: _CrashPlan | None = None
         self._full_next = False
         self._named: dict[str, FaultHandle] = {}
@@ -265,7 +288,12 @@ class Simulation:
 
     def __repr__(self) -> str:
         return (f"Simulation({self.integration.slug!r}, seed={self.seed}, "
-                f"now={iso(self.clock.now())}, ticks={len(self.trace)})")
+                f"now={iso(self.clock.now())}, ticks={self.ticks})")
+
+    @property
+    def ticks(self) -> int:
+        """How many ticks ran (webhook-triggered ones included), the forgotten ones too."""
+        return self._forgotten_ticks + len(self.trace)
 
     # -- time and ticks -----------------------------------------------------------------
 
@@ -514,7 +542,7 @@ class Simulation:
 
     async def _webhook(self, event: str, body: bytes,
                        headers: dict[str, str]) -> LifecycleResult | None:
-        index, now = len(self.trace) + 1, self.clock.now()
+        index, now = self.ticks + 1, self.clock.now()
         trigger = f"webhook:{event}"
         if self.oracle is not None:
             self.oracle.begin()
@@ -559,7 +587,7 @@ class Simulation:
                 self.clock.advance(late)
             if self._run(self._tick(False, "settle")) is None:
                 self.restart()
-        found = [v for v in self.oracle.progress(len(self.trace), bound) if self._new(v)]
+        found = [v for v in self.oracle.progress(self.ticks, bound) if self._new(v)]
         self.violations += found
         if found and self.strict:
             raise found[0]
@@ -617,7 +645,7 @@ class Simulation:
     async def _tick(self, full_backfill: bool, trigger: str) -> SyncSummary | None:
         full = full_backfill or self._full_next
         self._full_next = False
-        index, now = len(self.trace) + 1, self.clock.now()
+        index, now = self.ticks + 1, self.clock.now()
         if self.oracle is not None:
             self.oracle.begin()
         try:
@@ -637,7 +665,7 @@ class Simulation:
     async def _concurrent(self, full_backfill: bool, workers: int) -> SyncSummary | None:
         full = full_backfill or self._full_next
         self._full_next = False
-        index, now = len(self.trace) + 1, self.clock.now()
+        index, now = self.ticks + 1, self.clock.now()
         if self.oracle is not None:
             self.oracle.begin()
         names = [f"worker-{n}" for n in range(1, workers + 1)]
@@ -661,7 +689,8 @@ class Simulation:
                                             faults=faults, crashed_at=str(outcome),
                                             trigger=trigger))
         self._mark()
-        self._check(len(self.trace), now, summaries, full, workers)
+        self._check(self.ticks, now, summaries, full, workers)
+        self._bound()
         return None if crashed is not None else summaries[0]
 
     def _finish(self, index: int, now: datetime, summary: SyncSummary | None, full: bool,
@@ -675,6 +704,13 @@ class Simulation:
             self.trace.append(tick_trace(index, now, full, faults, summary, trigger=trigger))
         self._mark()
         self._check(index, now, [] if summary is None else [summary], full)
+        self._bound()
+
+    def _bound(self) -> None:
+        # Trimmed by a quarter at a time: at most 1.25 x keep_ticks are ever kept.
+        keep = self.keep_ticks
+        if keep is not None and len(self.trace) >= keep + max(1, keep // 4):
+            self._forget(keep)
 
     def _check(self, index: int, now: datetime, summaries: Sequence[SyncSummary],
                full: bool, workers: int = 1) -> None:
@@ -686,6 +722,17 @@ class Simulation:
         if found and self.strict:
             raise found[0]
 
+    def _forget(self, keep: int) -> None:
+        """Keep only the newest ``keep`` ticks of everything kept per tick (``keep_ticks``):
+        the trace lines, the cursor snapshots and journal marks taken from the oldest
+        kept tick on, and the store's runs since then."""
+        dropped = len(self.trace) - keep
+        del self.trace[:dropped]
+        self._forgotten_ticks += dropped
+        del self.history[:-(keep + 1)]
+        del self.journal_marks[:-(keep + 1)]
+        self.db.purge_runs(before=datetime.fromisoformat(self.trace[0].now))
+
     def _new(self, violation: Violation) -> bool:
         key = (violation.invariant, violation.where, violation.record)
         if key in self._seen:
@@ -694,8 +741,10 @@ class Simulation:
         return True
 
     def _mark(self) -> None:
-        self.history.append({(c.entity, c.source_key): c.last_synced_at
-                             for c in self.db.list_cursors()})
+        # One key tuple per step-source, shared by every snapshot.
+        keys = self._history_keys
+        self.history.append({keys.setdefault((c.entity, c.source_key), (c.entity, c.source_key)):
+                             c.last_synced_at for c in self.db.list_cursors()})
         self.journal_marks.append(self.fake.journal_length)
 
     def _new_client(self) -> SpmClient:

@@ -15,8 +15,9 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 TINY: dict[str, dict[str, Any]] = {
+    "bench_backfill": {"total": 500},
     "bench_engine_ticks": {"ticks": 20},
-    "bench_fake_backfill": {"total": 500},
+    "bench_http": {"total": 200},
     "bench_simulation": {"days": 1 / 48},
     "bench_prove": {"examples": 3, "prove": False},
     "bench_conformance": {"examples": 2, "two_workers": False},
@@ -45,13 +46,24 @@ def test_benchmark_prints_one_json_object(name: str, capsys: pytest.CaptureFixtu
     assert any(key.startswith("target") for key in printed)
 
 
-def test_fake_backfill_counts_every_item(capsys: pytest.CaptureFixture[str]) -> None:
-    from benchmarks import bench_fake_backfill
+@pytest.mark.parametrize("fields", [2, 8])
+def test_backfill_runs_the_engine_and_counts_every_item(
+        fields: int, capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_backfill
 
-    out = bench_fake_backfill.main(total=500)
-    assert out["ok"] and out["requests"] == 10
-    assert (out["sent"], out["rejected"], out["failed"], out["stored"]) == (495, 5, 0, 495)
-    assert out["items_per_second"] > 0
+    out = bench_backfill.main(total=500, fields=fields)
+    assert (out["status"], out["advanced"]) == ("ok", True)
+    assert (out["attempted"], out["rejected"], out["dead_lettered"], out["stored"]) == (
+        500, 5, 5, 495)
+    assert out["items_per_second"] > 0 and out["peak_rss_mib"] > 0
+
+
+@pytest.mark.slow
+def test_http_backfill_goes_through_spmkit_serve(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_http
+
+    out = bench_http.main(total=200)
+    assert (out["status"], out["attempted"], out["rejected"]) == ("ok", 200, 2)
 
 
 def test_simulation_delivers_the_trickle_without_loss(capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,3 +90,23 @@ def test_prove_counts_examples_of_the_reference(capsys: pytest.CaptureFixture[st
     assert out["property"]["examples"] >= 3 and out["property_examples_per_s"] > 0
     assert out["prove_ci_wall_s"] is None
 
+
+@pytest.mark.slow
+def test_make_bench_prints_the_summary_as_its_last_line() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--runs", "1", "--no-js",
+         "--only", "backfill", "--only", "ticks", "--only", "sim", "--only", "soak"],
+        capture_output=True, text=True, timeout=600, cwd=BENCHMARKS.parent, check=True)
+    lines = done.stdout.strip().splitlines()
+    assert lines[0].split() == ["measure", "runs", "min", "median", "max"]
+    summary = json.loads(lines[-1])
+    assert set(summary) >= {
+        "backfill_items_per_s", "backfill_peak_rss_mib", "http_items_per_s",
+        "steady_ticks_per_s", "sim_30d_wall_s", "sim_speedup", "sim_365d_peak_rss_mib",
+        "property_examples_per_s", "prove_ci_wall_s", "conformance_wall_s"}
+    assert summary["backfill_items_per_s"] > 0 and summary["sim_speedup"] > 0
+    assert summary["http_items_per_s"] is None  # not asked for
+    assert summary["property_examples_per_s"] is None and summary["js_kit"] is None

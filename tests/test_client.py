@@ -460,3 +460,34 @@ def test_items_a_2xx_body_does_not_account_for_count_as_failed() -> None:
     env = run(go())
     assert env.data.failed_count == 3
     assert env.data.chunks[0].failed_count == 3
+
+
+def test_requests_carry_what_httpx_would_build_and_no_cookie_is_kept() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"sent_count": 1, "rejected_count": 0, "failed_count": 0,
+                                         "rejected_items": []},
+                              headers={"set-cookie": "session=abc; Path=/"})
+
+    async def go() -> None:
+        async with SpmClient("key-1", base_url="https://api.shopimind.test",
+                             transport=httpx.MockTransport(handler)) as client:
+            await client.customers.bulk_save([{"customer_id": "c1", "email": "a@b.co"}])
+            await client.data_sources.list()
+            await client.request("POST", "events", json={"a": 1},
+                                 headers={"Idempotency-Key": "k1"})
+            async with httpx.AsyncClient(headers=client._http.headers) as plain:
+                expected = plain.build_request("POST", "https://api.shopimind.test/v1/customers",
+                                               content=seen[0].content)
+            assert seen[0].headers.raw == expected.headers.raw
+
+    run(go())
+    post, get, keyed = seen
+    assert json.loads(post.content) == [{"customer_id": "c1", "email": "a@b.co",
+                                         "label_source": "web"}]
+    assert (get.method, get.headers.get("content-length"), get.content) == ("GET", None, b"")
+    assert keyed.headers["idempotency-key"] == "k1" and json.loads(keyed.content) == {"a": 1}
+    # The answer set a cookie: SpmClient never sends it back (the key is the credential).
+    assert all("cookie" not in r.headers for r in seen)

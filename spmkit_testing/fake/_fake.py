@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from spmkit import InvalidArgument
 from spmkit_testing.fake._asgi import FakeAsgiApp
 from spmkit_testing.fake._clock import FakeClock
-from spmkit_testing.fake._journal import JournalEntry
+from spmkit_testing.fake._journal import Journal, JournalEntry
 from spmkit_testing.fake._routes import mount as mount_routes
 from spmkit_testing.fake._state import FakeState
 from spmkit_testing.fake._transport import FakeTransport
@@ -79,7 +79,7 @@ class FakeShopimind:
         self.state = FakeState(clock)
         self._shared_faults = faults is not None
         self._faults = faults if faults is not None else FaultRegistry(random.Random(seed))
-        self._journal: list[JournalEntry] = []
+        self._journal = Journal()
         self._wire = Wire(self.state, self._faults, self._journal, clock, api_key)
 
     def reset(self) -> None:
@@ -88,16 +88,18 @@ class FakeShopimind:
         Transports, mounts and apps made earlier keep working on the new state.
         """
         clock, api_key, seed = self.clock, self.api_key, self.seed
+        limit = self._journal.limit
         # A registry shared with a Simulation stays shared: it forgets its faults instead.
         shared = self._faults if self._shared_faults else None
         if shared is not None:
             shared.clear()
         self.__dict__.clear()
         self.__init__(clock=clock, api_key=api_key, seed=seed, faults=shared)  # type: ignore[misc]
+        self._journal.limit = limit
 
     def __repr__(self) -> str:
         return (
-            f"FakeShopimind(seed={self.seed}, requests={len(self._journal)}, "
+            f"FakeShopimind(seed={self.seed}, requests={self._journal.total}, "
             f"faults={len(self._faults.active)})"
         )
 
@@ -174,8 +176,27 @@ class FakeShopimind:
 
     @property
     def journal_length(self) -> int:
-        """How many requests the journal holds (without copying it)."""
-        return len(self._journal)
+        """How many requests were journaled (without copying the journal; with a
+        ``journal_limit``, the forgotten ones included)."""
+        return self._journal.total
+
+    @property
+    def journal_limit(self) -> int | None:
+        """Keep at most about this many journal entries (the newest; ``None``: all).
+
+        For a long soak: the journal forgets its oldest entries in batches, so memory
+        stays bounded while ``journal_length`` and each entry's ``seq`` still count
+        every request. Set it before the requests you want bounded.
+        """
+        return self._journal.limit
+
+    @journal_limit.setter
+    def journal_limit(self, limit: int | None) -> None:
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                  or limit < 1):
+            raise InvalidArgument(
+                f"journal_limit={limit!r} must be an int >= 1, or None to keep every entry.")
+        self._journal.limit = limit
 
     def records(self, resource: str) -> dict[str, dict[str, Any]]:
         """The stored items of a bulk resource (``"customers"``...) by natural key."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, SupportsIndex
 
-__all__ = ["JournalEntry"]
+__all__ = ["Journal", "JournalEntry"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +44,34 @@ class JournalEntry:
             self.response_body,
             self.fault,
         )
+
+
+class Journal(list[JournalEntry]):
+    """The fake's journal: its entries in order, at most the newest ``limit`` of them.
+
+    ``limit=None`` (the default) keeps every entry. A bounded journal (a long soak)
+    forgets its oldest entries a quarter of ``limit`` at a time; ``total`` still counts
+    every request, and each entry's ``seq`` stays its number among all of them.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__()
+        self.limit = limit
+        self.dropped = 0
+
+    @property
+    def total(self) -> int:
+        """How many requests were journaled, the forgotten ones included."""
+        return self.dropped + len(self)
+
+    def append(self, entry: JournalEntry, /) -> None:
+        super().append(entry)
+        limit = self.limit
+        if limit is not None and len(self) >= limit + max(1, limit // 4):
+            self.forget(len(self) - limit)
+
+    def forget(self, count: SupportsIndex) -> None:
+        """Drop the ``count`` oldest entries."""
+        count = min(int(count), len(self))
+        del self[:count]
+        self.dropped += count

@@ -12,6 +12,10 @@ A request body is refused (400) unless the fake can always send it back:
 
 Answers are written with ``allow_nan=False``: should a non-finite number ever reach
 an answer, the fake fails loudly instead of sending ``Infinity``.
+
+Both go through spmkit's one codec (``spmkit.json_loads`` / ``json_dumps``: orjson, and
+the standard library wherever the two would answer differently, so the verdicts and
+messages above are the standard library's).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import math
 from typing import Any
 
+from spmkit import json_dumps, json_loads
 from spmkit_testing.fake._errors import BadRequest
 from spmkit_testing.fake._schema import show
 
@@ -32,18 +37,18 @@ TOO_DEEP = (
     f"deeper JSON because it could not send it back (encoding recurses deeper than "
     f"parsing). Flatten the data."
 )
-_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
 def write_json(value: Any) -> bytes:
     """Compact strict JSON (``NaN`` or infinity raise ``ValueError``)."""
-    return _encode(value).encode()
+    return json_dumps(value)
 
 
 def read_json(raw: bytes) -> Any:
     """Parse a request body, or raise :class:`BadRequest` saying what is wrong."""
     try:
-        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
+        # orjson where it reads exactly as the standard library (spmkit.json_loads).
+        value = json_loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
     except BadRequest:
         raise
     except UnicodeDecodeError:

@@ -115,6 +115,7 @@ class FakeState:
         self._definitions: dict[int, _Definition] = {}
         self._events: dict[int, dict[str, Any]] = {}
         self._triggers: list[dict[str, Any]] = []
+        self._watchers: list[Callable[[str, Sequence[str]], None]] = []
 
     def _stamp(self) -> str:
         return self._clock.now().isoformat()
@@ -163,9 +164,20 @@ class FakeState:
         """
         res = self.bulk_resource(resource)
         batch = self.check_batch(res, items)
-        return self._store(
-            self._records[resource], RESOURCE_SCHEMAS[resource], batch, merge, poisons, copy
+        stored: list[str] | None = [] if self._watchers else None
+        result = self._store(
+            self._records[resource], RESOURCE_SCHEMAS[resource], batch, merge, poisons, copy,
+            stored,
         )
+        if stored:
+            for watcher in self._watchers:
+                watcher(resource, stored)
+        return result
+
+    def watch(self, callback: Callable[[str, Sequence[str]], None]) -> None:
+        """Call ``callback(resource, keys)`` after each bulk write that stored items: an
+        observer (the Simulation's oracle) then looks at what changed, not at every item."""
+        self._watchers.append(callback)
 
     @staticmethod
     def _store(
@@ -175,6 +187,7 @@ class FakeState:
         merge: bool,
         poisons: Sequence[Poison],
         copy: bool,
+        stored: list[str] | None = None,
     ) -> BulkResult:
         rejected: list[dict[str, Any]] = []
         check = schema.check
@@ -195,6 +208,8 @@ class FakeState:
                 if old is not None:
                     item = {**old, **item}
             table[key] = item
+            if stored is not None:
+                stored.append(key)
         count = len(rejected)
         return BulkResult(len(items) - count, count, 0, rejected)
 
@@ -202,6 +217,19 @@ class FakeState:
         """The stored items of a bulk resource by natural key (copies)."""
         table = self._records[self.bulk_resource(resource).name]
         return {key: dict(item) for key, item in table.items()}
+
+    def record(self, resource: str, key: str) -> dict[str, Any] | None:
+        """The stored item of a bulk resource under ``key`` (a copy), or ``None``."""
+        item = self._records[self.bulk_resource(resource).name].get(key)
+        return None if item is None else dict(item)
+
+    def count(self, resource: str) -> int:
+        """How many items a bulk resource holds (without copying them)."""
+        return len(self._records[self.bulk_resource(resource).name])
+
+    def keys(self, resource: str) -> list[str]:
+        """The natural keys a bulk resource holds, in insertion order (no item copied)."""
+        return list(self._records[self.bulk_resource(resource).name])
 
     def list_records(self, resource: str, *, limit: int, offset: int) -> list[dict[str, Any]]:
         """One page of a bulk resource, in insertion order."""

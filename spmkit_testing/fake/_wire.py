@@ -30,7 +30,7 @@ from spmkit_testing.fake._errors import (
     Unauthorized,
     error_for_status,
 )
-from spmkit_testing.fake._journal import JournalEntry
+from spmkit_testing.fake._journal import Journal, JournalEntry
 from spmkit_testing.fake._json import read_json, write_json
 from spmkit_testing.fake._routes import Route, resolve, unknown_base
 from spmkit_testing.fake._schema import show
@@ -152,7 +152,7 @@ class Wire:
         self,
         state: FakeState,
         faults: FaultRegistry,
-        journal: list[JournalEntry],
+        journal: Journal,
         clock: FakeClock,
         api_key: str,
     ) -> None:
@@ -309,7 +309,7 @@ class Wire:
         journal = self._journal
         journal.append(
             JournalEntry(
-                len(journal) + 1,
+                journal.total + 1,
                 self._clock.now(),
                 pending.incoming.method,
                 pending.incoming.path,

@@ -109,6 +109,10 @@ class Partner:
         self.transport: httpx.AsyncBaseTransport | None = None
         self.client: Any = None
         self.calls: list[PartnerCall] = []
+        #: Every request ever journaled (``calls`` keeps the newest ``keep_calls`` of them
+        #: when that is set: a long soak's journal stays bounded).
+        self.call_count = 0
+        self.keep_calls: int | None = None
 
     # -- the world ----------------------------------------------------------------------
 
@@ -207,8 +211,12 @@ class Partner:
     def journal(self, stream: str, source: str, what: str, status: int | None, served: int,
                 decision: Decision) -> None:
         """Record one request in :attr:`calls`."""
-        self.calls.append(PartnerCall(len(self.calls) + 1, self.clock.now(), stream, source,
+        self.call_count += 1
+        self.calls.append(PartnerCall(self.call_count, self.clock.now(), stream, source,
                                       what, status, served, decision.label))
+        keep = self.keep_calls
+        if keep is not None and len(self.calls) >= keep + max(1, keep // 4):
+            del self.calls[:-keep]
 
     async def fetch(self, stream: str, source: str = "", *, since: datetime | None,
                     until: datetime | None = None, after: tuple[datetime, str] | None = None,

@@ -24,7 +24,7 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, eq=True)
+@dataclass(frozen=True, eq=True, slots=True)
 class SourceRecord:
     """One version of a partner record (ground truth, not what a read returns).
 
@@ -60,6 +60,7 @@ class RecordIndex:
         self._order: list[tuple[datetime, str, int]] = []
         self._times: list[datetime] = []
         self._records: list[SourceRecord] = []
+        self._log: list[SourceRecord] = []  # every version in write order
         self._seq = 0
 
     @property
@@ -78,6 +79,12 @@ class RecordIndex:
         self._times.insert(pos, record.updated_at)
         self._records.insert(pos, record)
         self._versions.setdefault(record.key, []).append(record)
+        self._log.append(record)
+
+    def written_since(self, count: int) -> list[SourceRecord]:
+        """The versions written after the first ``count`` ones, in write order (an
+        observer that remembers :attr:`writes` sees each new version once)."""
+        return self._log[count:]
 
     def latest(self, key: str) -> SourceRecord | None:
         versions = self._versions.get(key)

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -198,8 +199,14 @@ class _Play:
     def __init__(self, sim: Simulation, world: World, seed: int) -> None:
         self.sim = sim
         self.lag = world.lag
-        self.faker = Faker()
-        self.faker.seed_instance(seed)
+        self._seed = seed
+
+    @cached_property
+    def faker(self) -> Faker:
+        """Built on first use: most timelines write named records, not factories."""
+        faker = Faker()
+        faker.seed_instance(self._seed)
+        return faker
 
     def write(self, items: tuple[Record | Factory, ...]) -> None:
         for item in items:

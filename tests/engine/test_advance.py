@@ -106,3 +106,21 @@ def test_a_step_that_asks_for_nothing_records_no_requested_advance(store, clock,
 
     assert sync(SyncStep(entity="orders", run=run), store, clock, push).step(
         "orders").requested_advance is None
+
+
+def test_a_plain_stream_that_fails_midway_pushes_the_batches_it_filled(store, clock, push) -> None:
+    def partner(ctx: StepContext) -> Any:
+        for i in range(8):
+            yield {"id": f"c{i}"}
+        raise RuntimeError("partner closed the connection")
+
+    # Two records map to nothing, so the second batch fills with the last two records
+    # read, in the block the failure cut short: it is still pushed.
+    step = define_bulk_step("customers", stream=partner, batch_size=3,
+                            map=lambda r, ctx: None if r["id"] in ("c1", "c3") else r)
+    summary = sync(step, store, clock, push)
+    assert push.calls == [("customers", 3), ("customers", 3)]
+    assert sorted(push.delivered) == ["c0", "c2", "c4", "c5", "c6", "c7"]
+    assert summary.step("customers").errors == (
+        "bulk step 'customers': RuntimeError: partner closed the connection",)
+    assert store.get_cursor("customers", "").last_synced_at is None

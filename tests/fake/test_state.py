@@ -45,6 +45,8 @@ def test_upsert_keys_items_by_natural_id_and_replaces(state: FakeState) -> None:
     state.bulk_upsert("customers", [{"customer_id": "c1", "email": "new@example.com"}])
     assert state.records("customers")["c1"] == {"customer_id": "c1", "email": "new@example.com"}
     assert sorted(state.records("customers")) == ["c1", "c2"]
+    assert state.count("customers") == 2 and state.count("orders") == 0
+    assert state.keys("customers") == ["c1", "c2"]
 
 
 def test_put_merges_into_the_stored_item(state: FakeState) -> None:

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from spmkit import InvalidArgument
 from spmkit_testing.clock import SimClock
 from spmkit_testing.fake import FakeShopimind
 from spmkit_testing.faults import (
@@ -245,3 +246,17 @@ def test_events_trigger_and_custom_data_through_the_wire(fake: FakeShopimind) ->
     assert post(fake, "/v1/events/trigger/shipped", {"metaData": {"a": 1}}).status_code == 201
     assert post(fake, "/v1/events/trigger/unknown", {}).status_code == 404
     assert len(fake.event_triggers()) == 1
+
+
+def test_a_bounded_journal_keeps_the_newest_entries_and_counts_every_request() -> None:
+    fake = FakeShopimind(clock=SimClock(datetime(2026, 1, 1, tzinfo=UTC)), api_key="k")
+    fake.journal_limit = 3
+    with httpx.Client(transport=fake.transport(), base_url="https://x") as http:
+        for _ in range(7):
+            http.get("/v1/data-sources", headers={"spm-api-key": "k"})
+    assert fake.journal_length == 7
+    assert [e.seq for e in fake.journal] == [5, 6, 7]
+    fake.reset()
+    assert (fake.journal_limit, fake.journal_length) == (3, 0)
+    with pytest.raises(InvalidArgument, match="journal_limit=0 must be an int >= 1"):
+        fake.journal_limit = 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from spmkit import InvalidArgument
 from spmkit_testing import Simulation
 from spmkit_testing.faults import rate_limited, status
 from spmkit_testing.network import UnmountedRequestError
@@ -157,3 +158,27 @@ def test_unknown_crash_point_lists_the_known_ones() -> None:
     with pytest.raises(ValueError, match="unknown crash point 'nowhere'; choose one of: "
                                           "after_fetch_page"):
         sim.crash_at("nowhere")
+
+
+def test_keep_ticks_bounds_what_a_soak_keeps_and_changes_nothing_else() -> None:
+    bounded, whole = populated(keep_ticks=50), populated()
+    for sim in (bounded, whole):
+        sim.fault_on("outage", status(503, resource="customers", calls=(3, 4)))
+        half = timedelta(seconds=30)  # written between two ticks, as a partner's users do
+        sim.run_for(timedelta(minutes=240), on_tick=lambda summary, sim=sim, half=half: sim.source(
+            "customers").put(f"n{sim.ticks}", {"email": f"n{sim.ticks}@example.com"},
+                             updated_at=sim.clock.now() + half, lag=half))
+    assert bounded.ticks == whole.ticks == len(whole.trace) == 240
+    assert 50 <= len(bounded.trace) < 63
+    assert bounded.trace_lines() == whole.trace_lines()[-len(bounded.trace):]
+    assert len(bounded.history) == len(bounded.journal_marks) == len(bounded.trace) + 1
+    assert len(bounded.db.list_runs()) <= len(bounded.trace) + 1
+    assert bounded.fake.journal_length == whole.fake.journal_length
+    assert len(bounded.fake.journal) <= 1.25 * 50 * 6
+    assert bounded.partner.call_count == len(whole.partner.calls)
+    assert bounded.violations == whole.violations == []
+    assert bounded.undelivered() == whole.undelivered() == []
+    for sim in (bounded, whole):
+        sim.close()
+    with pytest.raises(InvalidArgument, match=r"keep_ticks=10\) must be an int >= 50"):
+        Simulation(keep_ticks=10)

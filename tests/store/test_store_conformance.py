@@ -246,6 +246,27 @@ def test_finish_unknown_run_or_bad_status_is_refused(store: Store) -> None:
         store.finish_run(run_id, "running", {})
 
 
+def test_purge_runs_deletes_finished_runs_started_strictly_before(
+    store: Store, clock: ManualClock
+) -> None:
+    for minute in range(4):
+        clock.current = T0 + timedelta(minutes=minute)
+        run_id = store.start_run("incremental")
+        if minute != 1:
+            store.finish_run(run_id, "ok", {"minute": minute})
+    store.add_rejected([_dead(3, key="kept")])
+    # Run 2 is still running: kept, whatever its age.
+    assert store.purge_runs(before=T0 + timedelta(minutes=3)) == 2
+    assert [(r.run_id, r.status) for r in store.list_runs()] == [(2, "running"), (4, "ok")]
+    assert store.get_run(1) is None and store.get_run(3) is None
+    assert [r.item_key for r in store.list_rejected()] == ["kept"]
+    assert store.purge_runs(before=T0) == 0
+    # Ids are never reused after a purge.
+    assert store.start_run("full") == 5
+    with pytest.raises(InvalidArgument, match="naive"):
+        store.purge_runs(before=datetime(2030, 1, 1))
+
+
 # --- dead-letter -------------------------------------------------------------------------
 
 
