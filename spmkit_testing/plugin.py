@@ -40,13 +40,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from spmkit_testing.conformance._pytest import add_options as add_conformance_options
 from spmkit_testing.conformance._pytest import (
+    COUNTEREXAMPLE,
+    REPLAY,
     configure,
     conformance_items,
     conformance_requested,
     write_item_report,
 )
+from spmkit_testing.conformance._pytest import add_options as add_conformance_options
 from spmkit_testing.contract._pytest import add_options, contract_items, contract_requested
 from spmkit_testing.fixtures import (
     MARKERS,
@@ -257,13 +259,32 @@ class ScenarioItem(pytest.Item):
                         f"{self.result.integration}: {self.result.skipped}")
         for warning in self.result.warnings:
             self.warn(pytest.PytestWarning(f"scenario {self.result.scenario.name}: {warning}"))
+        if not self.result.passed:
+            self.user_properties += [(COUNTEREXAMPLE, str(self._file())),
+                                     (REPLAY, self._replay())]
         self.result.raise_on_failure()
+
+    def _file(self) -> Path:
+        from spmkit_testing.scenario import scenario_path
+
+        return Path(self.spec) if _is_path(self.spec) else scenario_path(self.spec)
+
+    def _replay(self) -> str:
+        """The command that replays this run from a shell."""
+        named = [(flag, _spec(self.config, option, ini)) for flag, option, ini in (
+            ("--integration", "spmkit_integration", INTEGRATION_INI),
+            ("--adapter", "spmkit_adapter", ADAPTER_INI))]
+        seed = "" if self.seed is None else f" --seed {self.seed}"
+        return f"spmkit run {self.spec}{seed}" + "".join(
+            f" {flag} {value}" for flag, value in named if value)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
         from spmkit_testing.scenario import InvalidScenario, ScenarioFailed
 
-        if isinstance(excinfo.value, ScenarioFailed | InvalidScenario):
+        if isinstance(excinfo.value, ScenarioFailed):
+            return f"{excinfo.value}\nscenario file: {self._file()}\nreplay: {self._replay()}"
+        if isinstance(excinfo.value, InvalidScenario):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo, style=style))
 

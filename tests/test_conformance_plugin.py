@@ -137,6 +137,8 @@ def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(
         "*= spmkit conformance =*",
         f"FAILED conformance::property: counterexample {path}",
         f"  replay: {replay}",
+        "FAILED conformance::scenario[[]clock_skew_overlap[]]: scenario *clock_skew_overlap.py",
+        f"  replay: spmkit run clock_skew_overlap {TARGET}",
     ], consecutive=False)
     # A CI page showing the JUnit XML shows both.
     failure = next(c for c in ET.parse(root / "junit.xml").getroot().iter("testcase")
@@ -150,6 +152,11 @@ def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(
     assert '<a href="clock_skew_overlap.html">conformance::scenario[clock_skew_overlap]</a>' \
         in index
     assert "I3" in (root / "reports" / "property_acme_crm_i3.html").read_text()
+    scenario_failure = next(
+        c for c in ET.parse(root / "junit.xml").getroot().iter("testcase")
+        if c.get("name") == "scenario[clock_skew_overlap]").find("failure")
+    assert scenario_failure is not None
+    assert f"replay: spmkit run clock_skew_overlap {TARGET}" in (scenario_failure.text or "")
     # The replay fails the same way, from the command it printed and through pytest.
     again = subprocess.run([str(BIN / "spmkit"), *replay.split()[1:]], cwd=root,
                            capture_output=True, text=True, check=False, timeout=120)
@@ -159,21 +166,14 @@ def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(
     scenario.assert_outcomes(failed=1)
     scenario.stdout.fnmatch_lines(["*I3 (no silent loss) violated*"])
 
-
-def test_the_planted_copy_fails_the_same_way_under_two_workers(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = acme_repo(pytester, monkeypatch, planted=True)
-    files = {}
-    for name, extra in (("serial", ()), ("two", ("-n", "2"))):
-        pytester.runpytest_subprocess("-p", "no:cacheprovider", *extra, "--spmkit-conformance",
-                                      f"--spmkit-counterexamples=cx-{name}",
-                                      f"--junitxml={name}.xml", f"--spmkit-report=rep-{name}")
-        # The file names its own path in its replay line: compare it without.
-        files[name] = {p.name: p.read_text().replace(str(p.parent), "DIR")
-                       for p in (root / f"cx-{name}").glob("*.py")}
-    assert outcomes(root / "serial.xml") == outcomes(root / "two.xml")
-    reports = {name: sorted(p.name for p in (root / f"rep-{name}").iterdir())
-               for name in files}
-    assert reports["serial"] == reports["two"] and "index.html" in reports["two"]
-    assert "property_acme_crm_i3.html" in reports["two"]
-    assert files["serial"] == files["two"] and list(files["serial"]) == ["acme_crm_i3.py"]
+    # Two workers: the same items and verdicts, the same counterexample, the same reports.
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--spmkit-conformance",
+                                  "--spmkit-counterexamples=cx-two", "--junitxml=two.xml",
+                                  "--spmkit-report=reports-two")
+    assert outcomes(root / "two.xml") == seen
+    # The file names its own path in its replay line: compare it without.
+    again_written = root / "cx-two" / "acme_crm_i3.py"
+    assert again_written.read_text().replace(str(again_written.parent), "DIR") == (
+        path.read_text().replace(str(path.parent), "DIR"))
+    assert sorted(p.name for p in (root / "reports-two").iterdir()) == sorted(
+        p.name for p in (root / "reports").iterdir())

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONFORMANCE_OPTION",
+    "COUNTEREXAMPLE",
     "COUNTEREXAMPLES_INI",
     "EXAMPLES_OPTION",
     "PropertyItem",
+    "REPLAY",
     "REPORT_OPTION",
     "StaticItem",
     "add_options",
@@ -307,7 +309,8 @@ class _Summary:
         for report in self.reports.values():
             props = self._props(report)
             if COUNTEREXAMPLE in props:
-                out += [f"FAILED {report.nodeid}: counterexample {props[COUNTEREXAMPLE]}",
+                what = "counterexample" if report.nodeid.endswith("property") else "scenario"
+                out += [f"FAILED {report.nodeid}: {what} {props[COUNTEREXAMPLE]}",
                         f"  replay: {props[REPLAY]}"]
         return out
 
