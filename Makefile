@@ -19,10 +19,13 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict spmkit spmkit_testing examples/acme_crm/src
 
 # The example integration is tested as a third party would: built, installed (not
-# editable) next to spmkit, and tested from its own folder with its own configuration.
+# editable) next to spmkit, and tested from its own folder with its own configuration:
+# its own tests, then the conformance suite (serial and on two xdist workers).
 examples: $(STAMP)
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-build-isolation ./examples/acme_crm
 	cd examples/acme_crm && ../../$(BIN)/pytest -q -p no:cacheprovider
+	cd examples/acme_crm && ../../$(BIN)/pytest -q -p no:cacheprovider --spmkit-conformance
+	cd examples/acme_crm && ../../$(BIN)/pytest -q -p no:cacheprovider -n 2 --spmkit-conformance
 
 test: lint typecheck
 	$(BIN)/pytest -n auto -q

@@ -38,38 +38,42 @@ as a scenario file (:mod:`spmkit_testing.stateful`; strategies in
 
 from __future__ import annotations
 
-from spmkit_testing import faults, rest
-from spmkit_testing.adapter import ROLES, Adapter, InvalidAdapter, Stream
-from spmkit_testing.clock import DeadlockError, SimClock, SkewedClock
-from spmkit_testing.fake import FakeApiError, FakeShopimind, JournalEntry
-from spmkit_testing.faults import Fault, FaultHandle, FaultRegistry
-from spmkit_testing.network import (
-    MountedTransport,
-    NetworkBlockedError,
-    NetworkGuard,
-    UnmountedRequestError,
-    no_network,
-)
-from spmkit_testing.oracle import INVARIANTS, Oracle, Undelivered, Violation
-from spmkit_testing.partner import FakeSource, Partner, PartnerFailure, SourceRecord
-from spmkit_testing.scenario import (
-    Scenario,
-    ScenarioFailed,
-    ScenarioResult,
-    World,
-    load_scenario,
-    run_scenario,
-    scenario_names,
-)
-from spmkit_testing.simulation import (
-    CRASH_POINTS,
-    UNSET,
-    SimulatedCrash,
-    Simulation,
-    StepTrace,
-    TickTrace,
-)
-from spmkit_testing.stateful import GoldenRuleBroken, Proof, check_golden_rule
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from spmkit_testing import faults, rest
+    from spmkit_testing.adapter import ROLES, Adapter, InvalidAdapter, Stream
+    from spmkit_testing.clock import DeadlockError, SimClock, SkewedClock
+    from spmkit_testing.fake import FakeApiError, FakeShopimind, JournalEntry
+    from spmkit_testing.faults import Fault, FaultHandle, FaultRegistry
+    from spmkit_testing.network import (
+        MountedTransport,
+        NetworkBlockedError,
+        NetworkGuard,
+        UnmountedRequestError,
+        no_network,
+    )
+    from spmkit_testing.oracle import INVARIANTS, Oracle, Undelivered, Violation
+    from spmkit_testing.partner import FakeSource, Partner, PartnerFailure, SourceRecord
+    from spmkit_testing.scenario import (
+        Scenario,
+        ScenarioFailed,
+        ScenarioResult,
+        World,
+        load_scenario,
+        run_scenario,
+        scenario_names,
+    )
+    from spmkit_testing.simulation import (
+        CRASH_POINTS,
+        UNSET,
+        SimulatedCrash,
+        Simulation,
+        StepTrace,
+        TickTrace,
+    )
+    from spmkit_testing.stateful import GoldenRuleBroken, Proof, check_golden_rule
 
 __all__ = [
     "Adapter",
@@ -117,3 +121,66 @@ __all__ = [
     "Violation",
     "World",
 ]
+
+# Imported on first use (PEP 562): loading the pytest plugin, which lives in this package,
+# must not import the whole harness (Hypothesis, Faker, the fake API...).
+_LAZY: dict[str, str] = {
+    "Adapter": "spmkit_testing.adapter",
+    "check_golden_rule": "spmkit_testing.stateful",
+    "CRASH_POINTS": "spmkit_testing.simulation",
+    "DeadlockError": "spmkit_testing.clock",
+    "FakeApiError": "spmkit_testing.fake",
+    "FakeShopimind": "spmkit_testing.fake",
+    "FakeSource": "spmkit_testing.partner",
+    "Fault": "spmkit_testing.faults",
+    "FaultHandle": "spmkit_testing.faults",
+    "FaultRegistry": "spmkit_testing.faults",
+    "faults": "spmkit_testing.faults",
+    "GoldenRuleBroken": "spmkit_testing.stateful",
+    "InvalidAdapter": "spmkit_testing.adapter",
+    "INVARIANTS": "spmkit_testing.oracle",
+    "JournalEntry": "spmkit_testing.fake",
+    "load_scenario": "spmkit_testing.scenario",
+    "MountedTransport": "spmkit_testing.network",
+    "NetworkBlockedError": "spmkit_testing.network",
+    "NetworkGuard": "spmkit_testing.network",
+    "no_network": "spmkit_testing.network",
+    "Oracle": "spmkit_testing.oracle",
+    "Partner": "spmkit_testing.partner",
+    "PartnerFailure": "spmkit_testing.partner",
+    "Proof": "spmkit_testing.stateful",
+    "rest": "spmkit_testing.rest",
+    "ROLES": "spmkit_testing.adapter",
+    "run_scenario": "spmkit_testing.scenario",
+    "Scenario": "spmkit_testing.scenario",
+    "scenario_names": "spmkit_testing.scenario",
+    "ScenarioFailed": "spmkit_testing.scenario",
+    "ScenarioResult": "spmkit_testing.scenario",
+    "SimClock": "spmkit_testing.clock",
+    "SimulatedCrash": "spmkit_testing.simulation",
+    "Simulation": "spmkit_testing.simulation",
+    "SkewedClock": "spmkit_testing.clock",
+    "SourceRecord": "spmkit_testing.partner",
+    "StepTrace": "spmkit_testing.simulation",
+    "Stream": "spmkit_testing.adapter",
+    "TickTrace": "spmkit_testing.simulation",
+    "Undelivered": "spmkit_testing.oracle",
+    "UnmountedRequestError": "spmkit_testing.network",
+    "UNSET": "spmkit_testing.simulation",
+    "Violation": "spmkit_testing.oracle",
+    "World": "spmkit_testing.scenario",
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spmkit_testing' has no attribute {name!r}")
+    # Not cached here: sys.modules is the one cache, so a name always comes from the module
+    # Python currently has (pytester's in-process runs drop and re-import modules).
+    imported = _importlib.import_module(module)
+    return imported if module == f"spmkit_testing.{name}" else getattr(imported, name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -2,7 +2,8 @@
 
 They compose; each can be overridden alone in a ``conftest.py``::
 
-    spmkit_clock -> spm_fake -> spm_client
+    spmkit_clock -> spm_fake -> spm_network -> spm_client
+    spmkit_clock + spm_network -> spm_partner  (the configured adapter's partner API)
     spmkit_clock -> spm_store                  (memory, or SQLite under tmp_path)
     spmkit_clock -> spm_simulation             (the configured integration + adapter)
 
@@ -11,6 +12,7 @@ Configure them with markers, the closest one winning (on a test, a class, a modu
 
     @pytest.mark.spmkit_clock(start=datetime(2026, 3, 1, tzinfo=UTC))
     @pytest.mark.spm_fake(api_key="k", seed=7, assert_all_fired=True)
+    @pytest.mark.spm_partner(sources=("store-1",), skew=timedelta(seconds=30))
     @pytest.mark.spm_store(kind="sqlite")
     @pytest.mark.spm_simulation(overlap_seconds=120, tolerate_rejects=0.05)
 
@@ -32,12 +34,14 @@ import pytest
 
 if TYPE_CHECKING:
     from spmkit import SpmClient, Store
-    from spmkit_testing import FakeShopimind, SimClock, Simulation
+    from spmkit_testing import FakeShopimind, MountedTransport, Partner, SimClock, Simulation
 
 __all__ = [
     "MARKERS",
     "spm_client",
     "spm_fake",
+    "spm_network",
+    "spm_partner",
     "spm_simulation",
     "spm_store",
     "spmkit_clock",
@@ -45,6 +49,7 @@ __all__ = [
 
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
 DEFAULT_API_KEY = "spm-test-key-0000"
+FAKE_BASE_URL = "https://core.shopimind.com"  # SpmClient's default base URL
 DOCS = "see the README, section 'Test your own integration'"
 
 #: Each marker, its keywords and what it configures (registered in ``pytest_configure``).
@@ -55,6 +60,9 @@ MARKERS: dict[str, tuple[tuple[str, ...], str]] = {
     "spm_fake": (("api_key", "seed", "assert_all_fired"),
                  "spm_fake(api_key='spm-test-key-0000', seed=None, assert_all_fired=False): "
                  "configure the spm_fake fixture"),
+    "spm_partner": (("sources", "skew"),
+                    "spm_partner(sources=('store-1', 'store-2'), skew=timedelta(0)): configure "
+                    "the spm_partner fixture"),
     "spm_store": (("kind",),
                   "spm_store(kind='memory'): configure the spm_store fixture ('memory' or "
                   "'sqlite', a file under tmp_path)"),
@@ -133,19 +141,67 @@ def spm_fake(request: pytest.FixtureRequest, spmkit_clock: SimClock) -> Iterator
 
 
 @pytest.fixture
-def spm_client(spm_fake: FakeShopimind, spmkit_clock: SimClock) -> Iterator[SpmClient]:
-    """SpmClient on spm_fake's transport: bulk_save(resource, items), customers.list()...
+def spm_network(spm_fake: FakeShopimind) -> Iterator[MountedTransport]:
+    """MountedTransport serving spm_fake at https://core.shopimind.com/: mount(), refused.
+
+    Verbs: ``mount(prefix, transport)`` to serve another URL, ``mounts``, ``refused``.
+    Hand it to httpx as ``transport=``. Its teardown fails naming every request that went
+    to a URL nothing is mounted at (such a request never leaves the process).
+    """
+    from spmkit_testing import MountedTransport
+
+    network = MountedTransport()
+    network.mount(f"{FAKE_BASE_URL}/", spm_fake.transport())
+    yield network
+    if network.refused:
+        pytest.fail("spm_network: requests went to URLs nothing is mounted at (mount a fake "
+                    "or point the code at a mounted base URL):\n"
+                    + "\n".join(f"  - {r}" for r in network.refused), pytrace=False)
+
+
+@pytest.fixture
+def spm_client(spm_network: MountedTransport, spm_fake: FakeShopimind,
+               spmkit_clock: SimClock) -> Iterator[SpmClient]:
+    """SpmClient on spm_network (spm_fake): bulk_save(resource, items), customers.list()...
 
     Closed after the test.
     Drive it with ``spmkit_clock.run(spm_client.bulk_save("customers", items))``.
     """
     from spmkit import SpmClient
 
-    client = SpmClient(spm_fake.api_key, transport=spm_fake.transport(), clock=spmkit_clock)
+    client = SpmClient(spm_fake.api_key, transport=spm_network, clock=spmkit_clock)
     try:
         yield client
     finally:
         spmkit_clock.run(client.aclose())
+
+
+@pytest.fixture
+def spm_partner(request: pytest.FixtureRequest, spmkit_clock: SimClock,
+                spm_network: MountedTransport) -> Partner:
+    """Partner of the configured adapter's streams (the Demo POS's by default), its API
+    served on spm_network: source(stream, key).put(key, fields), sources, add_source()...
+
+    Verbs: ``source("customers").put("c1", {...})`` (``source("orders", "store-1")`` for a
+    per-source stream), ``.update()``, ``.delete()``, ``.records()``, ``add_source(key)``,
+    ``faults.add(status(503, target="customers"))``, ``calls``. A REST partner API is
+    mounted at its base URL on spm_network; an in-process one is ``spm_partner.client``.
+    """
+    from spmkit_testing import Partner
+    from spmkit_testing.partner import RestApi
+    from spmkit_testing.plugin import target
+    from spmkit_testing.reference import reference_adapter
+
+    options = _options(request, "spm_partner")
+    adapter = target(request.config)[1] or reference_adapter
+    partner = Partner(spmkit_clock, adapter.streams, seed=_seed(request), **options)
+    partner.transport = spm_network
+    api = adapter.partner_api
+    if isinstance(api, RestApi):
+        spm_network.mount(f"{api.base_url}/", api.transport(partner))
+    else:
+        partner.client = api(partner)
+    return partner
 
 
 @pytest.fixture

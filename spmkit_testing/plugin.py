@@ -23,6 +23,12 @@ list; a failing item prints what failed, the text timeline and ``seed=…``.
 ``--hypothesis-profile spmkit-ci`` (or ``spmkit-dev``) selects the budget of the property
 check (:func:`spmkit_testing.stateful.check_golden_rule`).
 
+``pytest --spmkit-conformance`` runs the conformance suite of the integration named in
+the ini file instead of the project's tests (:mod:`spmkit_testing.conformance`): static
+checks, the property run (``spmkit-ci`` unless ``--hypothesis-profile`` says otherwise;
+``--spmkit-examples N``), every library scenario, then a summary with the coverage table.
+``--spmkit-report DIR`` writes an HTML timeline of every scenario run and failure.
+
 The harness is imported lazily, inside hooks, so loading the plugin in a project
 that never uses it costs almost nothing.
 """
@@ -34,11 +40,22 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from spmkit_testing.conformance._pytest import (
+    COUNTEREXAMPLE,
+    REPLAY,
+    configure,
+    conformance_items,
+    conformance_requested,
+    write_item_report,
+)
+from spmkit_testing.conformance._pytest import add_options as add_conformance_options
 from spmkit_testing.contract._pytest import add_options, contract_items, contract_requested
 from spmkit_testing.fixtures import (
     MARKERS,
     spm_client,
     spm_fake,
+    spm_network,
+    spm_partner,
     spm_simulation,
     spm_store,
     spmkit_clock,
@@ -58,6 +75,8 @@ __all__ = [
     "ScenarioItem",
     "spm_client",
     "spm_fake",
+    "spm_network",
+    "spm_partner",
     "spm_simulation",
     "spm_store",
     "spmkit_clock",
@@ -138,6 +157,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(ADAPTER_INI, default="",
                   help="Its spmkit_testing.Adapter, as package.module:attribute")
     add_options(group)
+    add_conformance_options(group, parser)
 
 
 def _requested(config: pytest.Config) -> list[str]:
@@ -156,11 +176,15 @@ def pytest_configure(config: pytest.Config) -> None:
         from spmkit_testing.stateful import register_profiles
 
         register_profiles()
+    configure(config)
 
 
 def _spec(config: pytest.Config, name: str, ini: str) -> str | None:
-    value = config.getoption(name) or config.getini(ini) or None
-    return str(value).strip() or None if value else None
+    value = str(config.getoption(name) or config.getini(ini) or "").strip()
+    # pytest.ini / setup.cfg keep quotes that pyproject.toml strips: accept both spellings.
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1].strip()
+    return value or None
 
 
 def target(config: pytest.Config) -> tuple[Any, Any]:
@@ -199,6 +223,11 @@ def _target_name(config: pytest.Config) -> str:
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
+    if conformance_requested(config):
+        profile = config.getoption("--hypothesis-profile", None) or "spmkit-ci"
+        examples = config.getoption("spmkit_examples")
+        budget = f"{profile} profile" + (f", {examples} examples" if examples else "")
+        return f"spmkit conformance: integration {_target_name(config)}; property run: {budget}"
     scenarios = _requested(config)
     seed = config.getoption("spmkit_seed")
     if not scenarios and seed is None:
@@ -223,29 +252,53 @@ class ScenarioItem(pytest.Item):
         integration, adapter = target(self.config)
         self.result = run_scenario(load_scenario(self.spec), seed=self.seed,
                                    integration=integration, adapter=adapter)
+        if self.result.skipped is None:
+            write_item_report(self, self.result, self.result.scenario.name)
         if self.result.skipped is not None:
             pytest.skip(f"{self.result.scenario.name} does not apply to "
                         f"{self.result.integration}: {self.result.skipped}")
         for warning in self.result.warnings:
             self.warn(pytest.PytestWarning(f"scenario {self.result.scenario.name}: {warning}"))
+        if not self.result.passed:
+            self.user_properties += [(COUNTEREXAMPLE, str(self._file())),
+                                     (REPLAY, self._replay())]
         self.result.raise_on_failure()
+
+    def _file(self) -> Path:
+        from spmkit_testing.scenario import scenario_path
+
+        return Path(self.spec) if _is_path(self.spec) else scenario_path(self.spec)
+
+    def _replay(self) -> str:
+        """The command that replays this run from a shell."""
+        named = [(flag, _spec(self.config, option, ini)) for flag, option, ini in (
+            ("--integration", "spmkit_integration", INTEGRATION_INI),
+            ("--adapter", "spmkit_adapter", ADAPTER_INI))]
+        seed = "" if self.seed is None else f" --seed {self.seed}"
+        return f"spmkit run {self.spec}{seed}" + "".join(
+            f" {flag} {value}" for flag, value in named if value)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
         from spmkit_testing.scenario import InvalidScenario, ScenarioFailed
 
-        if isinstance(excinfo.value, ScenarioFailed | InvalidScenario):
+        if isinstance(excinfo.value, ScenarioFailed):
+            return f"{excinfo.value}\nscenario file: {self._file()}\nreplay: {self._replay()}"
+        if isinstance(excinfo.value, InvalidScenario):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo, style=style))
 
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"spmkit scenario {self.spec}"
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"spmkit scenario {self.spec}"
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """`pytest --scenario NAME` asks for that scenario (and `--spmkit-target URL` for the
-    contract checks), not for the whole suite."""
-    return True if config.getoption("spmkit_scenarios") or contract_requested(config) else None
+    """`pytest --scenario NAME` asks for that scenario (`--spmkit-target URL` for the
+    contract checks, `--spmkit-conformance` for the conformance suite), not for the whole
+    suite."""
+    asked = (config.getoption("spmkit_scenarios") or contract_requested(config)
+             or conformance_requested(config))
+    return True if asked else None
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
@@ -259,3 +312,4 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items.append(ScenarioItem.from_parent(session, name=f"scenario[{name}]", spec=spec,
                                               seed=seed))
     items.extend(contract_items(session, config))
+    items.extend(conformance_items(session, config))

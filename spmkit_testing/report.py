@@ -44,6 +44,7 @@ __all__ = [
     "MAX_COLUMNS",
     "render_index",
     "render_report",
+    "render_run_index",
     "report_filename",
     "ReportResult",
     "write_report",
@@ -152,6 +153,22 @@ def render_index(entries: Sequence[tuple[ReportResult, str]]) -> str:
             f"timeline.</p><table class=\"grid\"><tr><th>scenario</th><th>verdict</th>"
             + "".join(f"<th>{esc(h)}</th>" for h in heads) + "<th>what it shows</th></tr>"
             + "".join(rows) + "</table></body></html>\n")
+
+
+def render_run_index(integration: str,
+                     rows: Sequence[tuple[str, str, str | None]]) -> str:
+    """The index of a pytest run's reports (``pytest --spmkit-report DIR``): one row per
+    ``(test id, outcome, report file or None)``, under a title naming ``integration``."""
+    cells = []
+    for nodeid, outcome, filename in rows:
+        name = (f"<a href=\"{esc(filename)}\">{esc(nodeid)}</a>" if filename else esc(nodeid))
+        cells.append(f"<tr><td>{name}</td><td>{esc(outcome)}</td></tr>")
+    failed = sum(outcome == "failed" for _, outcome, _ in rows)
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>spmkit "
+            f"— {esc(integration)}</title><style>{_CSS}</style></head><body><h1>spmkit runs "
+            f"against {esc(integration)}</h1><p class=\"muted\">{len(rows)} item(s), {failed} "
+            f"failed. Each linked name opens its timeline.</p><table class=\"grid\"><tr><th>"
+            f"test</th><th>outcome</th></tr>" + "".join(cells) + "</table></body></html>\n")
 
 
 def _resources(result: ReportResult) -> Mapping[str, str]:

@@ -20,6 +20,7 @@ TINY: dict[str, dict[str, Any]] = {
     "bench_http": {"total": 200},
     "bench_simulation": {"days": 1 / 48},
     "bench_prove": {"examples": 3, "prove": False},
+    "bench_conformance": {"examples": 2, "two_workers": False},
 }
 COMMON_KEYS = {"benchmark", "parameters", "seconds", "cpu_seconds", "meets_target", "machine"}
 

@@ -68,6 +68,29 @@ def test_the_trap_table_has_the_bulk_answer_rows() -> None:
     assert "| a bulk body nested as `{statusCode, data: {...}}`" in table
 
 
+def ci_section() -> str:
+    return README.read_text().split("## Use it in your integration repo's CI")[1].split(
+        "\n## ")[0]
+
+
+def ci_commands() -> list[list[str]]:
+    """The section's ``.venv/bin/pytest ... --spmkit-conformance`` command lines."""
+    blocks = [code for lang, code in re.findall(r"```(\w*)\n(.*?)```", ci_section(),
+                                                flags=re.S) if not lang]
+    return [line.split("#")[0].split() for block in blocks for line in block.splitlines()
+            if line.startswith(".venv/bin/pytest") and "--spmkit-conformance" in line]
+
+
+def test_the_ci_section_shows_the_walk_through_s_ini_lines() -> None:
+    toml = re.findall(r"```toml\n(.*?)```", ci_section(), flags=re.S)
+    assert toml == [files()["pyproject.toml"]]
+    assert "pip install '/path/to/spmkit[testing]'" in ci_section()
+    assert [c[1:] for c in ci_commands()] == [
+        ["-n", "auto", "--spmkit-conformance", "--junitxml=conformance.xml",
+         "--spmkit-report=reports"],
+        ["--spmkit-conformance", "--hypothesis-profile", "spmkit-dev"]]
+
+
 def run(tmp_path: Path, *command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / command[0]), *command[1:]], cwd=tmp_path,
                           capture_output=True, text=True, check=False, timeout=300)
@@ -110,3 +133,18 @@ def test_the_walk_through_works_when_followed_literally(tmp_path: Path) -> None:
                "test_zenith_rule.py")
     assert rule.returncode == 0, rule.stdout + rule.stderr
     assert "1 passed" in rule.stdout
+
+    # "Use it in your integration repo's CI": the CI command with the quick run's profile
+    # (the spmkit-ci budget is what make test runs on examples/acme_crm).
+    ci, quick = ci_commands()
+    assert quick[-2:] == ["--hypothesis-profile", "spmkit-dev"]
+    on_ci = run(tmp_path, "pytest", *ci[1:], *quick[-2:])
+    assert on_ci.returncode == 0, on_ci.stdout + on_ci.stderr
+    assert "spmkit conformance" in on_ci.stdout
+    assert re.search(r"^property run: \d+ examples in ", on_ci.stdout, flags=re.M)
+    assert "integration: my_sync:integration" in on_ci.stdout
+    junit = (tmp_path / "conformance.xml").read_text()
+    assert 'classname="conformance.static" name="adapter_covers_every_step"' in junit
+    assert 'classname="conformance" name="property"' in junit
+    assert "spmkit runs against my_sync:integration" in (
+        tmp_path / "reports" / "index.html").read_text()

@@ -1,0 +1,376 @@
+"""``pytest --spmkit-conformance``: the conformance suite as test items, one per check.
+
+The plugin calls :func:`add_options` from ``pytest_addoption``, skips the project's own
+tests when :func:`conformance_requested` (you asked for the suite), and adds
+:func:`conformance_items` in ``pytest_collection_modifyitems``. The items are the same,
+in the same order, in every process, so pytest-xdist workers agree; each item writes
+only its own files. The session summary is built from the items' reports (which
+pytest-xdist sends back to the controller), never from state shared between workers.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from spmkit_testing.conformance._static import StaticCheck
+
+__all__ = [
+    "CONFORMANCE_OPTION",
+    "COUNTEREXAMPLE",
+    "COUNTEREXAMPLES_INI",
+    "EXAMPLES_OPTION",
+    "PropertyItem",
+    "REPLAY",
+    "REPORT_OPTION",
+    "StaticItem",
+    "add_options",
+    "configure",
+    "conformance_items",
+    "conformance_requested",
+    "report_dir",
+    "write_item_report",
+]
+
+CONFORMANCE_OPTION = "--spmkit-conformance"
+EXAMPLES_OPTION = "--spmkit-examples"
+REPORT_OPTION = "--spmkit-report"
+COUNTEREXAMPLES_OPTION = "--spmkit-counterexamples"
+COUNTEREXAMPLES_INI = "spmkit_counterexamples"
+PREFIX = "conformance::"
+# What an item reports back (user properties travel with the report across xdist).
+COVERAGE, EXAMPLES, COUNTEREXAMPLE, REPLAY, REPORT = (
+    "spmkit_coverage", "spmkit_examples", "spmkit_counterexample", "spmkit_replay",
+    "spmkit_report")
+
+
+def examples_argument(value: str) -> int:
+    """The ``--spmkit-examples`` type: a positive number of property examples."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise pytest.UsageError(f"{EXAMPLES_OPTION}={value}: give a positive number of "
+                                f"examples, such as {EXAMPLES_OPTION} 100")
+    return number
+
+
+def add_options(group: Any, parser: pytest.Parser) -> None:
+    """Register the conformance options in the plugin's option group."""
+    group.addoption(
+        CONFORMANCE_OPTION, action="store_true", default=False, dest="spmkit_conformance",
+        help="Run the spmkit conformance suite against the integration named in the ini "
+        "file: static checks, every library scenario that applies, the property run")
+    group.addoption(
+        EXAMPLES_OPTION, type=examples_argument, default=None, metavar="N",
+        dest="spmkit_examples",
+        help="Examples of the conformance property run (default: the spmkit-ci profile's)")
+    group.addoption(
+        COUNTEREXAMPLES_OPTION, default=None, metavar="DIR", dest="spmkit_counterexamples",
+        help="Where the property run writes a shrunk counterexample (default: "
+        ".spmkit/counterexamples under the rootdir)")
+    group.addoption(
+        REPORT_OPTION, default=None, metavar="DIR", dest="spmkit_report",
+        help="Write an HTML timeline of every scenario run and failure to DIR, with an "
+        "index.html naming the integration")
+    parser.addini(COUNTEREXAMPLES_INI, default="",
+                  help="Where the conformance property run writes counterexamples")
+
+
+def conformance_requested(config: pytest.Config) -> bool:
+    """``--spmkit-conformance`` was given."""
+    return bool(config.getoption("spmkit_conformance", False))
+
+
+def report_dir(config: pytest.Config) -> Path | None:
+    """The ``--spmkit-report`` directory (relative to the invocation directory), if any."""
+    value = config.getoption("spmkit_report", None)
+    return None if not value else Path(config.invocation_params.dir, value)
+
+
+def write_item_report(item: pytest.Item, result: Any, name: str) -> None:
+    """Write ``result``'s HTML timeline as ``<name>.html`` under ``--spmkit-report`` and
+    record the file on the item's report (for the index the session writes)."""
+    folder = report_dir(item.config)
+    if folder is None:
+        return
+    from spmkit_testing.report import report_filename, write_report
+
+    filename = report_filename(name)
+    write_report(result, folder / filename)
+    item.user_properties.append((REPORT, filename))
+
+
+def _counterexamples(config: pytest.Config) -> Path:
+    value = config.getoption("spmkit_counterexamples", None) or config.getini(
+        COUNTEREXAMPLES_INI)
+    return Path(config.rootpath, str(value)) if value else (
+        config.rootpath / ".spmkit" / "counterexamples")
+
+
+def _specs(config: pytest.Config) -> tuple[str, str]:
+    from spmkit_testing.plugin import ADAPTER_INI, INTEGRATION_INI, _spec
+
+    found = [_spec(config, option, ini) or "" for option, ini in (
+        ("spmkit_integration", INTEGRATION_INI), ("spmkit_adapter", ADAPTER_INI))]
+    if not all(found):
+        raise pytest.UsageError(
+            f"{CONFORMANCE_OPTION} checks your integration, so name it and its adapter: add "
+            f"to the [tool.pytest.ini_options] of pyproject.toml (or [pytest] of pytest.ini):\n"
+            f"  {INTEGRATION_INI} = \"my_package.sync:integration\"\n"
+            f"  {ADAPTER_INI} = \"my_package.testing:adapter\"")
+    return found[0], found[1]
+
+
+def _checked_target(config: pytest.Config) -> tuple[Any, Any]:
+    """The configured integration and adapter, of the right types (else a UsageError)."""
+    from spmkit import Integration
+    from spmkit_testing import Adapter
+    from spmkit_testing.plugin import ADAPTER_INI, INTEGRATION_INI, target
+
+    specs = _specs(config)
+    integration, adapter = target(config)
+    if not isinstance(integration, Integration) and not callable(integration):
+        raise pytest.UsageError(
+            f"{INTEGRATION_INI} = \"{specs[0]}\" is a {type(integration).__name__}, not an "
+            f"spmkit Integration (nor a builder returning one); name the object "
+            f"define_integration(...) returned, for example:\n"
+            f"  {INTEGRATION_INI} = \"my_package.sync:integration\"")
+    if not isinstance(adapter, Adapter):
+        raise pytest.UsageError(
+            f"{ADAPTER_INI} = \"{specs[1]}\" is a {type(adapter).__name__}, not an "
+            f"spmkit_testing.Adapter; name your Adapter(...), for example:\n"
+            f"  {ADAPTER_INI} = \"my_package.testing:adapter\"")
+    return integration, adapter
+
+
+class _Broken(AssertionError):
+    """A conformance check failed; ``str`` is what to tell the integration's author."""
+
+
+class StaticItem(pytest.Item):
+    """One static check of the integration and its adapter (``conformance::static::…``)."""
+
+    def __init__(self, *, check: StaticCheck, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+
+    def runtest(self) -> None:
+        from spmkit_testing.conformance._static import built_integration
+
+        integration, adapter = _checked_target(self.config)
+        problems = self.check.problems(built_integration(integration), adapter)
+        if problems:
+            raise _Broken(f"static check {self.check.name} failed: {self.check.checks}, "
+                          f"but:\n" + "\n".join(f"  - {p}" for p in problems))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, _Broken):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"spmkit static check {self.check.name}"
+
+
+class PropertyItem(pytest.Item):
+    """The property run of the golden cursor rule (``conformance::property``)."""
+
+    def runtest(self) -> None:
+        import logging
+
+        from spmkit_testing.stateful import GoldenRuleBroken, check_golden_rule
+
+        config = self.config
+        integration, adapter = _checked_target(config)
+        specs = _specs(config)
+        # The engine logs every failed step of hundreds of runs: the counterexample's trace
+        # says what matters, and capturing them all costs a good share of the run.
+        logger = logging.getLogger("spmkit")
+        propagate, logger.propagate = logger.propagate, False
+        quiet = logging.NullHandler()
+        logger.addHandler(quiet)
+        try:
+            proof = check_golden_rule(
+                integration, adapter=adapter, settings=_settings(config),
+                counterexamples=_counterexamples(config), replay_integration=specs[0],
+                replay_adapter=specs[1])
+        except GoldenRuleBroken as exc:
+            self._coverage(exc.proof)
+            self.user_properties += [(COUNTEREXAMPLE, str(exc.path)), (REPLAY, exc.replay)]
+            self._report(exc, integration, adapter)
+            raise
+        finally:
+            logger.removeHandler(quiet)
+            logger.propagate = propagate
+        self._coverage(proof)
+
+    def _coverage(self, proof: Any) -> None:
+        self.user_properties += [
+            (EXAMPLES, f"{proof.examples:,} examples in {proof.seconds:.1f}s"),
+            (COVERAGE, proof.coverage.table(proof.fault_kinds))]
+
+    def _report(self, broken: Any, integration: Any, adapter: Any) -> None:
+        if report_dir(self.config) is None:
+            return
+        from spmkit_testing.scenario import load_scenario, run_scenario
+
+        result = run_scenario(load_scenario(str(broken.path)), integration=integration,
+                              adapter=adapter)
+        write_item_report(self, result, f"property_{broken.path.stem}")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        from spmkit_testing.stateful import GoldenRuleBroken
+
+        if isinstance(excinfo.value, GoldenRuleBroken):
+            broken = excinfo.value
+            return (f"{broken}\ncounterexample: {broken.path}\nreplay: {broken.replay}\n"
+                    f"timeline of the shrunk run:\n"
+                    + "\n".join(f"  {s!r}" for s in _timeline(broken.path)))
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, "spmkit property run of the golden cursor rule"
+
+
+def _timeline(path: Path) -> list[Any]:
+    from spmkit_testing.scenario import load_scenario
+
+    try:
+        return list(load_scenario(str(path)).timeline)
+    except Exception:  # the message above already names the file
+        return []
+
+
+def _settings(config: pytest.Config) -> Any:
+    """The ``spmkit-ci`` profile unless ``--hypothesis-profile`` chose another; then
+    ``--spmkit-examples``."""
+    from hypothesis import settings
+
+    from spmkit_testing.stateful import CI_PROFILE, register_profiles
+
+    register_profiles()
+    chosen = config.getoption("hypothesis_profile", None)
+    base = settings() if chosen else settings.get_profile(CI_PROFILE)
+    examples = config.getoption("spmkit_examples", None)
+    return base if examples is None else settings(base, max_examples=examples)
+
+
+class _Summary:
+    """Collects the conformance items' reports; prints the closing summary and writes the
+    ``--spmkit-report`` index (in the controller process under pytest-xdist)."""
+
+    def __init__(self, config: pytest.Config, integration: str) -> None:
+        self.config = config
+        self.integration = integration
+        self.reports: dict[str, pytest.TestReport] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not report.nodeid.lstrip(":").startswith((PREFIX, "scenario[")):
+            return
+        # The call's report, or the setup's when the item never ran (a skip, an error).
+        if report.when == "call" or report.outcome != "passed":
+            self.reports.setdefault(report.nodeid, report)
+            if report.when == "call":
+                self.reports[report.nodeid] = report
+
+    def _props(self, report: pytest.TestReport) -> dict[str, str]:
+        return {str(k): str(v) for k, v in report.user_properties}
+
+    def lines(self) -> list[str]:
+        """The summary's lines."""
+        out = [f"integration: {self.integration}"]
+        groups: dict[str, list[pytest.TestReport]] = {"static": [], "property": [],
+                                                      "scenario": []}
+        for nodeid, report in sorted(self.reports.items()):
+            kind = re.split(r"::|\[", nodeid.removeprefix(PREFIX))[0]
+            groups.setdefault(kind, []).append(report)
+        for kind, reports in groups.items():
+            if not reports:
+                continue
+            counts = {o: sum(r.outcome == o for r in reports)
+                      for o in ("passed", "failed", "skipped")}
+            out.append(f"{kind}: " + ", ".join(f"{n} {o}" for o, n in counts.items() if n))
+            out += [f"  skipped {r.nodeid.removeprefix(PREFIX)}: "
+                    f"{r.longrepr[2].removeprefix('Skipped: ')}" for r in reports
+                    if r.outcome == "skipped" and isinstance(r.longrepr, tuple)]
+            for props in (self._props(r) for r in reports):
+                if EXAMPLES in props:
+                    out.append(f"property run: {props[EXAMPLES]}")
+                if COVERAGE in props:
+                    out += ["fault-space coverage:", *props[COVERAGE].splitlines()]
+        for report in self.reports.values():
+            props = self._props(report)
+            if COUNTEREXAMPLE in props:
+                what = "counterexample" if report.nodeid.endswith("property") else "scenario"
+                out += [f"FAILED {report.nodeid}: {what} {props[COUNTEREXAMPLE]}",
+                        f"  replay: {props[REPLAY]}"]
+        return out
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.reports or not conformance_requested(self.config):
+            return
+        terminalreporter.section("spmkit conformance")
+        for line in self.lines():
+            terminalreporter.write_line(line)
+        folder = report_dir(self.config)
+        if folder is not None:
+            terminalreporter.write_line(f"HTML timelines: open {folder / 'index.html'}")
+
+    def pytest_sessionfinish(self) -> None:
+        folder = report_dir(self.config)
+        if folder is None or hasattr(self.config, "workerinput"):
+            return
+        from spmkit_testing.report import render_run_index
+
+        rows = [(nodeid.lstrip(":"), report.outcome, self._props(report).get(REPORT))
+                for nodeid, report in sorted(self.reports.items())]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "index.html").write_text(render_run_index(self.integration, rows),
+                                           encoding="utf-8")
+
+
+def configure(config: pytest.Config) -> None:
+    """From ``pytest_configure``: with ``--spmkit-conformance``, refuse a bad ini value
+    before anything runs and register the summary; with ``--spmkit-report`` alone, the
+    index of the scenario runs."""
+    if conformance_requested(config):
+        integration = _specs(config)[0]
+        _checked_target(config)
+    elif report_dir(config) is not None:
+        from spmkit_testing.plugin import _target_name
+
+        integration = _target_name(config)
+    else:
+        return
+    config.pluginmanager.register(_Summary(config, integration), "spmkit-conformance-summary")
+
+
+def conformance_items(session: pytest.Session, config: pytest.Config) -> list[pytest.Item]:
+    """The suite's items when ``--spmkit-conformance`` is given (else none), in a fixed
+    order: the static checks, the property run, then the library scenarios by name."""
+    if not conformance_requested(config):
+        return []
+    from spmkit_testing.conformance._static import STATIC_CHECKS
+    from spmkit_testing.plugin import ScenarioItem
+    from spmkit_testing.scenario import scenario_names
+
+    # Ids without a file part, so JUnit XML reads classname "conformance.static", name
+    # the check (the session's own node id is empty).
+    items: list[pytest.Item] = [
+        StaticItem.from_parent(session, name=check.name, check=check,
+                               nodeid=f"{PREFIX}static::{check.name}")
+        for check in STATIC_CHECKS]
+    items.append(PropertyItem.from_parent(session, name="property", nodeid=f"{PREFIX}property"))
+    seed = config.getoption("spmkit_seed", None)
+    items += [ScenarioItem.from_parent(session, name=f"scenario[{name}]", spec=name, seed=seed,
+                                       nodeid=f"{PREFIX}scenario[{name}]")
+              for name in scenario_names()]
+    return items

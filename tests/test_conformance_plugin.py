@@ -1,0 +1,179 @@
+"""``pytest --spmkit-conformance`` run as an integration repository runs it: a copy of
+examples/acme_crm (its package, its tests, its pyproject with the two ini lines) in a
+folder of its own, in a pytest subprocess through the plugin's entry point.
+
+The control passes with stable JUnit ids; a copy with a planted bug (the step resumes
+from its own high-water mark instead of the engine's overlapped ``window.since``) fails
+with a counterexample whose replay fails the same way, with the same verdicts, files and
+reports under ``-n 2``. (``make examples`` runs the control under ``-n 2`` at the full
+``spmkit-ci`` budget.)"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+ACME = Path(__file__).resolve().parents[1] / "examples" / "acme_crm"
+BIN = Path(sys.executable).parent
+TARGET = ("--integration acme_crm.sync:integration --adapter acme_crm.testing:adapter")
+STATIC = ["steps_have_entities_and_bulk_resources", "per_source_steps_declare_sources",
+          "policies_in_range", "provisioning_declares_what_steps_use",
+          "adapter_covers_every_step"]
+NOT_APPLYING = {"clock_skew_loss", "eager_advance", "forgotten_advance", "whole_chunk_4xx"}
+
+# The planted bug, as an integration author might write it: remember the newest
+# modifiedAt fetched (per deployment: per transport) and ask Acme for what is newer.
+PLANTED = [
+    ("from dataclasses import dataclass\n",
+     "import weakref\nfrom dataclasses import dataclass\nfrom datetime import datetime\n"),
+    ('__all__ = ["AcmeSettings", "contact_item", "deal_item", "integration"]\n',
+     '__all__ = ["AcmeSettings", "contact_item", "deal_item", "integration"]\n\n'
+     "_HIGH_WATER: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], datetime]] = (\n"
+     "    weakref.WeakKeyDictionary())\n"),
+    ('    params: dict[str, Any] = {"modifiedSince": ctx.window.since.isoformat(),\n',
+     "    marks = _HIGH_WATER.setdefault(settings.transport, {})\n"
+     "    mark = (ctx.entity, ctx.source_key)\n"
+     "    since = marks.get(mark, ctx.window.since)\n"
+     '    params: dict[str, Any] = {"modifiedSince": since.isoformat(),\n'),
+    ("            for record in page:\n                yield record\n",
+     "            for record in page:\n"
+     '                stamp = datetime.fromisoformat(str(record["modifiedAt"]))\n'
+     "                marks[mark] = max(marks.get(mark, stamp), stamp)\n"
+     "                yield record\n"),
+]
+
+
+def acme_repo(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *,
+              planted: bool = False) -> Path:
+    """A copy of examples/acme_crm in the pytester folder, importable from ``src``."""
+    root = pytester.path
+    shutil.copytree(ACME / "src", root / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copytree(ACME / "tests", root / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ACME / "pyproject.toml", root / "pyproject.toml")
+    if planted:
+        sync = root / "src" / "acme_crm" / "sync.py"
+        text = sync.read_text()
+        for old, new in PLANTED:
+            assert text.count(old) == 1, f"examples/acme_crm changed: {old!r} not found once"
+            text = text.replace(old, new)
+        sync.write_text(text)
+    # The copy wins over an installed acme_crm (PYTHONPATH precedes site-packages).
+    monkeypatch.setenv("PYTHONPATH", str(root / "src"))
+    return root
+
+
+def outcomes(junit: Path) -> dict[str, str]:
+    """``classname::name`` -> outcome, from a JUnit XML file."""
+    out = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        verdict = "passed"
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                verdict = child.tag
+        out[f"{case.get('classname')}::{case.get('name')}"] = verdict
+    return out
+
+
+def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    acme_repo(pytester, monkeypatch)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--spmkit-conformance",
+                                           "--spmkit-examples", "10", "-v",
+                                           "--junitxml=junit.xml")
+    result.assert_outcomes(passed=26, skipped=4)  # the repo's own tests did not run
+    result.stdout.fnmatch_lines([
+        "spmkit conformance: integration acme_crm.sync:integration; property run: spmkit-ci "
+        "profile, 10 examples",
+        *(f"conformance::static::{name} PASSED*" for name in STATIC),
+        "conformance::property PASSED*",
+        "conformance::scenario[[]clean_backfill[]] PASSED*",
+        "conformance::scenario[[]whole_chunk_4xx[]] SKIPPED*",
+        "*= spmkit conformance =*",
+        "integration: acme_crm.sync:integration",
+        "static: 5 passed",
+        "property: 1 passed",
+        "property run: 10 examples in *s",
+        "fault-space coverage:",
+        "fault kinds (*/14 reached):",
+        "invariant checks (*/10 reached):",
+        "never reached: *",
+        "scenario: 20 passed, 4 skipped",
+        "  skipped scenario[[]whole_chunk_4xx[]]: whole_chunk_4xx does not apply to acme-crm: "
+        "it needs batch_size=5, which cannot be applied to an Integration object*",
+    ], consecutive=False)
+    seen = outcomes(pytester.path / "junit.xml")
+    assert {k for k, v in seen.items() if v == "skipped"} == {
+        f"conformance::scenario[{n}]" for n in NOT_APPLYING}
+    assert [k for k in seen if k.startswith("conformance.static::")] == [
+        f"conformance.static::{name}" for name in STATIC]
+    assert "conformance::property" in seen and len(seen) == 30
+
+
+def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = acme_repo(pytester, monkeypatch, planted=True)
+    # The default budget: the spmkit-ci profile.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--spmkit-conformance",
+                                           "--junitxml=junit.xml", "--spmkit-report=reports")
+    seen = outcomes(root / "junit.xml")
+    assert seen["conformance::property"] == "failure"
+    assert seen["conformance::scenario[clock_skew_overlap]"] == "failure"
+    assert all(v == "passed" for k, v in seen.items() if k.startswith("conformance.static::"))
+    written = sorted((root / ".spmkit" / "counterexamples").glob("*.py"))
+    assert [p.name for p in written] == ["acme_crm_i3.py"]
+    path = written[0]
+    replay = f"spmkit run {path} {TARGET}"
+    result.stdout.fnmatch_lines([
+        "the golden rule broke for acme-crm: I3 (no silent loss) violated at tick *",
+        f"counterexample: {path}",
+        f"replay: {replay}",
+        "*= spmkit conformance =*",
+        f"FAILED conformance::property: counterexample {path}",
+        f"  replay: {replay}",
+        "FAILED conformance::scenario[[]clock_skew_overlap[]]: scenario *clock_skew_overlap.py",
+        f"  replay: spmkit run clock_skew_overlap {TARGET}",
+    ], consecutive=False)
+    # A CI page showing the JUnit XML shows both.
+    failure = next(c for c in ET.parse(root / "junit.xml").getroot().iter("testcase")
+                   if c.get("name") == "property").find("failure")
+    assert failure is not None and f"counterexample: {path}" in (failure.text or "")
+    assert f"replay: {replay}" in (failure.text or "")
+    # An HTML timeline of every scenario run and of the counterexample, and an index.
+    index = (root / "reports" / "index.html").read_text()
+    assert "spmkit runs against acme_crm.sync:integration" in index
+    assert '<a href="property_acme_crm_i3.html">conformance::property</a>' in index
+    assert '<a href="clock_skew_overlap.html">conformance::scenario[clock_skew_overlap]</a>' \
+        in index
+    assert "I3" in (root / "reports" / "property_acme_crm_i3.html").read_text()
+    scenario_failure = next(
+        c for c in ET.parse(root / "junit.xml").getroot().iter("testcase")
+        if c.get("name") == "scenario[clock_skew_overlap]").find("failure")
+    assert scenario_failure is not None
+    assert f"replay: spmkit run clock_skew_overlap {TARGET}" in (scenario_failure.text or "")
+    # The replay fails the same way, from the command it printed and through pytest.
+    again = subprocess.run([str(BIN / "spmkit"), *replay.split()[1:]], cwd=root,
+                           capture_output=True, text=True, check=False, timeout=120)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "I3 (no silent loss) violated" in again.stdout
+    scenario = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--scenario", str(path))
+    scenario.assert_outcomes(failed=1)
+    scenario.stdout.fnmatch_lines(["*I3 (no silent loss) violated*"])
+
+    # Two workers: the same items and verdicts, the same counterexample, the same reports.
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--spmkit-conformance",
+                                  "--spmkit-counterexamples=cx-two", "--junitxml=two.xml",
+                                  "--spmkit-report=reports-two")
+    assert outcomes(root / "two.xml") == seen
+    # The file names its own path in its replay line: compare it without.
+    again_written = root / "cx-two" / "acme_crm_i3.py"
+    assert again_written.read_text().replace(str(again_written.parent), "DIR") == (
+        path.read_text().replace(str(path.parent), "DIR"))
+    assert sorted(p.name for p in (root / "reports-two").iterdir()) == sorted(
+        p.name for p in (root / "reports").iterdir())
