@@ -7,7 +7,8 @@ Node.js is there, the JS kit's run of the same measure follows each spmkit run, 
 two sides of a ratio see the same load on the machine. A table of min / median / max
 goes to stdout, and the **last line** is one JSON object of the medians (the keys of
 issue 14; measures that do not exist yet are null). The growth runs (20k, 200k, 1M
-records), the year-long soak and the property check (``prove``) run once each.
+records), the year-long soak, the property check (``prove``) and the conformance
+suite (``conformance``) run once each.
 ``--quick`` shrinks every size (the
 smoke test uses it).
 """
@@ -33,8 +34,10 @@ SIZES = {
     "soak_days": 365,
     "keep_ticks": 1440,
     "prove_examples": 200,
+    "conformance_examples": None,
 }
-MEASURES = ("backfill", "backfill_8", "http", "ticks", "sim", "growth", "soak", "prove")
+MEASURES = ("backfill", "backfill_8", "http", "ticks", "sim", "growth", "soak", "prove",
+            "conformance")
 QUICK = {
     "backfill": 2_000,
     "ticks": 200,
@@ -43,6 +46,7 @@ QUICK = {
     "soak_days": 1 / 12,
     "keep_ticks": 60,
     "prove_examples": 5,
+    "conformance_examples": 2,
 }
 
 
@@ -159,6 +163,13 @@ def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[s
                                            "prove": not args.quick})
         note("property_examples_per_s", prove["property_examples_per_s"])
         note("prove_ci_wall_s", prove["prove_ci_wall_s"])
+    if "conformance" in only:
+        progress("conformance: pytest --spmkit-conformance on examples/acme_crm"
+                 + (" (2 examples)" if args.quick else " under spmkit-ci, then with -n 2"))
+        suite = run_python("bench_conformance", {"examples": sizes["conformance_examples"],
+                                                 "two_workers": not args.quick})
+        note("conformance_wall_s", suite["conformance_wall_s"])
+        note("conformance_n2_wall_s", suite["conformance_n2_wall_s"])
     print(runs.table(), flush=True)
     js_side = None if modules is None else {
         "backfill_items_per_s": runs.median("js_backfill_items_per_s"),
@@ -192,7 +203,8 @@ def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[s
         "backfill_growth": growth,
         "property_examples_per_s": runs.median("property_examples_per_s", 1),
         "prove_ci_wall_s": runs.median("prove_ci_wall_s", 1),
-        "conformance_wall_s": None,
+        "conformance_wall_s": runs.median("conformance_wall_s", 1),
+        "conformance_n2_wall_s": runs.median("conformance_n2_wall_s", 1),
         "js_kit": js_side,
         "spmkit_over_js_kit": ratios,
         "runs": args.runs,
