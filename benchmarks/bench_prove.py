@@ -32,9 +32,18 @@ def _rate(examples: int, max_steps: int, folder: Path) -> dict[str, Any]:
 
     register_profiles()
     chosen = settings(settings.get_profile(CI_PROFILE), max_examples=examples)
-    logging.getLogger("spmkit").addHandler(logging.NullHandler())
-    logging.getLogger("spmkit").propagate = False
-    proof = check_golden_rule(settings=chosen, max_steps=max_steps, counterexamples=folder)
+    # The engine logs every failed step of every run: keep them out of the measure, and
+    # put the logger back as it was (the smoke test runs this inside a pytest worker).
+    logger = logging.getLogger("spmkit")
+    quiet, propagate = logging.NullHandler(), logger.propagate
+    logger.addHandler(quiet)
+    logger.propagate = False
+    try:
+        proof = check_golden_rule(settings=chosen, max_steps=max_steps,
+                                  counterexamples=folder)
+    finally:
+        logger.removeHandler(quiet)
+        logger.propagate = propagate
     verbs = sum(proof.coverage.verbs.values())
     return {"examples": proof.examples, "seconds": round(proof.seconds, 2),
             "verbs_per_example": round(verbs / max(1, proof.examples), 1),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import pkgutil
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,12 @@ def test_engine_ticks_advance_the_cursor_every_tick(capsys: pytest.CaptureFixtur
 def test_prove_counts_examples_of_the_reference(capsys: pytest.CaptureFixture[str]) -> None:
     from benchmarks import bench_prove
 
+    logger = logging.getLogger("spmkit")
+    propagate = logger.propagate
     out = bench_prove.main(examples=3, prove=False)
+    # It runs in this process: the logger is left as it was (later tests capture it).
+    assert logger.propagate == propagate
+    assert not [h for h in logger.handlers if isinstance(h, logging.NullHandler)]
     assert out["property"]["examples"] >= 3 and out["property_examples_per_s"] > 0
     assert out["prove_ci_wall_s"] is None
 
