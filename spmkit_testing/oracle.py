@@ -557,7 +557,26 @@ class Oracle:
         short of the newest record. A step-source whose last run was held by refused
         records only is caught up: the strict policy doing its job (I6 checks the
         dead-letter)."""
-        out: list[tuple[str, str]] = []
+        return [(where, why) for _, where, why in self._behind()]
+
+    def wakes_at(self) -> datetime | None:
+        """When the first step-source that has not caught up can run again, if every one
+        of them is in backoff now (``None`` when one can run at once, or none is behind):
+        the ticks before that instant can do nothing for them."""
+        now = self.sim.clock.now()
+        rows = self._rows()
+        wakes: list[datetime] = []
+        for key in {key for key, _, _ in self._behind()}:
+            blocked = [self.failed_at(k, rows[k]) + backoff_window(rows[k].consecutive_failures)
+                       for k in {key, (key[0], "")} if k in rows
+                       and self.in_backoff(k, rows[k], now, full=False)]
+            if not blocked:
+                return None
+            wakes.append(max(blocked))
+        return min(wakes) if wakes else None
+
+    def _behind(self) -> list[tuple[tuple[str, str], str, str]]:
+        out: list[tuple[tuple[str, str], str, str]] = []
         now = self.sim.clock.now()
         rows = self._rows()
         pending: dict[tuple[str, str], list[Undelivered]] = {}
@@ -571,7 +590,8 @@ class Oracle:
                     and _REJECTS_ONLY.match(row.last_error or ""):
                 continue
             where = binding.stream.name + (f"@{binding.source}" if binding.source else "")
-            out += [(where, f"record {u.record.key!r} not delivered: the fake holds {u.state}")
+            out += [(binding.key, where,
+                     f"record {u.record.key!r} not delivered: the fake holds {u.state}")
                     for u in pending.get(binding.key, [])]
             newest = max((r.updated_at for r in binding.data.records(include_deleted=False)
                           if self._readable(r, now)), default=None)
@@ -579,8 +599,8 @@ class Oracle:
             if newest is None or (cursor is not None and cursor >= newest):
                 continue
             shown = "unset" if cursor is None else _t(cursor)
-            out.append((where, f"cursor {shown} has not passed the partner's newest record "
-                               f"(updated_at {_t(newest)})"))
+            out.append((binding.key, where, f"cursor {shown} has not passed the partner's "
+                                            f"newest record (updated_at {_t(newest)})"))
         return out
 
     def settle_bound(self, every: timedelta) -> int:
