@@ -491,16 +491,16 @@ class Oracle:
         short of the newest record. A step-source whose last run was held by refused
         records only is caught up: the strict policy doing its job (I6 checks the
         dead-letter)."""
-        return [(where, why) for _, where, why in self._behind()]
+        return [(where, why) for _, where, why in self.lagging()]
 
-    def wakes_at(self) -> datetime | None:
-        """When the first step-source that has not caught up can run again, if every one
-        of them is in backoff now (``None`` when one can run at once, or none is behind):
-        the ticks before that instant can do nothing for them."""
+    def wakes_at(self, lagging: Sequence[tuple[tuple[str, str], str, str]]) -> datetime | None:
+        """When the first of the ``lagging`` step-sources (from :meth:`lagging`) can run
+        again, if every one of them is in backoff now (``None`` when one can run at once, or
+        none lags): the ticks before that instant can do nothing for them."""
         now = self.sim.clock.now()
         rows = self._rows()
         wakes: list[datetime] = []
-        for key in {key for key, _, _ in self._behind()}:
+        for key in {key for key, _, _ in lagging}:
             blocked = [self.failed_at(k, rows[k]) + backoff_window(rows[k].consecutive_failures)
                        for k in {key, (key[0], "")} if k in rows
                        and self.in_backoff(k, rows[k], now, full=False)]
@@ -509,7 +509,8 @@ class Oracle:
             wakes.append(max(blocked))
         return min(wakes) if wakes else None
 
-    def _behind(self) -> list[tuple[tuple[str, str], str, str]]:
+    def lagging(self) -> list[tuple[tuple[str, str], str, str]]:
+        """:meth:`behind` with each step-source's ``(stream, source)`` key first."""
         out: list[tuple[tuple[str, str], str, str]] = []
         now = self.sim.clock.now()
         rows = self._rows()

@@ -582,12 +582,13 @@ class Simulation:
         begin = self.clock.now()
         k = 0
         while k < bound:
-            if not self.oracle.behind():
+            lagging = self.oracle.lagging()
+            if not lagging:
                 return []
             k += 1
             # While every step-source still behind is in backoff, the ticks on the schedule
             # before the first can run again change nothing: go to that tick.
-            wakes = self.oracle.wakes_at()
+            wakes = self.oracle.wakes_at(lagging)
             if wakes is not None:
                 k = min(bound, max(k, math.ceil((wakes - begin) / every)))
             late = begin + k * every - self.clock.now()
