@@ -53,7 +53,9 @@ def json_dumps(value: Any, *, allow_nan: bool = False) -> bytes:
         out = orjson.dumps(value, option=_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         out = None
-    if out is None or (b"null" in out and _has_non_finite(value)):
+    # bytes.find, not `in`: `in` first tries the needle as an int (a raised and cleared
+    # TypeError), which cost twice orjson's encoding of a small item.
+    if out is None or (out.find(b"null") >= 0 and _has_non_finite(value)):
         return (_LENIENT if allow_nan else _STRICT)(value).encode()
     return out
 
@@ -71,7 +73,7 @@ def json_loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None
     go through the hook.
     """
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    if len(raw) < 20 or _TWENTY_DIGITS not in raw.translate(_DIGITS):
+    if len(raw) < 20 or raw.translate(_DIGITS).find(_TWENTY_DIGITS) < 0:
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:

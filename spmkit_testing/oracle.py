@@ -574,8 +574,10 @@ def _unrecovered(entries: Sequence[Any]) -> list[tuple[str, set[Any], set[str], 
     failed: dict[tuple[str, tuple[str, ...]], tuple[str, set[Any], set[str], str]] = {}
     for entry in entries:
         resource = _BULK_PATHS.get(entry.path.rstrip("/"))
-        body = entry.request_body
-        if resource is None or entry.method not in ("POST", "PUT") or not isinstance(body, list):
+        if resource is None or entry.method not in ("POST", "PUT"):
+            continue
+        body = entry.request_body  # parsed from the entry's bytes: read once, here
+        if not isinstance(body, list):
             continue
         natural = BULK_RESOURCES[resource].natural_key
         same = (resource, tuple(str(i.get(natural)) for i in body if isinstance(i, dict)))

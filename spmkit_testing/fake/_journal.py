@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, SupportsIndex
+
+from spmkit import json_loads
 
 __all__ = ["Journal", "JournalEntry"]
 
@@ -18,6 +20,10 @@ class JournalEntry:
     characters, when it was not JSON; ``None`` for no body); ``fault`` is the repr of
     the fault rule that decided the answer, if any; ``delay`` the simulated latency.
 
+    The entry keeps the request's bytes as they came, not the parsed body: a long
+    backfill's journal holds each batch once, compactly. ``request_body`` parses them
+    again on each read (a new value each time, so changing it changes nothing here).
+
     For example::
 
         [e.status for e in fake.journal if e.path == "/v1/customers"]
@@ -28,10 +34,19 @@ class JournalEntry:
     method: str
     path: str
     status: int
-    request_body: Any
+    request: bytes | str | None = field(repr=False)
     response_body: Any
     fault: str | None = None
     delay: float = 0.0
+    request_is_json: bool = field(default=False, repr=False)
+
+    @property
+    def request_body(self) -> Any:
+        """The request's JSON body as the fake read it (or its text, or ``None``)."""
+        raw = self.request
+        if self.request_is_json and type(raw) is bytes:
+            return json_loads(raw)
+        return raw
 
     def without_timing(self) -> tuple[Any, ...]:
         """Everything but ``at`` and ``delay``: compare journals taken on different clocks."""
@@ -44,6 +59,12 @@ class JournalEntry:
             self.response_body,
             self.fault,
         )
+
+    def __repr__(self) -> str:
+        return (f"JournalEntry(seq={self.seq!r}, at={self.at!r}, method={self.method!r}, "
+                f"path={self.path!r}, status={self.status!r}, "
+                f"request_body={self.request_body!r}, response_body={self.response_body!r}, "
+                f"fault={self.fault!r}, delay={self.delay!r})")
 
 
 class Journal(list[JournalEntry]):

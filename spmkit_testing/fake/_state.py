@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from spmkit import BULK_RESOURCES, BulkResource
+from spmkit import BULK_RESOURCES, BulkResource, json_dumps, json_loads
 from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from spmkit_testing.fake._errors import UnprocessableEntity as Unprocessable
@@ -39,6 +39,8 @@ CUSTOM_RECORDS = "custom-data-records"
 #: A poison: a predicate over an item and the reason given when it matches.
 Poison = tuple[Callable[[dict[str, Any]], bool], str]
 
+# A stored item: its JSON bytes (it came in over the wire) or a dict (given from Python).
+_Stored = dict[str, Any] | bytes
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
@@ -65,7 +67,21 @@ class BulkResult:
 class _Definition:
     data: dict[str, Any]
     schema: Schema
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: dict[str, _Stored] = field(default_factory=dict)
+
+
+def _pack(item: dict[str, Any]) -> bytes:
+    """A parsed item as compact JSON bytes. orjson's bytes keep the 4 KiB buffer they were
+    written in; the concatenation copies them to their size (JSON ignores the newline)."""
+    return json_dumps(item) + b"\n"
+
+
+def _unpack(stored: _Stored) -> dict[str, Any]:
+    """A stored item as a new dict (its JSON bytes parsed, or a copy of the dict)."""
+    if isinstance(stored, bytes):
+        item: dict[str, Any] = json_loads(stored)
+        return item
+    return dict(stored)
 
 
 def _json_type(value: Any) -> str:
@@ -108,7 +124,10 @@ class FakeState:
 
     def __init__(self, clock: FakeClock) -> None:
         self._clock = clock
-        self._records: dict[str, dict[str, dict[str, Any]]] = {
+        # The items of each bulk resource by natural key: an item that came in over the
+        # wire is kept as its compact JSON bytes (about a third of a dict's memory, and
+        # nothing for the garbage collector to walk); one given from Python as a dict.
+        self._records: dict[str, dict[str, _Stored]] = {
             name: {} for name in BULK_RESOURCES if name != CUSTOM_RECORDS
         }
         self._sources: dict[int, dict[str, Any]] = {}
@@ -159,8 +178,8 @@ class FakeState:
         """Upsert ``items`` by natural key; invalid or poisoned items are rejected.
 
         ``merge`` (a PUT) keeps the fields of a stored item that the new one omits;
-        otherwise the stored item is replaced. ``copy=False`` stores the given dicts
-        as they are (the wire passes freshly parsed JSON).
+        otherwise the stored item is replaced. ``copy=False`` says the items are freshly
+        parsed JSON (the wire's): they are kept as their compact JSON bytes.
         """
         res = self.bulk_resource(resource)
         batch = self.check_batch(res, items)
@@ -181,7 +200,7 @@ class FakeState:
 
     @staticmethod
     def _store(
-        table: dict[str, dict[str, Any]],
+        table: dict[str, _Stored],
         schema: Schema,
         items: list[Any],
         merge: bool,
@@ -201,13 +220,11 @@ class FakeState:
             if reason is not None or key is None:
                 rejected.append({"key": key, "index": index, "reason": reason})
                 continue
-            if copy:
-                item = dict(item)
             if merge:
                 old = table.get(key)
                 if old is not None:
-                    item = {**old, **item}
-            table[key] = item
+                    item = {**_unpack(old), **item}
+            table[key] = dict(item) if copy else _pack(item)
             if stored is not None:
                 stored.append(key)
         count = len(rejected)
@@ -216,12 +233,12 @@ class FakeState:
     def records(self, resource: str) -> dict[str, dict[str, Any]]:
         """The stored items of a bulk resource by natural key (copies)."""
         table = self._records[self.bulk_resource(resource).name]
-        return {key: dict(item) for key, item in table.items()}
+        return {key: _unpack(item) for key, item in table.items()}
 
     def record(self, resource: str, key: str) -> dict[str, Any] | None:
         """The stored item of a bulk resource under ``key`` (a copy), or ``None``."""
         item = self._records[self.bulk_resource(resource).name].get(key)
-        return None if item is None else dict(item)
+        return None if item is None else _unpack(item)
 
     def count(self, resource: str) -> int:
         """How many items a bulk resource holds (without copying them)."""
@@ -234,7 +251,7 @@ class FakeState:
     def list_records(self, resource: str, *, limit: int, offset: int) -> list[dict[str, Any]]:
         """One page of a bulk resource, in insertion order."""
         table = self._records[self.bulk_resource(resource).name]
-        return [dict(item) for item in list(table.values())[offset : offset + limit]]
+        return [_unpack(item) for item in list(table.values())[offset : offset + limit]]
 
     # -- data sources ---------------------------------------------------------------
 
@@ -469,7 +486,7 @@ class FakeState:
 
     def custom_data_records(self, id_definition: int) -> dict[str, dict[str, Any]]:
         """The records of a definition by key (copies)."""
-        return {k: dict(v) for k, v in self._definition(id_definition).records.items()}
+        return {k: _unpack(v) for k, v in self._definition(id_definition).records.items()}
 
     # -- events -----------------------------------------------------------------------
 

@@ -303,9 +303,14 @@ class Wire:
         return read_json(raw)
 
     def _record(self, pending: Pending, body: Any, status: int, out_body: Any) -> None:
-        if body is _NO_BODY or (body is None and pending.incoming.body):
-            raw = pending.incoming.body
-            body = raw[:2000].decode("utf-8", "replace") if raw else None
+        raw = pending.incoming.body
+        # The entry keeps the bytes of a body read as JSON (it parses them again when
+        # asked), not the parsed items: a backfill's journal then costs its bytes only.
+        is_json = body is not _NO_BODY and body is not None
+        if is_json:
+            request: bytes | str | None = bytes(memoryview(raw))  # its size, not its buffer's
+        else:
+            request = raw[:2000].decode("utf-8", "replace") if raw else None
         journal = self._journal
         journal.append(
             JournalEntry(
@@ -314,10 +319,11 @@ class Wire:
                 pending.incoming.method,
                 pending.incoming.path,
                 status,
-                body,
+                request,
                 out_body,
                 pending.decision.label,
                 pending.delay,
+                is_json,
             )
         )
 

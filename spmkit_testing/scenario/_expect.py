@@ -407,12 +407,15 @@ class StoredBy:
         spec = BULK_RESOURCES[resource]
         stored: set[str] = set()
         for entry in ev.fake.journal[: ev.journal_marks[self.tick]]:
-            if entry.method != "POST" or not 200 <= entry.status < 300 or not isinstance(
-                    entry.request_body, list) or not entry.path.rstrip("/").endswith(spec.path):
+            if entry.method != "POST" or not 200 <= entry.status < 300 \
+                    or not entry.path.rstrip("/").endswith(spec.path):
+                continue
+            body = entry.request_body  # parsed again from the entry's bytes on each read
+            if not isinstance(body, list):
                 continue
             rejected = {str(r.get("key")) for r in (entry.response_body or {}).get(
                 "rejected_items", []) if isinstance(r, dict)}
-            for item in entry.request_body:
+            for item in body:
                 if isinstance(item, dict) and item.get(spec.natural_key) is not None \
                         and str(item[spec.natural_key]) not in rejected:
                     stored.add(str(item[spec.natural_key]))
