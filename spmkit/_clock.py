@@ -49,6 +49,8 @@ class SystemClock:
 
 def ensure_aware_utc(value: datetime, name: str) -> datetime:
     """Return ``value`` converted to UTC, or raise a clear error for a naive datetime."""
+    if type(value) is datetime and value.tzinfo is UTC:
+        return value  # already aware UTC: the engine's common case, on every run
     from spmkit._errors import InvalidArgument
 
     if not isinstance(value, datetime):

@@ -87,15 +87,20 @@ def _has_non_finite(value: Any) -> bool:
     Only called once orjson has encoded ``value``, so it holds no subclass of the JSON
     types (orjson refused those): exact types are enough.
     """
+    if type(value) is float:
+        return not math.isfinite(value)
+    # Only containers go on the stack; scalars are looked at where they are found.
     stack = [value]
-    pop, extend = stack.pop, stack.extend
+    pop, push = stack.pop, stack.append
     while stack:
         item = pop()
         kind = type(item)
-        if kind is dict:
-            extend(item.values())
-        elif kind is list or kind is tuple:
-            extend(item)
-        elif kind is float and not math.isfinite(item):
-            return True
+        children = item.values() if kind is dict else item if kind is list or kind is tuple else ()
+        for child in children:
+            child_kind = type(child)
+            if child_kind is float:
+                if not math.isfinite(child):
+                    return True
+            elif child_kind is dict or child_kind is list or child_kind is tuple:
+                push(child)
     return False

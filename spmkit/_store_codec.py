@@ -90,6 +90,10 @@ def check_cursor_args(
 
 def check_lease_args(entity: str, source_key: str, owner: str, seconds: float | None) -> None:
     """Validate ``acquire_lease`` / ``release_lease`` (``seconds=None``: release)."""
+    if (type(entity) is str and entity and type(source_key) is str and type(owner) is str
+            and owner and (seconds is None or ((type(seconds) is int or type(seconds) is float)
+                           and 0 < seconds < 10**9))):
+        return  # the engine's calls, on every step-source of every run
     for name, value in (("entity", entity), ("source_key", source_key), ("owner", owner)):
         if type(value) is not str or (not value and name != "source_key"):
             raise InvalidArgument(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from spmkit._errors import InvalidArgument
@@ -116,6 +116,10 @@ class StepSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO-8601)."""
+        return self._to_dict(_Iso())
+
+    def _to_dict(self, iso: _Iso) -> dict[str, Any]:
+        window = self.window
         return {
             "entity": self.entity,
             "source_key": self.source_key,
@@ -126,13 +130,11 @@ class StepSummary:
             "advanced": self.advanced,
             "skipped_backoff": self.skipped_backoff,
             "skipped_reason": self.skipped_reason,
-            "window": None
-            if self.window is None
-            else [_iso(self.window.since), _iso(self.window.until)],
-            "cursor_before": _iso(self.cursor_before),
-            "cursor_after": _iso(self.cursor_after),
+            "window": None if window is None else [iso(window.since), iso(window.until)],
+            "cursor_before": iso(self.cursor_before),
+            "cursor_after": iso(self.cursor_after),
             "dead_lettered": self.dead_lettered,
-            "requested_advance": _iso(self.requested_advance),
+            "requested_advance": iso(self.requested_advance),
             "lease_holder": self.lease_holder,
         }
 
@@ -159,16 +161,29 @@ class SyncSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO-8601)."""
+        iso = _Iso()
         return {
             "run_id": self.run_id,
             "status": self.status,
             "mode": self.mode,
-            "steps": [s.to_dict() for s in self.steps],
+            "steps": [s._to_dict(iso) for s in self.steps],
             "errors": list(self.errors),
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
         }
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+class _Iso(dict[datetime, str]):
+    """``value.isoformat()``, written once per instant: a run's summary names the same few
+    instants many times (a window's end is the cursor after, the requested advance, ...)."""
+
+    def __call__(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is not UTC:
+            # Equal instants in other offsets are written with their own offset.
+            return value.isoformat()
+        text = self.get(value)
+        if text is None:
+            text = self[value] = value.isoformat()
+        return text

@@ -93,3 +93,22 @@ def test_rejects_tolerated(policy: bool | float, rejected: int, attempted: int,
 def test_rejects_tolerated_refuses_a_policy_outside_0_1(policy: object) -> None:
     with pytest.raises(InvalidArgument, match="is not a valid policy"):
         rejects_tolerated(policy, 1, 2)  # type: ignore[arg-type]
+
+
+def test_a_summary_writes_each_instant_in_its_own_offset() -> None:
+    """to_dict writes each distinct instant once; an equal instant given in another offset
+    (an advance_cursor_to in +01:00) keeps its own text."""
+    from datetime import timezone
+
+    from spmkit import StepSummary, SyncWindow
+
+    utc = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    paris = utc.astimezone(timezone(timedelta(hours=1)))
+    summary = StepSummary(entity="customers", source_key="", window=SyncWindow(utc, utc),
+                          cursor_before=utc - timedelta(minutes=1), cursor_after=utc,
+                          requested_advance=paris)
+    out = summary.to_dict()
+    assert out["requested_advance"] == "2026-01-01T13:00:00+01:00"
+    assert out["window"] == [utc.isoformat(), utc.isoformat()] and out["cursor_after"] == \
+        "2026-01-01T12:00:00+00:00"
+    assert out["cursor_before"] == "2026-01-01T11:59:00+00:00"
