@@ -129,6 +129,8 @@ def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[s
         if "http" in only:
             note("http_items_per_s", run_python("bench_http", {"total": total})[
                 "items_per_second"])
+            note("http_aiohttp_items_per_s", run_python(
+                "bench_http", {"total": total, "transport": "aiohttp"})["items_per_second"])
             if modules is not None:
                 note("js_http_items_per_s", _js_http(modules, total)["items_per_second"])
         if "ticks" in only:
@@ -186,6 +188,7 @@ def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[s
                                       "js_backfill_8_peak_rss_mib"),
         "backfill_8_items": _ratio(runs, "backfill_8_items_per_s", "js_backfill_8_items_per_s"),
         "http_items": _ratio(runs, "http_items_per_s", "js_http_items_per_s"),
+        "http_aiohttp_items": _ratio(runs, "http_aiohttp_items_per_s", "js_http_items_per_s"),
         "steady_ticks": _ratio(runs, "steady_ticks_per_s", "js_steady_ticks_per_s"),
     }
     return {
@@ -194,6 +197,7 @@ def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[s
         "backfill_8_items_per_s": runs.median("backfill_8_items_per_s"),
         "backfill_8_peak_rss_mib": runs.median("backfill_8_peak_rss_mib", 1),
         "http_items_per_s": runs.median("http_items_per_s"),
+        "http_aiohttp_items_per_s": runs.median("http_aiohttp_items_per_s"),
         "steady_ticks_per_s": runs.median("steady_ticks_per_s"),
         "sim_30d_wall_s": runs.median("sim_30d_wall_s", 2),
         "sim_speedup": runs.median("sim_speedup"),

@@ -1,8 +1,11 @@
 """Backfill customers over real HTTP: the engine against ``spmkit serve`` in another process.
 
 The same work as :mod:`benchmarks.bench_backfill` (2-field items by default), but
-``SpmClient`` talks to the fake over loopback with httpx's own network transport,
-as it talks to ShopiMind in production. Prints one JSON object: items per second.
+``SpmClient`` talks to the fake over loopback, as it talks to ShopiMind in production:
+with httpx's own network transport (``transport="httpx"``, SpmClient's default) or with
+aiohttp's, the ``spmkit[aiohttp]`` extra (``transport="aiohttp"``:
+``SpmClient(..., transport=AiohttpTransport())``). Prints one JSON object: items per
+second.
 """
 
 from __future__ import annotations
@@ -42,17 +45,25 @@ def stop_server(proc: subprocess.Popen[str]) -> None:
         proc.communicate(timeout=10)
 
 
-def main(total: int = TOTAL, fields: int = 2) -> dict[str, Any]:
+def main(total: int = TOTAL, fields: int = 2, transport: str = "httpx") -> dict[str, Any]:
+    if transport not in ("httpx", "aiohttp"):
+        raise ValueError(f"transport={transport!r}: use 'httpx' or 'aiohttp'")
     proc, base_url = start_server()
     try:
-        result = backfill(total, fields, SpmClient(KEY, base_url=base_url))
+        network = None
+        if transport == "aiohttp":
+            from httpx_aiohttp import AiohttpTransport
+
+            network = AiohttpTransport()
+        result = backfill(total, fields, SpmClient(KEY, base_url=base_url, transport=network))
     finally:
         stop_server(proc)
     return emit({
         "benchmark": "http",
         "parameters": {"items": total, "fields": fields, "chunk_size": 50, "batch_size": 500,
-                       "poison_ratio": 0.01, "store": ":memory:"},
-        "path": "run_integration_sync + SpmClient (httpx network) -> spmkit serve (loopback)",
+                       "poison_ratio": 0.01, "store": ":memory:", "transport": transport},
+        "path": f"run_integration_sync + SpmClient ({transport} network) -> spmkit serve "
+                f"(loopback)",
         **result,
         "peak_rss_mib": peak_rss_mib(),
         "target_items_per_second": TARGET_ITEMS_PER_SECOND,

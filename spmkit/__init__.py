@@ -71,6 +71,7 @@ from spmkit._secrets import SecretCipher, SecretState
 from spmkit._sqlite_store import SqliteStore
 from spmkit._store import CursorState, DeadLetter, Lease, NewDeadLetter, RunRecord, Store
 from spmkit._summary import StepSummary, SyncOptions, SyncSummary
+from spmkit._transports import aiohttp_transport
 from spmkit._webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -88,6 +89,7 @@ from spmkit._window import (
 )
 
 __all__ = [
+    "aiohttp_transport",
     "backoff_window",
     "bulk_resource",
     "BULK_RESOURCES",

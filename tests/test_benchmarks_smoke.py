@@ -65,6 +65,9 @@ def test_http_backfill_goes_through_spmkit_serve(capsys: pytest.CaptureFixture[s
 
     out = bench_http.main(total=200)
     assert (out["status"], out["attempted"], out["rejected"]) == ("ok", 200, 2)
+    out = bench_http.main(total=200, transport="aiohttp")
+    assert (out["status"], out["attempted"], out["rejected"]) == ("ok", 200, 2)
+    assert out["parameters"]["transport"] == "aiohttp"
 
 
 def test_simulation_delivers_the_trickle_without_loss(capsys: pytest.CaptureFixture[str]) -> None:
