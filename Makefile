@@ -16,7 +16,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(wildcard spmkit spmkit_testing tests benchmarks examples scenarios)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict spmkit spmkit_testing examples/acme_crm/src
+	$(BIN)/mypy --strict spmkit spmkit_testing benchmarks examples/acme_crm/src
 
 # The example integration is tested as a third party would: built, installed (not
 # editable) next to spmkit, and tested from its own folder with its own configuration:

@@ -47,8 +47,9 @@ def item(i: int, fields: int) -> dict[str, Any]:
     }
 
 
-def backfill(total: int, fields: int, client: SpmClient) -> dict[str, Any]:
-    """Run the backfill with ``client``; what the engine reported, and its wall time."""
+def backfill(total: int, fields: int, client: SpmClient | Any) -> dict[str, Any]:
+    """Run the backfill with ``client`` (an SpmClient, or anything with ``bulk_save`` and
+    ``aclose``); what the engine reported, and its wall time."""
     if fields not in (2, 8):
         raise ValueError(f"fields={fields!r}: the benchmark has 2- and 8-field items")
     step = define_bulk_step(

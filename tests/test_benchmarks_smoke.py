@@ -47,12 +47,13 @@ def test_benchmark_prints_one_json_object(name: str, capsys: pytest.CaptureFixtu
     assert any(key.startswith("target") for key in printed)
 
 
-@pytest.mark.parametrize("fields", [2, 8])
+@pytest.mark.parametrize(("fields", "client"), [(2, "fake"), (8, "fake"), (2, "scripted")])
 def test_backfill_runs_the_engine_and_counts_every_item(
-        fields: int, capsys: pytest.CaptureFixture[str]) -> None:
+        fields: int, client: str, capsys: pytest.CaptureFixture[str]) -> None:
     from benchmarks import bench_backfill
 
-    out = bench_backfill.main(total=500, fields=fields)
+    out = bench_backfill.main(total=500, fields=fields, client=client)
+    assert out["parameters"]["client"] == client
     assert (out["status"], out["advanced"]) == ("ok", True)
     assert (out["attempted"], out["rejected"], out["dead_lettered"], out["stored"]) == (
         500, 5, 5, 495)
@@ -114,8 +115,10 @@ def test_make_bench_prints_the_summary_as_its_last_line() -> None:
     summary = json.loads(lines[-1])
     assert set(summary) >= {
         "backfill_items_per_s", "backfill_peak_rss_mib", "http_items_per_s",
-        "steady_ticks_per_s", "sim_30d_wall_s", "sim_speedup", "sim_365d_peak_rss_mib",
+        "backfill_scripted_items_per_s", "http_aiohttp_items_per_s", "steady_ticks_per_s",
+        "sim_30d_wall_s", "sim_speedup", "sim_365d_peak_rss_mib",
         "property_examples_per_s", "prove_ci_wall_s", "conformance_wall_s"}
     assert summary["backfill_items_per_s"] > 0 and summary["sim_speedup"] > 0
+    assert summary["backfill_scripted_items_per_s"] > 0
     assert summary["http_items_per_s"] is None  # not asked for
     assert summary["property_examples_per_s"] is None and summary["js_kit"] is None
