@@ -24,11 +24,13 @@ import json
 import math
 from typing import Any
 
+import orjson
+
 from spmkit import json_dumps, json_loads
 from spmkit_testing.fake._errors import BadRequest
 from spmkit_testing.fake._schema import show
 
-__all__ = ["MAX_DEPTH", "TOO_DEEP", "nested_deeper", "read_json", "write_json"]
+__all__ = ["MAX_DEPTH", "TOO_DEEP", "compact_json", "nested_deeper", "read_json", "write_json"]
 
 #: The deepest nesting of arrays and objects a request body may have (the body is level 1).
 MAX_DEPTH = 64
@@ -42,6 +44,21 @@ TOO_DEEP = (
 def write_json(value: Any) -> bytes:
     """Compact strict JSON (``NaN`` or infinity raise ``ValueError``)."""
     return json_dumps(value)
+
+
+def compact_json(value: Any) -> bytes:
+    """A value :func:`read_json` returned, as JSON bytes of their own size (an item kept).
+
+    It holds only JSON values and finite numbers (``read_json`` refused the rest), so
+    orjson writes it as ``json_dumps`` would, without the NaN scan, except for an integer
+    beyond 64 bits, which the standard library writes. orjson's bytes keep the 4 KiB
+    buffer they were written in; the concatenation copies them to their size (a trailing
+    newline, which JSON ignores).
+    """
+    try:
+        return orjson.dumps(value) + b"\n"
+    except orjson.JSONEncodeError:
+        return json_dumps(value) + b"\n"
 
 
 def read_json(raw: bytes) -> Any:

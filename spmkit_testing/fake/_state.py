@@ -20,10 +20,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from spmkit import BULK_RESOURCES, BulkResource, json_dumps, json_loads
+from spmkit import BULK_RESOURCES, BulkResource, json_loads
 from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from spmkit_testing.fake._errors import UnprocessableEntity as Unprocessable
+from spmkit_testing.fake._json import compact_json
 from spmkit_testing.fake._schema import (
     CUSTOM_FIELD_TYPES,
     RESOURCE_SCHEMAS,
@@ -68,12 +69,6 @@ class _Definition:
     data: dict[str, Any]
     schema: Schema
     records: dict[str, _Stored] = field(default_factory=dict)
-
-
-def _pack(item: dict[str, Any]) -> bytes:
-    """A parsed item as compact JSON bytes. orjson's bytes keep the 4 KiB buffer they were
-    written in; the concatenation copies them to their size (JSON ignores the newline)."""
-    return json_dumps(item) + b"\n"
 
 
 def _unpack(stored: _Stored) -> dict[str, Any]:
@@ -224,7 +219,7 @@ class FakeState:
                 old = table.get(key)
                 if old is not None:
                     item = {**_unpack(old), **item}
-            table[key] = dict(item) if copy else _pack(item)
+            table[key] = dict(item) if copy else compact_json(item)
             if stored is not None:
                 stored.append(key)
         count = len(rejected)
