@@ -2,11 +2,12 @@
 
 ``httpx-aiohttp`` (the ``spmkit[aiohttp]`` extra) sends httpx requests with aiohttp, whose
 HTTP machinery costs a fraction of httpcore's per request (benchmarks/README.md, Over
-HTTP). Its own exception map reports a refused connection and a dropped one as a
-``ConnectTimeout`` and lets some aiohttp errors through unmapped, so SpmClient would name
-the wrong error code or, worse, raise. This transport maps every aiohttp failure, while
-sending and while reading the answer, to the httpx exception httpx's own transport raises
-for it: the same envelope, the same error code, the same retries.
+HTTP). Its own exception map reports a refused connection, and a server that hangs up
+before it answers, as a ``ConnectTimeout``, and lets aiohttp errors outside its map
+through as they are, so SpmClient would name the wrong error code or, worse, raise.
+This transport maps every aiohttp failure, while sending and while reading the answer,
+to the httpx exception httpx's own transport raises for it: the same envelope, the same
+error code, the same retries.
 
 This module imports aiohttp: ``spmkit.aiohttp_transport`` imports it on first call.
 """

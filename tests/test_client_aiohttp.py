@@ -154,11 +154,14 @@ def test_a_network_failure_is_the_same_envelope_over_both_transports(
     assert over_httpx[4] == expected
 
 
-def test_httpx_aiohttp_alone_reports_a_refused_connection_as_a_timeout() -> None:
-    """Why aiohttp_transport() maps errors itself: the library's own map gets this wrong."""
+def test_httpx_aiohttp_alone_reports_a_refused_or_dropped_connection_as_a_timeout() -> None:
+    """Why aiohttp_transport() maps errors itself: the library's own map gets these wrong."""
     url = f"http://127.0.0.1:{_closed_port()}"
     assert _failure(url, AiohttpTransport())[4] == "ETIMEDOUT"
     assert _failure(url, aiohttp_transport())[4] == "ECONNREFUSED"
+    with _raw_server(_hang_up) as url:
+        assert _failure(url, AiohttpTransport())[4] == "ETIMEDOUT"
+        assert _failure(url, aiohttp_transport())[4] == "ECONNRESET"
 
 
 def test_without_the_extra_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
