@@ -5,6 +5,8 @@ import math
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from spmkit import json_dumps as dumps
 from spmkit import json_loads as loads
@@ -40,3 +42,31 @@ def test_loads_reads_what_json_reads_and_raises_its_errors() -> None:
     assert loads(b"123456789012345678901234567890") == 123456789012345678901234567890
     with pytest.raises(json.JSONDecodeError, match="Expecting value: line 1 column 1"):
         loads(b"not json")
+
+
+_JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=5)
+    | st.floats(allow_nan=True, allow_infinity=True),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=3), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSONISH)
+@example([(1.0, float("nan"))])
+@example({"a": ({"b": [float("-inf")]}, None)})
+@example({"x": [1, {"y": float("nan")}], "z": None})
+def test_dumps_finds_a_non_finite_float_anywhere_as_json_does(value: object) -> None:
+    """The NaN scan behind dumps: wherever a NaN or an infinity sits, dumps answers as the
+    standard library (refused, or written as NaN with allow_nan=True)."""
+    # The same value read back (orjson does not escape non-ASCII text; repr equates NaNs).
+    assert repr(json.loads(dumps(value, allow_nan=True))) == repr(json.loads(json.dumps(value)))
+    try:
+        expected = json.dumps(value, allow_nan=False)
+    except ValueError:
+        with pytest.raises(ValueError, match="Out of range float values"):
+            dumps(value)
+    else:
+        assert json.loads(dumps(value)) == json.loads(expected)
