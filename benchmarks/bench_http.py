@@ -4,7 +4,7 @@ The same work as :mod:`benchmarks.bench_backfill` (2-field items by default), bu
 ``SpmClient`` talks to the fake over loopback, as it talks to ShopiMind in production:
 with httpx's own network transport (``transport="httpx"``, SpmClient's default) or with
 aiohttp's, the ``spmkit[aiohttp]`` extra (``transport="aiohttp"``:
-``SpmClient(..., transport=AiohttpTransport())``). Prints one JSON object: items per
+``SpmClient(..., transport=aiohttp_transport())``). Prints one JSON object: items per
 second.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from benchmarks._backfill import KEY, backfill
 from benchmarks._common import emit, peak_rss_mib, run_main
-from spmkit import SpmClient
+from spmkit import SpmClient, aiohttp_transport
 
 TOTAL = 200_000
 TARGET_ITEMS_PER_SECOND = 45_000  # the JS kit's SDK against spmkit serve, before the fixes
@@ -52,9 +52,7 @@ def main(total: int = TOTAL, fields: int = 2, transport: str = "httpx") -> dict[
     try:
         network = None
         if transport == "aiohttp":
-            from httpx_aiohttp import AiohttpTransport
-
-            network = AiohttpTransport()
+            network = aiohttp_transport()
         result = backfill(total, fields, SpmClient(KEY, base_url=base_url, transport=network))
     finally:
         stop_server(proc)

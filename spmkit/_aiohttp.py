@@ -38,14 +38,16 @@ def httpx_error(exc: BaseException, request: httpx.Request) -> httpx.TransportEr
         kind = httpx.ProxyError
     elif isinstance(cause, aiohttp.ClientConnectorError):
         kind = httpx.ConnectError  # refused, unreachable, DNS (its text names it), TLS
-    elif isinstance(cause, aiohttp.ServerDisconnectedError):
-        kind = httpx.RemoteProtocolError  # httpx: "Server disconnected without sending a response"
+    elif isinstance(cause, aiohttp.ServerDisconnectedError | aiohttp.ClientResponseError):
+        # httpx: "Server disconnected without sending a response", or an answer it cannot
+        # read (a bad status line, Content-Length or chunk size)
+        kind = httpx.RemoteProtocolError
     elif isinstance(cause, aiohttp.ClientPayloadError | aiohttp.ClientConnectionError | OSError):
         kind = httpx.ReadError
     elif isinstance(cause, aiohttp.InvalidURL):
         kind = httpx.UnsupportedProtocol
     elif isinstance(exc, httpx.TransportError):
-        return exc
+        kind = type(exc)  # httpx-aiohttp mapped it; the same kind, for this request
     else:
         kind = httpx.TransportError
     return kind(message, request=request)
@@ -85,3 +87,7 @@ class MappedAiohttpTransport(AiohttpTransport):
         stream: Any = response.stream
         response.stream = _MappedStream(stream, request)
         return response
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        self.client = None  # a client used after this one opens a new session

@@ -180,8 +180,9 @@ class _Iso(dict[datetime, str]):
     def __call__(self, value: datetime | None) -> str | None:
         if value is None:
             return None
-        if value.tzinfo is not UTC:
-            # Equal instants in other offsets are written with their own offset.
+        if value.tzinfo is not UTC or type(value) is not datetime:
+            # Equal instants in other offsets are written with their own offset (and a
+            # subclass with its own isoformat with its own text).
             return value.isoformat()
         text = self.get(value)
         if text is None:

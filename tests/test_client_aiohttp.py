@@ -123,6 +123,16 @@ def _half_an_answer(conn: socket.socket) -> None:
     conn.close()
 
 
+def _not_http(conn: socket.socket) -> None:
+    conn.sendall(b"HELLO WORLD\r\n\r\n")
+    conn.close()
+
+
+def _bad_length(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}")
+    conn.close()
+
+
 def _failure(url: str, network: httpx.AsyncBaseTransport | None) -> tuple[Any, ...]:
     async def main() -> Any:
         async with SpmClient(KEY, base_url=url, transport=network, timeout=0.5,
@@ -136,8 +146,9 @@ def _failure(url: str, network: httpx.AsyncBaseTransport | None) -> tuple[Any, .
             chunk.error.retryable)
 
 
-@pytest.mark.parametrize("behaviour", [None, _hang_up, _say_nothing, _half_an_answer],
-                         ids=["refused", "hangs_up", "never_answers", "drops_mid_body"])
+@pytest.mark.parametrize(
+    "behaviour", [None, _hang_up, _say_nothing, _half_an_answer, _not_http, _bad_length],
+    ids=["refused", "hangs_up", "never_answers", "drops_mid_body", "not_http", "bad_length"])
 def test_a_network_failure_is_the_same_envelope_over_both_transports(
     behaviour: Callable[[socket.socket], None] | None,
 ) -> None:
@@ -149,9 +160,25 @@ def test_a_network_failure_is_the_same_envelope_over_both_transports(
             over_httpx, over_aiohttp = _failure(url, None), _failure(url, aiohttp_transport())
     assert over_httpx[:4] == (False, False, 0, 3)
     assert over_aiohttp == over_httpx
-    expected = {None: "ECONNREFUSED", _hang_up: "ECONNRESET", _say_nothing: "ETIMEDOUT",
-                _half_an_answer: "ECONNRESET"}[behaviour]
-    assert over_httpx[4] == expected
+    codes: dict[Callable[[socket.socket], None] | None, str] = {
+        None: "ECONNREFUSED", _hang_up: "ECONNRESET", _say_nothing: "ETIMEDOUT",
+        _half_an_answer: "ECONNRESET", _not_http: "ECONNRESET", _bad_length: "ECONNRESET"}
+    assert over_httpx[4] == codes[behaviour] and over_httpx[5] is True
+
+
+def test_one_transport_serves_a_client_after_another_was_closed() -> None:
+    fake = FakeShopimind(clock=SimClock(T0), api_key=KEY)
+    network = aiohttp_transport()
+
+    async def push(url: str, key: str) -> tuple[bool, int]:
+        async with SpmClient(KEY, base_url=url, transport=network) as client:
+            envelope = await client.bulk_save("customers", [{"customer_id": key}])
+        return envelope.ok, envelope.data.sent_count
+
+    with serve_in_thread(fake) as url:
+        assert asyncio.run(push(url, "a")) == (True, 1)
+        assert asyncio.run(push(url, "b")) == (True, 1)
+    assert fake.state.keys("customers") == ["a", "b"]
 
 
 def test_httpx_aiohttp_alone_reports_a_refused_or_dropped_connection_as_a_timeout() -> None:

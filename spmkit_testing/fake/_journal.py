@@ -11,7 +11,7 @@ from spmkit import json_loads
 __all__ = ["Journal", "JournalEntry"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class JournalEntry:
     """One request and its answer, stamped with the fake's (simulated) clock.
 
@@ -23,6 +23,9 @@ class JournalEntry:
     The entry keeps the request's bytes as they came, not the parsed body: a long
     backfill's journal holds each batch once, compactly. ``request_body`` parses them
     again on each read (a new value each time, so changing it changes nothing here).
+    ``request`` is those bytes when ``request_is_json``, else the body itself (its text,
+    ``None``, or a value given by hand); two entries are equal when their fields and
+    parsed bodies are.
 
     For example::
 
@@ -34,7 +37,7 @@ class JournalEntry:
     method: str
     path: str
     status: int
-    request: bytes | str | None = field(repr=False)
+    request: Any = field(repr=False)
     response_body: Any
     fault: str | None = None
     delay: float = 0.0
@@ -59,6 +62,15 @@ class JournalEntry:
             self.response_body,
             self.fault,
         )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JournalEntry):
+            return NotImplemented
+        return (self.without_timing(), self.at, self.delay) == (
+            other.without_timing(), other.at, other.delay)
+
+    def __hash__(self) -> int:
+        return hash((self.without_timing(), self.at, self.delay))
 
     def __repr__(self) -> str:
         return (f"JournalEntry(seq={self.seq!r}, at={self.at!r}, method={self.method!r}, "

@@ -169,19 +169,21 @@ class FakeState:
         merge: bool = False,
         poisons: Sequence[Poison] = (),
         copy: bool = True,
+        wire: bool = False,
     ) -> BulkResult:
         """Upsert ``items`` by natural key; invalid or poisoned items are rejected.
 
         ``merge`` (a PUT) keeps the fields of a stored item that the new one omits;
-        otherwise the stored item is replaced. ``copy=False`` says the items are freshly
-        parsed JSON (the wire's): they are kept as their compact JSON bytes.
+        otherwise the stored item is replaced. ``copy=False`` stores the given dicts as
+        they are. ``wire=True`` says the fake's strict reader just parsed them from a
+        request body: they are kept as their compact JSON bytes, which read back exactly.
         """
         res = self.bulk_resource(resource)
         batch = self.check_batch(res, items)
         stored: list[str] | None = [] if self._watchers else None
         result = self._store(
             self._records[resource], RESOURCE_SCHEMAS[resource], batch, merge, poisons, copy,
-            stored,
+            stored, wire=wire,
         )
         if stored:
             for watcher in self._watchers:
@@ -202,6 +204,8 @@ class FakeState:
         poisons: Sequence[Poison],
         copy: bool,
         stored: list[str] | None = None,
+        *,
+        wire: bool = False,
     ) -> BulkResult:
         rejected: list[dict[str, Any]] = []
         check = schema.check
@@ -215,11 +219,18 @@ class FakeState:
             if reason is not None or key is None:
                 rejected.append({"key": key, "index": index, "reason": reason})
                 continue
+            as_bytes = wire
             if merge:
                 old = table.get(key)
                 if old is not None:
                     item = {**_unpack(old), **item}
-            table[key] = dict(item) if copy else compact_json(item)
+                    # Over an item given from Python, the merge keeps Python's values as
+                    # they are (a tuple, a NaN in a list), which JSON would not.
+                    as_bytes = wire and isinstance(old, bytes)
+            if as_bytes:
+                table[key] = compact_json(item)
+            else:
+                table[key] = dict(item) if copy else item
             if stored is not None:
                 stored.append(key)
         count = len(rejected)
@@ -467,8 +478,10 @@ class FakeState:
         *,
         poisons: Sequence[Poison] = (),
         copy: bool = True,
+        wire: bool = False,
     ) -> BulkResult:
-        """Upsert records of a definition (keyed by ``id``, else by its unique keys)."""
+        """Upsert records of a definition (keyed by ``id``, else by its unique keys);
+        ``copy`` and ``wire`` as for :meth:`bulk_upsert`."""
         definition = self._definition(id_definition)
         batch = self.check_batch(BULK_RESOURCES[CUSTOM_RECORDS], items)
         if definition.data["status"] != "active":
@@ -477,7 +490,8 @@ class FakeState:
                 f"records are refused until it is activated "
                 f"(PATCH /v1/custom-data-definitions/{id_definition}/activate)."
             )
-        return self._store(definition.records, definition.schema, batch, True, poisons, copy)
+        return self._store(definition.records, definition.schema, batch, True, poisons, copy,
+                           wire=wire)
 
     def custom_data_records(self, id_definition: int) -> dict[str, dict[str, Any]]:
         """The records of a definition by key (copies)."""

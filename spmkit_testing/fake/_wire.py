@@ -338,6 +338,7 @@ class Wire:
             merge=route.method == "PUT",
             poisons=pending.decision.poisons,
             copy=False,
+            wire=True,
         )
         return 200, result.body()
 
@@ -347,6 +348,7 @@ class Wire:
             body,
             poisons=pending.decision.poisons,
             copy=False,
+            wire=True,
         )
         return 200, result.body()
 
