@@ -8,7 +8,7 @@ store conformance tests then check.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from spmkit._clock import Clock, ensure_aware_utc
@@ -37,10 +37,7 @@ FINISH_STATUSES = frozenset({"ok", "partial", "failed"})
 
 def clock_now(clock: Clock) -> datetime:
     """The injected clock's instant in UTC; a naive answer is a bug of the clock."""
-    value = clock.now()
-    if type(value) is datetime and value.tzinfo is UTC:
-        return value  # the common case, kept cheap: it runs on every write
-    return ensure_aware_utc(value, "clock.now()")
+    return ensure_aware_utc(clock.now(), "clock.now()")
 
 
 def check_cursor_args(
@@ -83,8 +80,6 @@ def check_cursor_args(
         )
     if last_synced_at is None:
         return None
-    if type(last_synced_at) is datetime and last_synced_at.tzinfo is UTC:
-        return last_synced_at
     return ensure_aware_utc(last_synced_at, "last_synced_at")
 
 

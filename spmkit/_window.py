@@ -140,9 +140,8 @@ def rejects_tolerated(policy: TolerancePolicy, rejected: int, attempted: int) ->
 
 def check_non_negative(value: object, name: str, hint: str) -> float:
     """Return ``value`` as a float, or raise naming ``name`` if it is negative or not a number."""
-    kind = type(value)
-    if (kind is int or kind is float) and 0 <= value < math.inf:  # type: ignore[operator]
-        return float(value)  # type: ignore[arg-type]
+    if (type(value) is int or type(value) is float) and 0 <= value < math.inf:
+        return float(value)  # a plain finite number >= 0: the engine's call on every run
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidArgument(
             f"Expected a number but got {name}={value!r} (type={type(value).__name__})."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, SupportsIndex
 
@@ -37,11 +37,11 @@ class JournalEntry:
     method: str
     path: str
     status: int
-    request: Any = field(repr=False)
+    request: Any
     response_body: Any
     fault: str | None = None
     delay: float = 0.0
-    request_is_json: bool = field(default=False, repr=False)
+    request_is_json: bool = False
 
     @property
     def request_body(self) -> Any:
