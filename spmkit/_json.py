@@ -25,11 +25,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import orjson
 
-__all__ = ["json_dumps", "json_loads"]
+__all__ = ["json_dumps", "json_loads", "utc_isoformat"]
 
 _OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
             | orjson.OPT_PASSTHROUGH_SUBCLASS)
@@ -58,6 +59,16 @@ def json_dumps(value: Any, *, allow_nan: bool = False) -> bytes:
     if out is None or (out.find(b"null") >= 0 and _has_non_finite(value)):
         return (_LENIENT if allow_nan else _STRICT)(value).encode()
     return out
+
+
+def utc_isoformat(value: datetime) -> str:
+    """``value.isoformat()`` of a ``datetime`` whose ``tzinfo`` is ``datetime.UTC``, written
+    by orjson: the same text (``2026-01-01T12:00:00.000005+00:00``) in a third of the time.
+
+    Only for exactly that: orjson writes an offset of seconds (``+00:00:37``) rounded to
+    the minute, and a ``datetime`` subclass may have its own ``isoformat``.
+    """
+    return orjson.dumps(value)[1:-1].decode()
 
 
 def json_loads(data: bytes | str, *, parse_constant: Callable[[str], Any] | None = None,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from spmkit._errors import InvalidArgument
+from spmkit._json import utc_isoformat
 from spmkit._window import SyncWindow, check_non_negative
 
 __all__ = ["RunStatus", "StepSummary", "SyncOptions", "SyncSummary"]
@@ -186,5 +187,5 @@ class _Iso(dict[datetime, str]):
             return value.isoformat()
         text = self.get(value)
         if text is None:
-            text = self[value] = value.isoformat()
+            text = self[value] = utc_isoformat(value)
         return text

@@ -79,7 +79,9 @@ def compute_window(
                 f"such as 365 (or 3650 for ten years)."
             ) from None
     last = ensure_aware_utc(last_synced_at, "last_synced_at")
-    return SyncWindow(since=last - timedelta(seconds=overlap_seconds), until=now)
+    if overlap_seconds:
+        last = last - timedelta(seconds=overlap_seconds)
+    return SyncWindow(since=last, until=now)
 
 
 def backoff_window(consecutive_failures: int) -> timedelta:

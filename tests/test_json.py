@@ -70,3 +70,14 @@ def test_dumps_finds_a_non_finite_float_anywhere_as_json_does(value: object) -> 
             dumps(value)
     else:
         assert json.loads(dumps(value)) == json.loads(expected)
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+@example(datetime(1, 1, 1, tzinfo=UTC))
+@example(datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
+@example(datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC))
+def test_utc_isoformat_writes_what_isoformat_writes(value: datetime) -> None:
+    """The run summary's ISO text, written by orjson, is isoformat's to the character."""
+    from spmkit._json import utc_isoformat
+
+    assert utc_isoformat(value) == value.isoformat()
