@@ -79,7 +79,8 @@ def main(path: str, worker: str, seed: int, runs: int) -> None:
     print("READY", flush=True)
     if sys.stdin.readline().strip() != "go":
         return
-    leased, errors = 0, []
+    leased = 0
+    errors: list[str] = []
 
     async def loop() -> None:
         nonlocal leased

@@ -18,7 +18,7 @@ import pytest
 import spmkit._engine as engine
 import spmkit._push as push_module
 import spmkit_testing.reference as reference
-from spmkit import rejects_tolerated
+from spmkit import NewDeadLetter, rejects_tolerated
 
 Planter = Callable[[pytest.MonkeyPatch], Any]
 
@@ -92,9 +92,9 @@ def dead_letter_after_the_run(mp: pytest.MonkeyPatch) -> Any:
     """Fire-and-forget dead-letter writes: scheduled, not awaited, so they land after the
     run is reported (or never, when the process ends first)."""
     def later(self: Any, step: Any, key: str, tally: Any) -> int:
-        rows = [engine.NewDeadLetter(run_id=self.base.run_id, entity=step.entity,
-                                     source_key=key, item_key=item.key,
-                                     payload=engine._jsonable(item.payload), reason=item.reason)
+        rows = [NewDeadLetter(run_id=self.base.run_id, entity=step.entity,
+                              source_key=key, item_key=item.key,
+                              payload=engine._jsonable(item.payload), reason=item.reason)
                 for item in tally.rejected_items[: self.dead_letter_budget]]
         store, clock = self.base.store, self.base.clock
 

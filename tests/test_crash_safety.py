@@ -30,7 +30,9 @@ def build(seed: int, point: str, tmp_path: Path) -> tuple[Simulation, random.Ran
     page_size = rng.choice([2, 3, 100])
 
     def settings(partner: Partner) -> PosSettings:
-        return dataclasses.replace(reference_adapter.settings(partner), page_size=page_size)
+        base = reference_adapter.settings(partner)
+        assert isinstance(base, PosSettings)
+        return dataclasses.replace(base, page_size=page_size)
 
     sim = Simulation(seed=seed, store=store, tolerate_rejects=rng.choice([False, True, 0.5]),
                      batch_size=rng.choice([2, 3, 500]), settings=settings, strict=True)

@@ -65,7 +65,9 @@ def test_the_harness_needs_no_private_spmkit_module() -> None:
     import re
     from pathlib import Path
 
-    root = Path(importlib.import_module("spmkit_testing").__file__).parent
+    init = importlib.import_module("spmkit_testing").__file__
+    assert init is not None
+    root = Path(init).parent
     private = re.compile(r"^\s*(from|import) spmkit\._", re.M)
     offenders = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                        if private.search(p.read_text()))

@@ -313,13 +313,14 @@ def test_token_bucket_refills_on_the_simulated_clock(
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: rate_limited(30),
+        (lambda: rate_limited(30),  # type: ignore[arg-type]  # a wrong type on purpose
          "retry_after=30 is a bare number; write durations as strings such as '30s' (or pass "
          "a datetime.timedelta)."),
-        (lambda: status(503, retry_after=30),
+        (lambda: status(503,
+                        retry_after=30),  # type: ignore[arg-type]  # a wrong type on purpose
          "retry_after=30 is a bare number; write durations as strings such as '30s' (or pass "
          "a datetime.timedelta)."),
-        (lambda: latency(2.5),
+        (lambda: latency(2.5),  # type: ignore[arg-type]  # a wrong type on purpose
          "delay=2.5 is a bare number; write durations as strings such as '2.5s' (or pass a "
          "datetime.timedelta)."),
         (lambda: null_page(target="api"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -69,7 +71,8 @@ def test_a_step_with_its_own_clients_fails_at_once_naming_the_host() -> None:
             await client.get(f"https://pos.{NOWHERE}/customers")
         return StepResult()
 
-    async def push_with_a_plain_client(ctx: StepContext, records: list[dict[str, str]]) -> None:
+    async def push_with_a_plain_client(ctx: StepContext,
+                                       records: Sequence[Mapping[str, Any]]) -> None:
         async with SpmClient("k", base_url=f"https://{NOWHERE}", clock=clock) as client:
             await client.customers.bulk_save(records)
 

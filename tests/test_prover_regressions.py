@@ -3,6 +3,8 @@ as scenarios that must pass on the unmodified engine: each one failed before its
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from spmkit_testing.scenario import (
     Scenario,
     World,
@@ -36,7 +38,8 @@ def _clean(scenario: Scenario, **target: object) -> None:
 def test_a_clock_step_back_does_not_hide_a_record_the_partner_already_served() -> None:
     # The partner un-published a record while the clock stood before its visible_at, a
     # full backfill advanced past it, and the oracle reported the loss (I3).
-    _clean(Scenario("step_back", world=World(start="2041-06-01T00:00:00Z", records=[
+    # cast: World takes an ISO string for start but annotates it as a datetime only.
+    _clean(Scenario("step_back", world=World(start=cast(Any, "2041-06-01T00:00:00Z"), records=[
         record("r3", stream="orders@store-1", at="-33m36s", poisoned=True)]),
         timeline=[full_backfill(), clock_step("-15s"), full_backfill(), run_for("4m")]))
 
@@ -84,7 +87,9 @@ def test_a_windowless_step_that_ran_late_in_its_tick_is_judged_at_its_own_start(
     # customers' 429 retries took 3 minutes of each tick, so orders' sources() ran (and
     # failed again) after its one-minute backoff; the oracle judged it at the tick's start
     # and reported it ran inside its backoff window (I5).
-    _clean(Scenario("late_windowless_step", world=World(start="2041-06-01T00:00:00Z", records=[
-        record("r3", stream="customers", at="-2m50s")]), timeline=[
+    # cast: World takes an ISO string for start but annotates it as a datetime only.
+    _clean(Scenario("late_windowless_step", world=World(
+        start=cast(Any, "2041-06-01T00:00:00Z"),
+        records=[record("r3", stream="customers", at="-2m50s")]), timeline=[
         fault_on("f4", rate_limited("1m1s")),
         fault_on("f5", status(503, body="html", target="orders/sources")), tick(), tick()]))

@@ -33,7 +33,8 @@ def test_reprs_are_the_calls_that_made_them() -> None:
 @pytest.mark.parametrize(("make", "message"), [
     (lambda: sst.faults(reference_adapter, kinds="status"), "pass a list of kinds"),
     (lambda: sst.faults(reference_adapter, kinds=["nope"]), "unknown kind"),
-    (lambda: sst.faults("acme"), "expected a spmkit_testing.Adapter"),
+    (lambda: sst.faults("acme"),  # type: ignore[arg-type]  # a wrong type on purpose
+     "expected a spmkit_testing.Adapter"),
     (lambda: sst.policies(max_lag=-5), "max_lag must be a number >= 0"),
     (lambda: sst.records(reference_adapter, poisoned=2), "a fraction between 0 and 1"),
     (lambda: sst.records(reference_adapter, max_lag=-1), "max_lag must be a number >= 0"),
@@ -60,9 +61,10 @@ def test_timelines_only_touch_records_they_added(steps: list[t.Step]) -> None:
         if name == "Add":
             live.update(keys)
         elif name in ("Update", "Delete"):
-            assert step.key in live, steps  # type: ignore[attr-defined]
+            assert isinstance(step, t.Update | t.Delete)
+            assert step.key in live, steps
             if name == "Delete":
-                live.discard(step.key)  # type: ignore[attr-defined]
+                live.discard(step.key)
 
 
 def test_timelines_draw_deletes() -> None:

@@ -33,13 +33,17 @@ def rows(clock: ManualClock) -> list[dict[str, Any]]:
     return [{"id": f"c{i}", "changed": clock.now() - timedelta(hours=3 - i)} for i in range(3)]
 
 
-def test_advance_sees_what_the_stream_read_and_sets_the_cursor(store, clock, push) -> None:
+def test_advance_sees_what_the_stream_read_and_sets_the_cursor(
+    store: Any, clock: ManualClock, push: FakePush
+) -> None:
     seen: list[StreamRead] = []
     records = rows(clock)
 
     def high_water(ctx: StepContext, read: StreamRead) -> datetime:
         seen.append(read)
-        return read.last["changed"]
+        changed = read.last["changed"]
+        assert isinstance(changed, datetime)
+        return changed
 
     step = define_bulk_step("customers", stream=lambda ctx: records,
                             map=lambda r, ctx: None if r["id"] == "c0" else {"id": r["id"]},
@@ -50,7 +54,9 @@ def test_advance_sees_what_the_stream_read_and_sets_the_cursor(store, clock, pus
     assert summary.step("customers").requested_advance == records[2]["changed"]
 
 
-def test_an_async_advance_is_awaited_and_none_advances_nothing(store, clock, push) -> None:
+def test_an_async_advance_is_awaited_and_none_advances_nothing(
+    store: Any, clock: ManualClock, push: FakePush
+) -> None:
     async def nothing(ctx: StepContext, read: StreamRead) -> None:
         return None
 
@@ -61,7 +67,9 @@ def test_an_async_advance_is_awaited_and_none_advances_nothing(store, clock, pus
     assert store.get_cursor("customers", "") is None
 
 
-def test_an_advance_that_raises_is_an_error_of_the_step(store, clock, push) -> None:
+def test_an_advance_that_raises_is_an_error_of_the_step(
+    store: Any, clock: ManualClock, push: FakePush
+) -> None:
     def broken(ctx: StepContext, read: StreamRead) -> datetime:
         raise KeyError("changed")
 
@@ -82,7 +90,7 @@ def test_an_advance_that_is_not_callable_is_refused_at_definition() -> None:
 
 
 def test_an_advance_past_the_window_is_clamped_logged_and_recorded(
-    store, clock, push, caplog
+    store: Any, clock: ManualClock, push: FakePush, caplog: pytest.LogCaptureFixture
 ) -> None:
     eager = clock.now() + timedelta(days=3)
 
@@ -100,7 +108,9 @@ def test_an_advance_past_the_window_is_clamped_logged_and_recorded(
         f"A step may not claim records it has not read yet."]
 
 
-def test_a_step_that_asks_for_nothing_records_no_requested_advance(store, clock, push) -> None:
+def test_a_step_that_asks_for_nothing_records_no_requested_advance(
+    store: Any, clock: ManualClock, push: FakePush
+) -> None:
     async def run(ctx: StepContext) -> StepResult:
         return StepResult()
 
@@ -108,7 +118,9 @@ def test_a_step_that_asks_for_nothing_records_no_requested_advance(store, clock,
         "orders").requested_advance is None
 
 
-def test_a_plain_stream_that_fails_midway_pushes_the_batches_it_filled(store, clock, push) -> None:
+def test_a_plain_stream_that_fails_midway_pushes_the_batches_it_filled(
+    store: Any, clock: ManualClock, push: FakePush
+) -> None:
     def partner(ctx: StepContext) -> Any:
         for i in range(8):
             yield {"id": f"c{i}"}

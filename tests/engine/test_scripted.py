@@ -30,7 +30,9 @@ def run(client: ScriptedClient, store: Any, clock: ManualClock, **kwargs: Any) -
     return asyncio.run(run_integration_sync(integration, store=store, clock=clock, client=client))
 
 
-def test_an_accepting_client_lets_the_cursor_advance_and_records_the_calls(store, clock) -> None:
+def test_an_accepting_client_lets_the_cursor_advance_and_records_the_calls(
+    store: Any, clock: ManualClock
+) -> None:
     client = scripted_client()
     summary = run(client, store, clock)
     assert summary.step("customers").advanced
@@ -38,7 +40,9 @@ def test_an_accepting_client_lets_the_cursor_advance_and_records_the_calls(store
         ("customers", ["c1", "c2"])]
 
 
-def test_scripted_rejects_are_counted_and_dead_lettered_with_their_reason(store, clock) -> None:
+def test_scripted_rejects_are_counted_and_dead_lettered_with_their_reason(
+    store: Any, clock: ManualClock
+) -> None:
     client = scripted_client(BulkAnswer(rejected={"c2": "email must be a valid e-mail address"}))
     summary = run(client, store, clock, tolerate_rejects=True)
     step = summary.step("customers")
@@ -48,7 +52,9 @@ def test_scripted_rejects_are_counted_and_dead_lettered_with_their_reason(store,
         "c2", "email must be a valid e-mail address", ROWS[1])
 
 
-def test_a_scripted_503_is_a_transport_failure_that_holds_the_cursor(store, clock) -> None:
+def test_a_scripted_503_is_a_transport_failure_that_holds_the_cursor(
+    store: Any, clock: ManualClock
+) -> None:
     summary = run(scripted_client(BulkAnswer(status_code=503)), store, clock,
                   tolerate_rejects=True)
     assert summary.step("customers").errors == (
@@ -58,7 +64,7 @@ def test_a_scripted_503_is_a_transport_failure_that_holds_the_cursor(store, cloc
     assert store.get_cursor("customers", "").last_synced_at is None
 
 
-def test_a_scripted_failed_count_in_a_2xx_holds_the_cursor(store, clock) -> None:
+def test_a_scripted_failed_count_in_a_2xx_holds_the_cursor(store: Any, clock: ManualClock) -> None:
     summary = run(scripted_client(BulkAnswer(failed_count=1)), store, clock)
     assert summary.step("customers").errors == (
         "bulk step 'customers': TransportFailure: customers: the API answered 200 but reported "
@@ -66,7 +72,9 @@ def test_a_scripted_failed_count_in_a_2xx_holds_the_cursor(store, clock) -> None
         "replay.",)
 
 
-def test_a_scripted_422_is_a_whole_chunk_refused_naming_its_keys(store, clock) -> None:
+def test_a_scripted_422_is_a_whole_chunk_refused_naming_its_keys(
+    store: Any, clock: ManualClock
+) -> None:
     summary = run(scripted_client(BulkAnswer(status_code=422, message="group_ids: bad")),
                   store, clock)
     (error,) = summary.step("customers").errors
@@ -74,7 +82,7 @@ def test_a_scripted_422_is_a_whole_chunk_refused_naming_its_keys(store, clock) -
                             "(HTTP 422: group_ids: bad); item keys: c1, c2.")
 
 
-def test_after_the_script_every_call_gets_then(store, clock) -> None:
+def test_after_the_script_every_call_gets_then(store: Any, clock: ManualClock) -> None:
     client = scripted_client(BulkAnswer(status_code=503), then=BulkAnswer(status_code=0))
     first = asyncio.run(client.bulk_save("customers", ROWS))
     later = [asyncio.run(client.bulk_save("customers", ROWS)) for _ in range(2)]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 
@@ -162,7 +163,9 @@ def test_bad_duration_names_the_argument_and_the_fix() -> None:
         (nothing_lost(), "nothing_lost()"),
         (violates("I3"), "violates('I3')"),
         (World(), "World()"),
-        (World(seed=3, start="2026-02-01T00:00:00Z", overlap_seconds=120, store="sqlite"),
+        # cast: World takes an ISO string for start but annotates it as a datetime only.
+        (World(seed=3, start=cast(Any, "2026-02-01T00:00:00Z"), overlap_seconds=120,
+               store="sqlite"),
          "World(seed=3, start='2026-02-01T00:00:00Z', overlap_seconds=120, store='sqlite')"),
     ],
 )
@@ -178,14 +181,16 @@ def test_repr_is_the_dsl_text_that_builds_it(element: object, text: str) -> None
     [
         (lambda: poison("email"), "poison('email') needs exactly one of value= or regex="),
         (lambda: status(200), "status(200) is not a failure"),
-        (lambda: rate_limited(30), "retry_after=30 is a bare number; write durations as strings"),
+        (lambda: rate_limited(30),  # type: ignore[arg-type]  # a wrong type on purpose
+         "retry_after=30 is a bare number; write durations as strings"),
         (lambda: null_page(target="api"), "null_page() only applies to a partner stream"),
         (lambda: failed_chunk(target="customers"), "failed_chunk() only applies to the "
                                                    "ShopiMind API"),
         (lambda: status(503, target="a@b@c"), "target='a@b@c' is not a fault target"),
         (lambda: status(503, nth=2), "status() got unexpected keyword(s) nth"),
         (lambda: crash(at="nowhere"), "Unknown at='nowhere'; choose from: 'after_fetch_page'"),
-        (lambda: fault_on("x", "503"), "fault_on('x', ...) expects a fault such as"),
+        (lambda: fault_on("x", "503"),  # type: ignore[arg-type]  # a wrong type on purpose
+         "fault_on('x', ...) expects a fault such as"),
         (lambda: add(), "add() needs at least one record"),
         (lambda: update("c1"), "update('c1') needs at least one change"),
         (lambda: advance("-5m"), "use clock_step('-5m') for a clock that jumps back"),
@@ -196,13 +201,18 @@ def test_repr_is_the_dsl_text_that_builds_it(element: object, text: str) -> None
         (lambda: record("c1", lag="-1m"), "lag='-1m' is negative"),
         (lambda: record("c1", stream="a/b"), "stream='a/b' is not a stream-source"),
         (lambda: World(store="postgres"), "Unknown store='postgres'; choose from: 'memory'"),
-        (lambda: World(start="2026-01-01T00:00:00"), "has no timezone; add 'Z'"),
+        # cast: World takes an ISO string for start but annotates it as a datetime only.
+        (lambda: World(start=cast(Any, "2026-01-01T00:00:00")), "has no timezone; add 'Z'"),
         (lambda: World(tolerate_rejects=2), "tolerate_rejects must be None, False, True or a"),
         (lambda: World(integration="nocolon"), "integration must be 'package.module:attribute'"),
-        (lambda: World(records=["c1"]), "World(records=...) takes records such as"),
+        (lambda: World(records=["c1"]),  # type: ignore[list-item]  # a wrong type on purpose
+         "World(records=...) takes records such as"),
         (lambda: Scenario("two words"), "Scenario name must be a snake_case identifier"),
-        (lambda: Scenario("ok", timeline=tick()), "Scenario(timeline=...) must be a list"),
-        (lambda: Scenario("ok", timeline=[present("global", "c1")]),
+        (lambda: Scenario(
+            "ok", timeline=tick()),  # type: ignore[arg-type]  # a wrong type on purpose
+         "Scenario(timeline=...) must be a list"),
+        (lambda: Scenario("ok", timeline=[
+            present("global", "c1")]),  # type: ignore[list-item]  # a wrong type on purpose
          "present('global', 'c1') is not a timeline step"),
         (lambda: Scenario("ok", needs=["webhooks"]), "Unknown needs[]='webhooks'; choose from"),
     ],
@@ -214,7 +224,10 @@ def test_bad_arguments_are_named(build: object, message: str) -> None:
 
 
 def test_world_normalises_strings_and_lists() -> None:
-    world = World(start="2026-03-01T12:00:00+01:00", skew="-2m", sources=["a"], records=[])
+    # cast: World takes an ISO string and a duration string but annotates a datetime and a
+    # timedelta only.
+    world = World(start=cast(Any, "2026-03-01T12:00:00+01:00"), skew=cast(Any, "-2m"),
+                  sources=["a"], records=[])
     assert world.start == datetime(2026, 3, 1, 11, tzinfo=UTC)
     assert world.skew == timedelta(minutes=-2)
     assert world.sources == ("a",)

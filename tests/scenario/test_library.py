@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from spmkit import _engine
+from spmkit import SyncSummary, _engine
 from spmkit_testing.scenario import (
     Scenario,
     ScenarioFailed,
@@ -136,7 +136,7 @@ def _no_clamp(monkeypatch: pytest.MonkeyPatch) -> None:
 def _dead_letter_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rejected items are counted as dead-lettered but never written to the store."""
     def counted_only(self: Any, step: Any, key: str, tally: Any) -> int:
-        n = min(len(tally.rejected_items), self.dead_letter_budget)
+        n: int = min(len(tally.rejected_items), self.dead_letter_budget)
         self.dead_letter_budget -= n
         return n
 
@@ -160,7 +160,7 @@ def _reset_failures_on_failure(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _status_always_ok(monkeypatch: pytest.MonkeyPatch) -> None:
     """The run's status is "ok" even when a step failed."""
-    real = _engine.SyncSummary
+    real = SyncSummary
 
     def summary(**fields: Any) -> Any:
         return real(**{**fields, "status": "ok"})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, cast
 
 import pytest
 
@@ -127,7 +128,9 @@ def test_updates_deletes_and_world_lag_reach_the_fake() -> None:
 
     scenario = Scenario(
         "edits",
-        world=World(records=[record("c1"), record("c2")], lag="30s", overlap_seconds=60),
+        # cast: World takes a duration string for lag but annotates it as a timedelta only.
+        world=World(records=[record("c1"), record("c2")], lag=cast(Any, "30s"),
+                    overlap_seconds=60),
         timeline=[advance("1m"), tick(), advance("10s"),
                   update("c1", email="new@example.com"), delete("c2"), tick(),
                   run_for("2m", every="1m")],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spmkit import InvalidArgument
+from spmkit import InvalidArgument, SyncSummary
 from spmkit_testing import Simulation
 from spmkit_testing.faults import rate_limited, status
 from spmkit_testing.network import UnmountedRequestError
@@ -117,8 +117,11 @@ def test_skew_without_overlap_loses_the_late_record() -> None:
     sim = late_arrival(overlap=0)
     assert "on-time" in sim.fake.records("customers")
     assert "late-1" not in sim.fake.records("customers")
-    assert sim.cursor("customers") is not None
-    assert sim.cursor("customers") > sim.source("customers").get("late-1").updated_at
+    cursor = sim.cursor("customers")
+    assert cursor is not None
+    late = sim.source("customers").get("late-1")
+    assert late is not None
+    assert cursor > late.updated_at
 
 
 def test_overlap_at_least_the_lag_loses_nothing() -> None:
@@ -165,9 +168,13 @@ def test_keep_ticks_bounds_what_a_soak_keeps_and_changes_nothing_else() -> None:
     for sim in (bounded, whole):
         sim.fault_on("outage", status(503, resource="customers", calls=(3, 4)))
         half = timedelta(seconds=30)  # written between two ticks, as a partner's users do
-        sim.run_for(timedelta(minutes=240), on_tick=lambda summary, sim=sim, half=half: sim.source(
-            "customers").put(f"n{sim.ticks}", {"email": f"n{sim.ticks}@example.com"},
-                             updated_at=sim.clock.now() + half, lag=half))
+
+        def on_tick(summary: SyncSummary | None, sim: Simulation = sim,
+                    half: timedelta = half) -> None:
+            sim.source("customers").put(f"n{sim.ticks}", {"email": f"n{sim.ticks}@example.com"},
+                                        updated_at=sim.clock.now() + half, lag=half)
+
+        sim.run_for(timedelta(minutes=240), on_tick=on_tick)
     assert bounded.ticks == whole.ticks == len(whole.trace) == 240
     assert 50 <= len(bounded.trace) < 63
     assert bounded.trace_lines() == whole.trace_lines()[-len(bounded.trace):]
