@@ -21,7 +21,9 @@ __all__ = ["StreamRead", "define_bulk_step"]
 
 Record = Any
 Item = Mapping[str, Any]
-StreamFn = Callable[[StepContext], AsyncIterable[Record] | Iterable[Record]]
+StreamFn = Callable[
+    [StepContext], AsyncIterable[Record] | Iterable[Record] | Awaitable[Iterable[Record]]
+]
 MapFn = Callable[[Record, StepContext], Item | None]
 PushBatchFn = Callable[[StepContext, Sequence[Item]], Awaitable[PushOutcome | None]]
 
@@ -62,7 +64,7 @@ def define_bulk_step(
     """Build a step that streams the window's records, maps them and pushes them in batches.
 
     ``stream(ctx)`` yields the partner records of ``ctx.window`` (async or plain
-    iterable); ``map(record, ctx)`` turns one into an API item (``None`` skips it).
+    iterable, or an ``async def`` returning a list); ``map(record, ctx)`` turns one into an API item (``None`` skips it).
     Batches go to ``push(ctx, items)`` when given, else to ``ctx.send_bulk(resource)``
     (``resource`` defaults to ``entity`` and must be a ShopiMind bulk resource), through
     the provisioned data source ``data_source`` when set (a key, or a function of ctx

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -766,9 +766,7 @@ def test_async_stream_returning_a_list_is_read(
     async def stream(ctx: StepContext) -> list[dict[str, Any]]:
         return [{"id": "c1"}]
 
-    # The engine awaits an async stream's result, but define_bulk_step's StreamFn annotation
-    # lists only iterables and async iterables (a gap in the library's hints).
-    step = define_bulk_step("customers", stream=cast(Any, stream), map=lambda r, ctx: r)
+    step = define_bulk_step("customers", stream=stream, map=lambda r, ctx: r)
     summary = sync([step], store, clock, push)
     assert summary.step("customers").advanced and "c1" in push.delivered
 
