@@ -64,7 +64,8 @@ def define_bulk_step(
     """Build a step that streams the window's records, maps them and pushes them in batches.
 
     ``stream(ctx)`` yields the partner records of ``ctx.window`` (async or plain
-    iterable, or an ``async def`` returning a list); ``map(record, ctx)`` turns one into an API item (``None`` skips it).
+    iterable, or an ``async def`` returning a list); ``map(record, ctx)`` turns one
+    into an API item (``None`` skips it).
     Batches go to ``push(ctx, items)`` when given, else to ``ctx.send_bulk(resource)``
     (``resource`` defaults to ``entity`` and must be a ShopiMind bulk resource), through
     the provisioned data source ``data_source`` when set (a key, or a function of ctx

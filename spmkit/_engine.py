@@ -53,6 +53,7 @@ __all__ = ["ESCALATE_AT_FAILURES", "run_integration_sync"]
 ESCALATE_AT_FAILURES = 3
 _LOGGER = "spmkit.engine"
 _DEFAULT_OPTIONS = SyncOptions()
+_OWN_STORES = (MemoryStore, SqliteStore)
 _ENGINE_LOG = logging.getLogger(_LOGGER)
 # Classes whose instances passed the Clock protocol check: a runtime Protocol check
 # walks every member of the protocol on every call, on every run.
@@ -101,7 +102,7 @@ async def run_integration_sync(
             f"got {integration!r} (type={type(integration).__name__})."
         )
     # The two stores first: a runtime Protocol check walks every member, on every run.
-    if not isinstance(store, MemoryStore | SqliteStore) and not isinstance(store, Store):
+    if not isinstance(store, _OWN_STORES) and not isinstance(store, Store):
         raise InvalidArgument(
             f"run_integration_sync expects store=open_store(...) (a Store); got {store!r:.80} "
             f"(type={type(store).__name__}). For a file, pass open_store(path, clock=clock)."
@@ -154,7 +155,12 @@ async def run_integration_sync(
             finished_at=clock.now(),
         )
         base.checkpoint("before_run_finish")
-        store.finish_run(run_id, summary.status, summary.to_dict())
+        # spmkit's own stores take the summary itself (immutable: the memory store keeps it
+        # and writes its dict only when the run is read); another Store gets the dict.
+        if isinstance(store, _OWN_STORES):
+            store.finish_run(run_id, summary.status, summary)
+        else:
+            store.finish_run(run_id, summary.status, summary.to_dict())
         return summary
     except (Exception, asyncio.CancelledError) as exc:
         # A crash of the engine itself (store down, a bug) or a cancelled run (a timeout

@@ -2,7 +2,9 @@
 
 It passes the same conformance tests as the SQLite store, including the JSON
 round-trip of run summaries and dead-letter payloads, so code that works against
-it works against a file. It keeps nothing after the process ends.
+it works against a file. It keeps nothing after the process ends. The engine's own
+run summary (an immutable :class:`SyncSummary`) is kept as it is and written as a dict
+only when the run is read, which is most of what a run costs it otherwise.
 """
 
 from __future__ import annotations
@@ -34,24 +36,29 @@ from spmkit._store_codec import (
     encode_payload,
     encode_summary,
 )
+from spmkit._summary import SyncSummary
 
 __all__ = ["MemoryStore"]
 
 
 class _Run:
-    """A mutable run row; the summary is kept as JSON text and parsed on read."""
+    """A mutable run row. A summary given as a dict is kept as JSON text and parsed on
+    read; the engine's own :class:`SyncSummary` is immutable, so it is kept as it is and
+    read as its ``to_dict()``: a run then costs no dict and no JSON until it is read."""
 
-    __slots__ = ("finished_at", "mode", "started_at", "status", "summary_json")
+    __slots__ = ("finished_at", "mode", "started_at", "status", "summary")
 
     def __init__(self, mode: str, started_at: datetime) -> None:
         self.mode = mode
         self.status: RunStatus = "running"
         self.started_at = started_at
         self.finished_at: datetime | None = None
-        self.summary_json: str | None = None
+        self.summary: str | SyncSummary | None = None
 
     def record(self, run_id: int) -> RunRecord:
-        summary = None if self.summary_json is None else json.loads(self.summary_json)
+        kept = self.summary
+        summary = (None if kept is None else json.loads(kept) if isinstance(kept, str)
+                   else kept.to_dict())
         return RunRecord(
             run_id, self.mode, self.status, self.started_at, self.finished_at, summary
         )
@@ -209,7 +216,10 @@ class MemoryStore:
         self._runs[run_id] = _Run(mode, clock_now(self._clock))
         return run_id
 
-    def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None:
+    def finish_run(self, run_id: int, status: RunStatus,
+                   summary: dict[str, Any] | SyncSummary) -> None:
+        """Record the end of a run: ``summary`` is a JSON-ready dict (kept as JSON), or the
+        run's :class:`SyncSummary` (kept as it is, read back as its ``to_dict()``)."""
         if self._closed:
             self._check_open()
         run = self._runs.get(run_id)
@@ -223,10 +233,10 @@ class MemoryStore:
                 f"Cannot finish run {run_id} with status={status!r}: use 'ok', 'partial' "
                 f"or 'failed'."
             )
-        summary_json = encode_summary(run_id, summary)
+        kept = summary if isinstance(summary, SyncSummary) else encode_summary(run_id, summary)
         run.status = status
         run.finished_at = clock_now(self._clock)
-        run.summary_json = summary_json
+        run.summary = kept
 
     def get_run(self, run_id: int) -> RunRecord | None:
         self._check_open()

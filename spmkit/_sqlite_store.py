@@ -56,6 +56,7 @@ from spmkit._store_codec import (
     from_iso,
     to_iso,
 )
+from spmkit._summary import SyncSummary
 
 __all__ = ["BUSY_TIMEOUT_S", "SCHEMA_VERSION", "SqliteStore"]
 
@@ -529,7 +530,12 @@ class SqliteStore:
         assert run_id is not None
         return run_id
 
-    def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None:
+    def finish_run(self, run_id: int, status: RunStatus,
+                   summary: dict[str, Any] | SyncSummary) -> None:
+        """Record the end of a run: ``summary`` is a JSON-ready dict or the run's
+        :class:`SyncSummary`, stored as JSON."""
+        if isinstance(summary, SyncSummary):
+            summary = summary.to_dict()
         if status not in FINISH_STATUSES:
             raise InvalidArgument(
                 f"Cannot finish run {run_id} with status={status!r}: use 'ok', 'partial' "

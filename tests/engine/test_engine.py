@@ -801,3 +801,37 @@ def test_huge_backfill_is_a_clear_error() -> None:
 def test_huge_backfill_option_is_refused_up_front() -> None:
     with pytest.raises(ValueError, match="backfill_days=1e\\+20 is more than 365000 days"):
         SyncOptions(backfill_days=1e20)
+
+
+class _OtherStore:
+    """A Store that is not one of spmkit's (it delegates to a memory store): what the
+    engine hands finish_run is a plain dict."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.finished: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def finish_run(self, run_id: int, status: str, summary: Any) -> None:
+        self.finished.append(summary)
+        self._inner.finish_run(run_id, status, summary)
+
+
+@pytest.mark.parametrize("own", [True, False])
+def test_the_stored_run_summary_is_the_summary_the_run_returned(
+    store: Any, clock: ManualClock, push: FakePush, own: bool
+) -> None:
+    """spmkit's stores get the engine's immutable SyncSummary (kept, written as a dict on
+    read); any other Store gets the dict. Both read back as summary.to_dict()."""
+    target = store if own else _OtherStore(store)
+    partner = Partner()
+    partner.add("c1", clock.now() - timedelta(minutes=5))
+    summary = sync([bulk(partner)], target, clock, push)
+    if not own:
+        assert [type(s) for s in target.finished] == [dict]
+        assert target.finished[0] == summary.to_dict()
+    run = store.get_run(summary.run_id)
+    assert run is not None and run.status == "ok" and run.summary == summary.to_dict()
+    assert run.summary["steps"][0]["advanced"] is True

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -13,8 +14,11 @@ from spmkit import (
     MemoryStore,
     NewDeadLetter,
     SqliteStore,
+    StepSummary,
     Store,
     StoreError,
+    SyncSummary,
+    SyncWindow,
     open_store,
 )
 from spmkit._sqlite_store import SCHEMA_VERSION
@@ -225,6 +229,36 @@ def test_summary_read_back_is_a_fresh_copy(store: Store) -> None:
     got.summary["steps"].append("x")
     again = store.get_run(run_id)
     assert again is not None and again.summary == {"steps": []}
+
+
+def test_the_engines_own_summary_reads_back_as_its_dict(store: Store) -> None:
+    """The engine hands spmkit's stores its SyncSummary (the memory store keeps it and
+    writes the dict only on read): what is read back is its to_dict(), as JSON would
+    give it, a fresh copy each time, in get_run and list_runs alike."""
+    assert isinstance(store, MemoryStore | SqliteStore)
+    run_id = store.start_run("incremental")
+    paris = timezone(timedelta(hours=2))
+    window = SyncWindow(since=T0 - timedelta(minutes=1), until=T0)
+    summary = SyncSummary(
+        run_id=run_id, status="partial", mode="incremental",
+        steps=(StepSummary(entity="orders", source_key="store-1", items=3, attempted=3,
+                           rejected=1, errors=("1 item refused: café ✓",), window=window,
+                           cursor_before=window.since, cursor_after=window.since,
+                           requested_advance=datetime(2026, 3, 1, 14, tzinfo=paris),
+                           dead_lettered=1),
+               StepSummary(entity="customers", source_key="", skipped_reason="leased",
+                           lease_holder="worker-2")),
+        errors=("1 item refused: café ✓",), started_at=T0, finished_at=T0)
+    store.finish_run(run_id, "partial", summary)
+    expected = json.loads(json.dumps(summary.to_dict()))
+    got = store.get_run(run_id)
+    assert got is not None and got.status == "partial" and got.summary is not None
+    assert got.summary == expected
+    assert got.summary["steps"][0]["requested_advance"] == "2026-03-01T14:00:00+02:00"
+    got.summary["steps"].clear()
+    again = store.get_run(run_id)
+    assert again is not None and again.summary == expected
+    assert [r.summary for r in store.list_runs()] == [expected]
 
 
 def test_non_json_summary_is_refused_naming_the_run(store: Store) -> None:
