@@ -17,7 +17,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict spmkit spmkit_testing benchmarks examples/acme_crm/src
-	$(BIN)/mypy --explicit-package-bases tests
+	MYPYPATH=examples/acme_crm/src $(BIN)/mypy --explicit-package-bases tests
 
 # The example integration is tested as a third party would: built, installed (not
 # editable) next to spmkit, and tested from its own folder with its own configuration:
