@@ -16,6 +16,7 @@ from typing import Any
 from spmkit import InvalidArgument
 
 __all__ = [
+    "ROLES",
     "InvalidScenario",
     "call_repr",
     "check_int",
@@ -26,6 +27,11 @@ __all__ = [
     "parse_instant",
     "show",
 ]
+
+
+#: Names that stand for "the first global stream" and "the first per-source stream" in
+#: library scenarios, so one scenario applies to any integration that has such a stream.
+ROLES = ("global", "per-source")
 
 
 class InvalidScenario(InvalidArgument):

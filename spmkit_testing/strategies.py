@@ -19,7 +19,7 @@ the strict policy and short durations.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from spmkit import BULK_RESOURCES, InvalidArgument
 from spmkit_testing._dsl import format_duration
 from spmkit_testing.adapter import Adapter
-from spmkit_testing.faults import CONSTRUCTORS, Fault
+from spmkit_testing.faults import EFFECTS, Draw, Fault, Ints, Sample, Seconds, Side
 from spmkit_testing.partner import DEFAULT_SOURCES
 from spmkit_testing.partner._payloads import fake_payload
 from spmkit_testing.scenario import Scenario, World
@@ -51,20 +51,16 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-API_FAULT_KINDS = ("status", "rate_limited", "connect_error", "connection_reset",
-                   "read_timeout", "latency", "failed_chunk", "refused_chunk", "poison",
-                   "token_bucket")
-PARTNER_FAULT_KINDS = ("status", "rate_limited", "connect_error", "connection_reset",
-                       "read_timeout", "latency", "null_page", "error_page", "duplicate_page",
-                       "reordered_page")
+#: The fault kinds the property check draws on the ShopiMind API, in registry order.
+API_FAULT_KINDS = tuple(verb for verb, kind in EFFECTS.items() if kind.drawn_on("api"))
+#: The fault kinds it draws on the partner, in registry order.
+PARTNER_FAULT_KINDS = tuple(verb for verb, kind in EFFECTS.items() if kind.drawn_on("partner"))
 #: The share of the overlap each source of lateness may take (skew, lag, a clock step).
 LATENESS_SHARE = 0.25
 STARTS = (DEFAULT_START, datetime(2041, 6, 1, tzinfo=UTC))
 """Where a world's simulated time starts: the harness's default start (2026-01-01), and a
 date in 2041, years after any machine's own date, where a read of the wall clock
 instead of the simulated one shows."""
-_BULK_KINDS = ("failed_chunk", "refused_chunk", "status")
-_READ_KINDS = ("status", "null_page")
 _INVALID = {"customers": {"email": "not-an-email"}, "orders": {"amount": "ten euros"},
             "products": {"price": "free"}}
 
@@ -207,20 +203,10 @@ def faults(adapter: Adapter, *, side: str | None = None, kinds: Sequence[str] | 
     })
     options: list[st.SearchStrategy[Fault]] = []
     if side in (None, "api"):
-        options += [_api(kind, resources, match) for kind in API_FAULT_KINDS
-                    if chosen is None or kind in chosen]
-        # The bulk answers are where the golden rule is easiest to break: draw them twice
-        # as often.
-        options += [_api(kind, resources, match) for kind in _BULK_KINDS
-                    if chosen is None or kind in chosen]
+        options += _weighted("api", chosen, lambda kind: _api(kind, resources, match))
     if side in (None, "partner") and "pages" in adapter.capabilities:
         targets = st.sampled_from(_targets(adapter, sources))
-        options += [_partner(kind, targets, match) for kind in PARTNER_FAULT_KINDS
-                    if chosen is None or kind in chosen]
-        # A read that fails or ends early half way is where an integration loses data
-        # (an error caught as "no more pages"): twice as often too.
-        options += [_partner(kind, targets, match) for kind in _READ_KINDS
-                    if chosen is None or kind in chosen]
+        options += _weighted("partner", chosen, lambda kind: _partner(kind, targets, match))
     if not options:
         raise InvalidArgument(f"faults(side={side!r}, kinds={kinds!r}) can draw nothing for "
                               f"this adapter.")
@@ -228,42 +214,54 @@ def faults(adapter: Adapter, *, side: str | None = None, kinds: Sequence[str] | 
                   sources=sources)
 
 
+def _weighted(side: Side, chosen: set[str] | None,
+              build: Callable[[str], st.SearchStrategy[Fault]]) -> list[st.SearchStrategy[Fault]]:
+    """One option per kind drawn on ``side`` (of ``chosen``), then one more for each kind
+    whose ``weight`` asks to be drawn more often."""
+    kinds = [verb for verb, kind in EFFECTS.items() if kind.drawn_on(side)
+             and (chosen is None or verb in chosen)]
+    options = [build(kind) for kind in kinds]
+    for round_ in range(2, 1 + max((EFFECTS[k].effect.weight.get(side, 1) for k in kinds),
+                                   default=1)):
+        options += [build(kind) for kind in kinds
+                    if EFFECTS[kind].effect.weight.get(side, 1) >= round_]
+    return options
+
+
+def _arguments(kind: str, side: Side) -> st.SearchStrategy[dict[str, Any]]:
+    """The constructor arguments of ``kind`` the effect declares for ``side``."""
+    declared = EFFECTS[kind].effect.draws.get(side, {})
+    if not declared:
+        return st.just({})
+    return st.fixed_dictionaries({name: _strategy(draw) for name, draw in declared.items()})
+
+
+def _strategy(draw: Draw) -> st.SearchStrategy[Any]:
+    if isinstance(draw, Sample):
+        return st.sampled_from(list(draw.values))
+    if isinstance(draw, Ints):
+        return st.integers(draw.low, draw.high)
+    if isinstance(draw, Seconds):
+        return _seconds(draw.low, draw.high)
+    return st.lists(st.sampled_from(list(draw.values)), min_size=draw.min_size,
+                    max_size=draw.max_size, unique=True)
+
+
 def _api(kind: str, resources: Sequence[str],
          match: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[Fault]:
     on = st.fixed_dictionaries({}, optional={"resource": st.sampled_from(resources)})
-    extra: dict[str, st.SearchStrategy[Any]] = {
-        "status": st.fixed_dictionaries({"code": st.sampled_from([503, 500, 502, 504, 408, 400]),
-                                         "body": st.sampled_from(["json", "html", "empty"])}),
-        "rate_limited": st.fixed_dictionaries({"retry_after": _seconds(1, 90)}),
-        "latency": st.fixed_dictionaries({"delay": _seconds(1, 45)}),
-        "refused_chunk": st.fixed_dictionaries({"status": st.sampled_from([422, 400, 409])}),
-        "poison": st.fixed_dictionaries({"keys": st.lists(
-            st.sampled_from([f"r{i}" for i in range(1, 6)] + [f"k{i}" for i in range(10)]),
-            min_size=1, max_size=2, unique=True)}),
-        "token_bucket": st.fixed_dictionaries({"capacity": st.integers(1, 3),
-                                               "refill_per_second": st.sampled_from(
-                                                   [0.01, 0.1, 1.0])}),
-    }
-    args = extra.get(kind, st.just({}))
-    build = CONSTRUCTORS[kind]
-    return st.builds(lambda a, m, o: build(**a, **m, **o), args, match, on)
+    build = EFFECTS[kind].constructor
+    return st.builds(lambda a, m, o: build(**a, **m, **o), _arguments(kind, "api"), match, on)
 
 
 def _partner(kind: str, targets: st.SearchStrategy[str],
              match: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[Fault]:
-    extra: dict[str, st.SearchStrategy[Any]] = {
-        "status": st.fixed_dictionaries({"code": st.sampled_from([503, 500, 502, 429, 404]),
-                                         "body": st.sampled_from(["json", "html", "text"])}),
-        "rate_limited": st.fixed_dictionaries({"retry_after": _seconds(1, 90)}),
-        "latency": st.fixed_dictionaries({"delay": _seconds(1, 45)}),
-        "duplicate_page": st.fixed_dictionaries({"count": st.integers(1, 3)}),
-    }
-    args = extra.get(kind, st.just({}))
-    build = CONSTRUCTORS[kind]
-    page_effect = kind in ("null_page", "error_page", "duplicate_page", "reordered_page")
-    # A page effect does not apply to a listing of sources: keep those to record streams.
-    target = targets.filter(lambda x: not x.endswith("/sources")) if page_effect else targets
-    return st.builds(lambda a, m, tgt: build(**a, **m, target=tgt), args, match, target)
+    build = EFFECTS[kind].constructor
+    # An effect that does not apply to a listing of sources keeps to record streams.
+    target = targets if EFFECTS[kind].effect.on_listings else targets.filter(
+        lambda x: not x.endswith("/sources"))
+    return st.builds(lambda a, m, tgt: build(**a, **m, target=tgt), _arguments(kind, "partner"),
+                     match, target)
 
 
 def policies(*, max_lag: int | None = None, builder: bool = False

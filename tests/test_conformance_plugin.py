@@ -100,7 +100,7 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
         "integration: acme_crm.sync:integration",
         "static: 5 passed",
         "property: 1 passed",
-        "property run: 10 examples in *s",
+        "property run: * examples in *s",
         "fault-space coverage:",
         "fault kinds (*/14 reached):",
         "invariant checks (*/10 reached):",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import typing
 
 import pytest
 
@@ -54,9 +55,11 @@ def test_core_never_imports_the_harness_or_pytest() -> None:
 @pytest.mark.parametrize("name", PACKAGES + MODULES)
 def test_public_callables_have_docstrings(name: str) -> None:
     module = importlib.import_module(name)
+    # A type alias (Literal[...], a Union, Callable[...]) is not a callable of the API.
     undocumented = [
         n for n in module.__all__
-        if callable(getattr(module, n)) and not (getattr(module, n).__doc__ or "").strip()
+        if callable(getattr(module, n)) and typing.get_origin(getattr(module, n)) is None
+        and not (getattr(module, n).__doc__ or "").strip()
     ]
     assert undocumented == []
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from spmkit_testing.fake._wire import MAX_BODY_BYTES, Incoming, api_key_header
+from spmkit_testing.fake._exchange import MAX_BODY_BYTES, Incoming, api_key_header
 
 if TYPE_CHECKING:
-    from spmkit_testing.fake._fake import FakeShopimind
+    from spmkit_testing.fake._wire import WireHost
 
 __all__ = ["FakeAsgiApp"]
 
@@ -28,9 +28,9 @@ class DroppedConnection(Exception):
 
 
 class FakeAsgiApp:
-    """ASGI 3 app serving one :class:`FakeShopimind`."""
+    """ASGI 3 app serving one :class:`~spmkit_testing.fake.FakeShopimind`."""
 
-    def __init__(self, fake: FakeShopimind) -> None:
+    def __init__(self, fake: WireHost) -> None:
         self._fake = fake
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -76,7 +76,7 @@ class FakeAsgiApp:
         if out.network is not None:
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"content-length", b"1000")]})  # fmt: skip
-            raise DroppedConnection(f"fault {out.network.verb}: dropping the connection")
+            raise DroppedConnection(f"fault {out.network[1]}: dropping the connection")
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in out.headers]
         headers.append((b"content-length", str(len(out.body)).encode()))
         await send({"type": "http.response.start", "status": out.status, "headers": headers})

@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from spmkit_testing.fake._wire import incoming_from_httpx
+from spmkit_testing.fake._exchange import incoming_from_httpx
 
 if TYPE_CHECKING:
-    from spmkit_testing.fake._fake import FakeShopimind
+    from spmkit_testing.fake._wire import WireHost
 
 __all__ = ["FakeTransport"]
 
 
 class FakeTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
-    """Serve requests from a :class:`FakeShopimind`, without sockets.
+    """Serve requests from a :class:`~spmkit_testing.fake.FakeShopimind`, without sockets.
 
     For example::
 
@@ -29,7 +29,7 @@ class FakeTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):
             await c.get("/v1/data-sources", headers={"spm-api-key": fake.api_key})
     """
 
-    def __init__(self, fake: FakeShopimind) -> None:
+    def __init__(self, fake: WireHost) -> None:
         self._fake = fake
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

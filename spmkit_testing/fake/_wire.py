@@ -12,137 +12,58 @@ says so.
 
 from __future__ import annotations
 
-import math
 import traceback
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, Protocol
 
 import httpx
 
 from spmkit import BULK_RESOURCES
 from spmkit_testing.fake._clock import FakeClock
+from spmkit_testing.fake._endpoints import ENDPOINTS
 from spmkit_testing.fake._errors import (
-    BadRequest,
     FakeApiError,
     InjectedStatus,
     PayloadTooLarge,
     Unauthorized,
     error_for_status,
 )
+from spmkit_testing.fake._exchange import (
+    MAX_BODY_BYTES,
+    Incoming,
+    Outgoing,
+    Pending,
+    incoming_from_httpx,
+)
 from spmkit_testing.fake._journal import Journal, JournalEntry
 from spmkit_testing.fake._json import read_json, write_json
 from spmkit_testing.fake._routes import Route, resolve, unknown_base
-from spmkit_testing.fake._schema import show
 from spmkit_testing.fake._state import BulkResult, FakeState
 from spmkit_testing.faults import (
+    NO_FAULT,
     ApiRequest,
-    ConnectError,
-    ConnectionReset,
+    BodyKind,
     Decision,
-    FailedChunk,
     FaultRegistry,
-    RateLimited,
-    ReadTimeout,
-    RefusedChunk,
-    Status,
+    NetworkFailure,
     non_json_body,
+    retry_after_seconds,
 )
-from spmkit_testing.faults._registry import NO_FAULT
 
-__all__ = ["MAX_BODY_BYTES", "Incoming", "Outgoing", "Pending", "Wire", "api_key_header"]
-
-#: The largest body the fake reads (the SDK's own cap): above it, a 413.
-MAX_BODY_BYTES = 25 * 1024 * 1024
+__all__ = ["Wire", "WireHost"]
 _JSON_HEADERS = (("content-type", "application/json"),)
 _NO_BODY = object()
 
 
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    """A request as the wire sees it. ``api_key`` is the ``spm-api-key`` header (see
-    :func:`api_key_header`); ``size`` is the body's full size when ``body`` holds only
-    its first ``MAX_BODY_BYTES + 1`` bytes (a way in that stops keeping a huge body)."""
-
-    method: str
-    path: str
-    query: str
-    api_key: str | None
-    body: bytes
-    size: int | None = None
+class WireHost(Protocol):
+    """What a way in (the httpx transport, the ASGI app) needs of the fake: its wire as it
+    is now (a reset builds a new one) and a sleep on its clock for latency faults."""
 
     @property
-    def body_size(self) -> int:
-        return len(self.body) if self.size is None else self.size
+    def _wire(self) -> Wire: ...
 
-
-def api_key_header(values: Iterable[bytes]) -> str | None:
-    """The ``spm-api-key`` header from its raw values, read alike on every way in.
-
-    As HTTP says (RFC 9110 §5.2-5.3), spaces and tabs around a value are not part of it,
-    and a header sent several times means its values joined with ``", "``; ``None``
-    when it is absent. Bytes are read as Latin-1, as ASGI servers hand them over.
-    """
-    found = [value.strip(b" \t") for value in values]
-    return b", ".join(found).decode("latin-1") if found else None
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """An answer: status, headers and bytes, or a network error (``network``)."""
-
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    network: NetworkEffect | None = None
-
-    def httpx_response(self, request: httpx.Request) -> httpx.Response:
-        """The answer as an ``httpx.Response``, or the network error raised."""
-        if self.network is not None:
-            raise network_error(self.network, request, "the fake ShopiMind API")
-        return httpx.Response(self.status, headers=self.headers, content=self.body, request=request)
-
-
-NetworkEffect = ConnectError | ConnectionReset | ReadTimeout
-
-
-def network_error(effect: NetworkEffect, request: httpx.Request, who: str) -> httpx.TransportError:
-    """The httpx exception a client sees for a network fault (the same for API and partner)."""
-    if isinstance(effect, ConnectError):
-        return httpx.ConnectError(f"Connection refused by {who} (fault {effect.verb})",
-                                  request=request)
-    if isinstance(effect, ConnectionReset):
-        return httpx.ReadError(f"Connection reset by {who} (fault {effect.verb})", request=request)
-    return httpx.ReadTimeout(f"Timed out reading the answer of {who} (fault {effect.verb})",
-                             request=request)
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """A request whose faults are decided; ``delay`` is the simulated latency to wait."""
-
-    incoming: Incoming
-    route: Route | None
-    params: dict[str, str]
-    decision: Decision
-    error: FakeApiError | None
-
-    @property
-    def delay(self) -> float:
-        """The simulated latency to wait, in seconds."""
-        return self.decision.delay.total_seconds()
-
-
-def incoming_from_httpx(request: httpx.Request) -> Incoming:
-    """Read an ``httpx.Request`` (already read) into an :class:`Incoming`."""
-    url = request.url
-    return Incoming(
-        request.method,
-        url.path,
-        url.query.decode("ascii", "replace"),
-        api_key_header(v for k, v in request.headers.raw if k.lower() == b"spm-api-key"),
-        request.content,
-    )
+    async def _sleep(self, seconds: float) -> None: ...
 
 
 class Wire:
@@ -161,9 +82,6 @@ class Wire:
         self._journal = journal
         self._clock = clock
         self._api_key = api_key
-        self._handlers: dict[str, Callable[[Pending, Any], tuple[int, Any]]] = {
-            name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_on_")
-        }
 
     # -- the two steps ------------------------------------------------------------------
 
@@ -200,7 +118,7 @@ class Wire:
             out = Outgoing(status, headers, write_json(out_body))
         except NetworkErrorAnswer as net:
             out_body = None
-            out = Outgoing(0, (), b"", net.effect)
+            out = Outgoing(0, (), b"", (net.failure, net.verb))
         except _RawAnswer as raw:
             out_body = raw.content.decode("utf-8", "replace")
             out = Outgoing(raw.status, raw.headers, raw.content)
@@ -232,60 +150,58 @@ class Wire:
 
     # -- answering ----------------------------------------------------------------------
 
-    def _answer(self, pending: Pending) -> tuple[int, Any, Any, tuple[tuple[str, str], ...]]:
+    def _answer(self, pending: Pending) -> Answer:
         """Return ``(status, parsed request body, response body, headers)``."""
         body: Any = None
-        incoming = pending.incoming
         try:
             effect = pending.decision.terminal
-            if isinstance(effect, ConnectError | ConnectionReset | ReadTimeout):
-                raise NetworkErrorAnswer(effect)
-            if isinstance(effect, Status | RateLimited):
-                raise _http_fault(effect)
+            if effect is not None:
+                answer: Answer = effect.respond(_FaultAnswers(self, pending))
+                return answer
             if pending.error is not None:
                 raise pending.error
-            route = pending.route
-            assert route is not None
-            key = incoming.api_key
-            if key is None:
-                raise Unauthorized(
-                    "Missing spm-api-key header: send your ShopiMind API key in the "
-                    "spm-api-key header."
-                )
-            if key != self._api_key and "," in key:
-                raise Unauthorized(
-                    "The spm-api-key header holds several values (it was sent more than once, "
-                    "or its value has a comma): send it once, with the key the fake was started "
-                    "with (FakeShopimind(api_key=...) or spmkit serve --api-key)."
-                )
-            if key != self._api_key:
-                raise Unauthorized(
-                    "Invalid API key in the spm-api-key header: use the key the fake was "
-                    "started with (FakeShopimind(api_key=...) or spmkit serve --api-key)."
-                )
-            body = self._parse(incoming, route)
-            if isinstance(effect, (FailedChunk, RefusedChunk)):
-                return self._chunk_fault(pending, route, body, effect)
-            status, data = self._handlers[route.endpoint](pending, body)
+            route, body = self._read(pending)
+            status, data = ENDPOINTS[route.endpoint](self._state, pending, body)
             return status, body, data, _JSON_HEADERS
+        except _Refused as refused:
+            exc, body = refused.error, refused.body
+            return exc.status, body, exc.body(), (*_JSON_HEADERS, *exc.headers().items())
         except FakeApiError as exc:
             return exc.status, body, exc.body(), (*_JSON_HEADERS, *exc.headers().items())
 
-    def _chunk_fault(
-        self, pending: Pending, route: Route, body: Any, effect: FailedChunk | RefusedChunk
-    ) -> tuple[int, Any, Any, tuple[tuple[str, str], ...]]:
+    def _read(self, pending: Pending) -> tuple[Route, Any]:
+        """The route and the parsed body of a request that passes the key check."""
+        route = pending.route
+        assert route is not None
+        key = pending.incoming.api_key
+        if key is None:
+            raise Unauthorized(
+                "Missing spm-api-key header: send your ShopiMind API key in the "
+                "spm-api-key header."
+            )
+        if key != self._api_key and "," in key:
+            raise Unauthorized(
+                "The spm-api-key header holds several values (it was sent more than once, "
+                "or its value has a comma): send it once, with the key the fake was started "
+                "with (FakeShopimind(api_key=...) or spmkit serve --api-key)."
+            )
+        if key != self._api_key:
+            raise Unauthorized(
+                "Invalid API key in the spm-api-key header: use the key the fake was "
+                "started with (FakeShopimind(api_key=...) or spmkit serve --api-key)."
+            )
+        body = self._parse(pending.incoming, route)
+        return route, body
+
+    def _batch(self, pending: Pending) -> tuple[Any, Any, list[Any]]:
+        """The bulk resource, the parsed body and the checked items of a bulk write (a
+        refused request raises the API's own error, keeping the body for the journal)."""
+        route, body = self._read(pending)
         res = BULK_RESOURCES[route.resource or ""]
-        items = self._state.check_batch(res, body)
-        if isinstance(effect, FailedChunk):
-            data = BulkResult(0, 0, len(items)).body()
-            return 200, body, data, _JSON_HEADERS
-        raise error_for_status(
-            effect.status,
-            effect.message
-            or f"The whole batch of {len(items)} {res.name} items was refused (fault "
-            f"refused_chunk): nothing was stored. Find the item that poisons the batch, or "
-            f"push smaller batches to isolate it.",
-        )
+        try:
+            return res, body, self._state.check_batch(res, body)
+        except FakeApiError as exc:
+            raise _Refused(exc, body) from None
 
     @staticmethod
     def _parse(incoming: Incoming, route: Route) -> Any:
@@ -327,93 +243,66 @@ class Wire:
             )
         )
 
-    # -- endpoints ----------------------------------------------------------------------
+Answer = tuple[int, Any, Any, tuple[tuple[str, str], ...]]
 
-    def _on_bulk_write(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        route = pending.route
-        assert route is not None and route.resource is not None
-        result = self._state.bulk_upsert(
-            route.resource,
-            body,
-            merge=route.method == "PUT",
-            poisons=pending.decision.poisons,
-            copy=False,
-            wire=True,
+
+class _FaultAnswers:
+    """How the fake ShopiMind API answers what a fault decided (the faults'
+    :class:`~spmkit_testing.faults.Responder`): its own error objects, a dropped
+    connection, or a batch answer after the key and body checks a real request gets."""
+
+    def __init__(self, wire: Wire, pending: Pending) -> None:
+        self._wire, self._pending = wire, pending
+
+    def error(self, status: int, body: BodyKind, retry_after: timedelta | None,
+              message: str | None) -> Answer:
+        seconds = retry_after_seconds(retry_after)
+        if body != "json":
+            content, kind = non_json_body(status, body)
+            headers: tuple[tuple[str, str], ...] = () if kind is None else (
+                ("content-type", kind),)
+            if seconds is not None:
+                headers = (*headers, ("retry-after", str(seconds)))
+            raise _RawAnswer(status, headers, content)
+        text = message or (f"HTTP {status} injected by a fault of the fake API"
+                           + (f"; retry after {seconds} s." if seconds is not None else "."))
+        if status == 429:
+            raise error_for_status(429, text, seconds)
+        raise InjectedStatus(status, text, seconds)
+
+    def no_answer(self, failure: NetworkFailure, verb: str) -> Answer:
+        raise NetworkErrorAnswer(failure, verb)
+
+    def failed_batch(self) -> Answer:
+        _, body, items = self._wire._batch(self._pending)
+        return 200, body, BulkResult(0, 0, len(items)).body(), _JSON_HEADERS
+
+    def refused_batch(self, status: int, message: str | None) -> Answer:
+        res, body, items = self._wire._batch(self._pending)
+        error = error_for_status(
+            status,
+            message
+            or f"The whole batch of {len(items)} {res.name} items was refused (fault "
+            f"refused_chunk): nothing was stored. Find the item that poisons the batch, or "
+            f"push smaller batches to isolate it.",
         )
-        return 200, result.body()
+        raise _Refused(error, body)
 
-    def _on_records_write(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        result = self._state.upsert_custom_data_records(
-            int(pending.params["id_definition"]),
-            body,
-            poisons=pending.decision.poisons,
-            copy=False,
-            wire=True,
-        )
-        return 200, result.body()
 
-    def _on_bulk_list(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        route = pending.route
-        assert route is not None and route.resource is not None
-        limit, offset = _paging(pending.incoming.query)
-        return 200, _ok(200, self._state.list_records(route.resource, limit=limit, offset=offset))
+class _Refused(Exception):
+    """Internal: the API's error for a request whose body was read (the journal keeps it)."""
 
-    def _on_records_list(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        limit, offset = _paging(pending.incoming.query)
-        records = self._state.custom_data_records(int(pending.params["id_definition"]))
-        return 200, _ok(200, list(records.values())[offset : offset + limit])
-
-    def _on_sources_list(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        return 200, _ok(200, self._state.data_sources())
-
-    def _on_sources_create(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        return 201, _ok(201, self._state.create_data_source(body))
-
-    def _on_sources_update(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        return 200, _ok(200, self._state.update_data_source(int(pending.params["id"]), body))
-
-    def _on_sources_delete(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        return 200, _ok(200, self._state.delete_data_source(int(pending.params["id"])))
-
-    def _on_definitions_list(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        limit, offset = _paging(pending.incoming.query, default=10)
-        return 200, _ok(200, self._state.custom_data_definitions()[offset : offset + limit])
-
-    def _on_definitions_create(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        return 201, _ok(201, self._state.create_custom_data_definition(body))
-
-    def _on_definitions_get(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        id_definition = int(pending.params["id_definition"])
-        return 200, _ok(200, self._state.custom_data_definition(id_definition))
-
-    def _on_definitions_extend(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        id_definition = int(pending.params["id_definition"])
-        return 200, _ok(200, self._state.extend_custom_data_definition(id_definition, body))
-
-    def _on_definitions_activate(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        id_definition = int(pending.params["id_definition"])
-        return 200, _ok(200, self._state.set_custom_data_definition_status(id_definition, True))
-
-    def _on_definitions_deactivate(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        id_definition = int(pending.params["id_definition"])
-        return 200, _ok(200, self._state.set_custom_data_definition_status(id_definition, False))
-
-    def _on_events_list(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        return 200, _ok(200, self._state.events())
-
-    def _on_events_create(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        return 201, _ok(201, self._state.create_event(body))
-
-    def _on_events_trigger(self, pending: Pending, body: Any) -> tuple[int, Any]:
-        return 201, _ok(201, self._state.trigger_event(pending.params["code_name"], body))
+    def __init__(self, error: FakeApiError, body: Any) -> None:
+        super().__init__(error.status)
+        self.error, self.body = error, body
 
 
 class NetworkErrorAnswer(Exception):
     """Internal: the request gets no answer (a network fault)."""
 
-    def __init__(self, effect: NetworkEffect) -> None:
-        super().__init__(effect.verb)
-        self.effect = effect
+    def __init__(self, failure: NetworkFailure, verb: str) -> None:
+        super().__init__(verb)
+        self.failure, self.verb = failure, verb
 
 
 class _RawAnswer(Exception):
@@ -424,37 +313,3 @@ class _RawAnswer(Exception):
         self.status, self.headers, self.content = status, headers, content
 
 
-def _ok(status: int, data: Any) -> dict[str, Any]:
-    return {"statusCode": status, "data": data}
-
-
-def _http_fault(effect: Status | RateLimited) -> FakeApiError:
-    status = effect.status if isinstance(effect, Status) else 429
-    delay = effect.retry_after
-    retry_after = None if delay is None else max(1, math.ceil(delay.total_seconds()))
-    if effect.body != "json":
-        content, kind = non_json_body(status, effect.body)
-        headers: tuple[tuple[str, str], ...] = () if kind is None else (("content-type", kind),)
-        if retry_after is not None:
-            headers = (*headers, ("retry-after", str(retry_after)))
-        raise _RawAnswer(status, headers, content)
-    message = (effect.message if isinstance(effect, Status) else None) or (
-        f"HTTP {status} injected by a fault of the fake API"
-        + (f"; retry after {retry_after} s." if retry_after is not None else ".")
-    )
-    if status == 429:
-        return error_for_status(429, message, retry_after)
-    return InjectedStatus(status, message, retry_after)
-
-
-def _paging(query: str, *, default: int = 100) -> tuple[int, int]:
-    values = {"limit": default, "offset": 0}
-    for part in query.split("&") if query else ():
-        name, _, raw = part.partition("=")
-        if name in values:
-            if not raw.isdigit() or len(raw) > 9:
-                raise BadRequest(f"Query parameter {name} must be a whole number, got {show(raw)}.")
-            values[name] = int(raw)
-    if not 1 <= values["limit"] <= 100:
-        raise BadRequest(f"limit must be between 1 and 100, got {values['limit']}.")
-    return values["limit"], values["offset"]

@@ -10,49 +10,59 @@ partner, scenarios, fixtures and the Hypothesis strategies::
     sim.fault_on("partner down", status(502, body="html", target="partner"))
     sim.fault_on("null", null_page(target="customers", times=1))
 
-See :mod:`spmkit_testing.faults._fault` for every constructor and target.
+Each kind of effect is declared once, in its own module, with its constructor
+(:func:`register`); :data:`EFFECTS` lists them all, in the order they were registered.
+See :mod:`spmkit_testing.faults._fault` for the match keywords and targets.
 """
 
 from __future__ import annotations
 
-from spmkit_testing.faults._effects import (
+from spmkit_testing.faults._answer import (
     BODY_KINDS,
+    BodyKind,
+    NetworkFailure,
+    Responder,
+    network_error,
+    non_json_body,
+    retry_after_seconds,
+)
+from spmkit_testing.faults._draw import Draw, Ints, Sample, Seconds, Subset
+from spmkit_testing.faults._effect import EFFECTS, Effect, EffectKind, ItemTest, Side, register
+from spmkit_testing.faults._fault import Fault, Target
+
+# The kinds of effect, registered in this order (the order strategies draw them in).
+from spmkit_testing.faults._http import RateLimited, Status, rate_limited, status  # isort: skip
+from spmkit_testing.faults._network import (  # isort: skip
     ConnectError,
     ConnectionReset,
-    DuplicatePage,
-    Effect,
-    ErrorPage,
-    FailedChunk,
-    Latency,
-    NullPage,
-    Poison,
-    RateLimited,
     ReadTimeout,
-    RefusedChunk,
-    ReorderedPage,
-    Status,
-    TokenBucket,
-    non_json_body,
-)
-from spmkit_testing.faults._fault import (
-    Fault,
-    Target,
     connect_error,
     connection_reset,
+    read_timeout,
+)
+from spmkit_testing.faults._latency import Latency, latency  # isort: skip
+from spmkit_testing.faults._bulk import (  # isort: skip
+    FailedChunk,
+    Poison,
+    RefusedChunk,
+    failed_chunk,
+    poison,
+    refused_chunk,
+)
+from spmkit_testing.faults._pages import (  # isort: skip
+    DuplicatePage,
+    ErrorPage,
+    NullPage,
+    ReorderedPage,
     duplicate_page,
     error_page,
-    failed_chunk,
-    latency,
     null_page,
-    poison,
-    rate_limited,
-    read_timeout,
-    refused_chunk,
     reordered_page,
-    status,
-    token_bucket,
 )
-from spmkit_testing.faults._registry import (
+from spmkit_testing.faults._bucket import TokenBucket, token_bucket  # isort: skip
+from spmkit_testing.faults._page import Page, PageRead  # isort: skip
+from spmkit_testing.faults._registry import (  # isort: skip
+    NO_FAULT,
     ApiRequest,
     Decision,
     FaultHandle,
@@ -62,25 +72,24 @@ from spmkit_testing.faults._registry import (
 )
 
 #: Every fault constructor, by DSL name (what strategies and the coverage table enumerate).
-CONSTRUCTORS = {
-    f.__name__: f
-    for f in (status, rate_limited, connect_error, connection_reset, read_timeout, latency,
-              failed_chunk, refused_chunk, poison, null_page, error_page, duplicate_page,
-              reordered_page, token_bucket)
-}
+CONSTRUCTORS = {verb: kind.constructor for verb, kind in EFFECTS.items()}
 
 __all__ = [
     "ApiRequest",
     "BODY_KINDS",
+    "BodyKind",
     "connect_error",
     "ConnectError",
     "connection_reset",
     "ConnectionReset",
     "CONSTRUCTORS",
     "Decision",
+    "Draw",
     "duplicate_page",
     "DuplicatePage",
     "Effect",
+    "EffectKind",
+    "EFFECTS",
     "error_page",
     "ErrorPage",
     "failed_chunk",
@@ -89,11 +98,18 @@ __all__ = [
     "FaultHandle",
     "FaultRegistry",
     "FaultStats",
+    "Ints",
+    "ItemTest",
     "Latency",
     "latency",
+    "network_error",
+    "NetworkFailure",
+    "NO_FAULT",
     "non_json_body",
     "null_page",
     "NullPage",
+    "Page",
+    "PageRead",
     "PartnerRequest",
     "Poison",
     "poison",
@@ -103,10 +119,17 @@ __all__ = [
     "ReadTimeout",
     "refused_chunk",
     "RefusedChunk",
+    "register",
     "reordered_page",
     "ReorderedPage",
+    "Responder",
+    "retry_after_seconds",
+    "Sample",
+    "Seconds",
+    "Side",
     "Status",
     "status",
+    "Subset",
     "Target",
     "token_bucket",
     "TokenBucket",

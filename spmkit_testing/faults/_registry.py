@@ -11,28 +11,18 @@ Randomness (``probability``) comes only from the registry's seeded ``random.Rand
 from __future__ import annotations
 
 import fnmatch
-import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from spmkit import BULK_RESOURCES, InvalidArgument
-from spmkit_testing.faults._effects import (
-    PAGE_EFFECTS,
-    DuplicatePage,
-    Effect,
-    FailedChunk,
-    Latency,
-    Poison,
-    RateLimited,
-    RefusedChunk,
-    TokenBucket,
-)
+from spmkit_testing.faults._effect import Effect, ItemTest
 from spmkit_testing.faults._fault import Fault
 
 __all__ = [
+    "NO_FAULT",
     "ApiRequest",
     "Decision",
     "FaultHandle",
@@ -40,8 +30,6 @@ __all__ = [
     "FaultStats",
     "PartnerRequest",
 ]
-
-ItemPredicate = Callable[[Mapping[str, Any]], bool]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -57,6 +45,11 @@ class FaultHandle:
     def __repr__(self) -> str:
         named = f" {self.name!r}" if self.name else ""
         return f"<fault #{self.id}{named} {self.fault!r}>"
+
+    @property
+    def label(self) -> str:
+        """How journals and traces name it: ``name: fault`` (or the fault alone)."""
+        return f"{self.name}: {self.fault!r}" if self.name else repr(self.fault)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +87,12 @@ class PartnerRequest:
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What the faults make of one request: a simulated ``delay``, the ``terminal`` effect
-    that decides the answer (if any), item ``poisons`` (API), a ``page`` effect (partner)."""
+    that answers instead of the server (if any), item ``poisons`` (API), a ``page``
+    effect (partner), and the ``labels`` of the faults that fired."""
 
     delay: timedelta = timedelta(0)
     terminal: Effect | None = None
-    poisons: tuple[tuple[ItemPredicate, str], ...] = ()
+    poisons: tuple[tuple[ItemTest, str], ...] = ()
     page: Effect | None = None
     labels: tuple[str, ...] = ()
 
@@ -111,22 +105,50 @@ class Decision:
 NO_FAULT = Decision()
 
 
-@dataclass(slots=True)
-class _Bucket:
-    tokens: float
-    last: datetime | None = None
+class _Fate:
+    """One request's decision as it is built, slot by slot: the first ``answer`` and the
+    first ``page`` effect win, delays add up, item tests accumulate."""
 
-    def take(self, effect: TokenBucket, now: datetime) -> int | None:
-        """Take a token; return the whole seconds to wait when there is none."""
-        if self.last is not None and now > self.last:
-            refill = (now - self.last).total_seconds() * effect.refill_per_second
-            self.tokens = min(effect.capacity, self.tokens + refill)
-        if self.last is None or now > self.last:
-            self.last = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return None
-        return max(1, math.ceil((1.0 - self.tokens) / effect.refill_per_second))
+    def __init__(self, resource: str | None) -> None:
+        self.natural_key = _natural_key(resource)
+        self.delay = timedelta(0)
+        self.terminal: Effect | None = None
+        self.page: Effect | None = None
+        self.poisons: list[tuple[ItemTest, str]] = []
+        self.fired: list[_Entry] = []
+
+    def has_room(self, effect: Effect) -> bool:
+        slot = effect.slot
+        return not ((slot == "answer" and self.terminal is not None)
+                    or (slot == "page" and self.page is not None))
+
+    def put(self, effect: Effect, entry: _Entry) -> None:
+        slot = effect.slot
+        if slot == "answer":
+            self.terminal = effect
+        elif slot == "page":
+            self.page = effect
+        elif slot == "delay":
+            self.delay += effect.delay
+        else:
+            self.poisons.append(effect.rejects(self.natural_key))
+        entry.fired += 1
+        self.fired.append(entry)
+
+    def decision(self) -> Decision:
+        if self.terminal is not None:
+            # The request gets no page and no bulk answer: those faults did not happen.
+            for entry in [e for e in self.fired if e.handle.fault.effect.slot in _SERVED]:
+                entry.fired -= 1
+                self.fired.remove(entry)
+            self.page, self.poisons = None, []
+        if not self.fired:
+            return NO_FAULT
+        return Decision(self.delay, self.terminal, tuple(self.poisons), self.page,
+                        tuple(e.handle.label for e in self.fired))
+
+
+_SERVED = ("page", "items")  # slots that act only on an answer the server gives
 
 
 @dataclass(slots=True)
@@ -135,7 +157,7 @@ class _Entry:
     matched: int = 0
     fired: int = 0
     active: bool = True
-    bucket: _Bucket | None = None
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -164,8 +186,6 @@ class FaultRegistry:
         handle = FaultHandle(self._next_id, fault, name)
         self._next_id += 1
         entry = _Entry(handle)
-        if isinstance(fault.effect, TokenBucket):
-            entry.bucket = _Bucket(fault.effect.capacity)
         # Copy on write: a request being decided keeps the list it started with.
         self._entries = [*self._entries, entry]
         self._history.append(entry)
@@ -216,51 +236,20 @@ class FaultRegistry:
 
     def _decide(self, now: datetime, matches: Callable[[Fault], bool],
                 resource: str | None) -> Decision:
-        delay = timedelta(0)
-        terminal: Effect | None = None
-        page: Effect | None = None
-        poisons: list[tuple[ItemPredicate, str]] = []
-        labels: list[str] = []
-        served: list[_Entry] = []  # page and poison faults: they act only if there is an answer
+        fate = _Fate(resource)
         for entry in self._entries:
-            fault = entry.handle.fault
-            if not matches(fault):
+            if not matches(entry.handle.fault):
                 continue
             entry.matched += 1
             if not self._in_play(entry, now):
                 continue
-            effect = fault.effect
-            if isinstance(effect, Latency):
-                delay += effect.delay
-            elif isinstance(effect, Poison):
-                poisons.append((effect.matcher(_natural_key(resource)), effect.why()))
-            elif isinstance(effect, PAGE_EFFECTS):
-                if page is not None:
-                    continue
-                page = effect
-            elif terminal is not None:
+            effect = entry.handle.fault.effect
+            if not fate.has_room(effect):
                 continue
-            elif isinstance(effect, TokenBucket):
-                assert entry.bucket is not None
-                wait = entry.bucket.take(effect, now)
-                if wait is None:
-                    continue
-                terminal = RateLimited(timedelta(seconds=wait))
-            else:
-                terminal = effect
-            entry.fired += 1
-            labels.append(_label(entry.handle))
-            if isinstance(effect, (Poison, *PAGE_EFFECTS)):
-                served.append(entry)
-        if terminal is not None and served:
-            # The request gets no page and no bulk answer: those faults did not happen.
-            for entry in served:
-                entry.fired -= 1
-                labels.remove(_label(entry.handle))
-            page, poisons = None, []
-        if not labels:
-            return NO_FAULT
-        return Decision(delay, terminal, tuple(poisons), page, tuple(labels))
+            acting = effect.acting(entry.memo, now)
+            if acting is not None:
+                fate.put(acting, entry)
+        return fate.decision()
 
     def _in_play(self, entry: _Entry, now: datetime) -> bool:
         fault = entry.handle.fault
@@ -275,20 +264,13 @@ class FaultRegistry:
         return fault.probability >= 1.0 or self.rng.random() < fault.probability
 
 
-def _label(handle: FaultHandle) -> str:
-    return f"{handle.name}: {handle.fault!r}" if handle.name else repr(handle.fault)
-
-
 def _natural_key(resource: str | None) -> str | None:
     spec = BULK_RESOURCES.get(resource or "")
     return spec.natural_key if spec is not None else None
 
 
 def _matches_api(fault: Fault, req: ApiRequest) -> bool:
-    if fault.target != "api":
-        return False
-    effect = fault.effect
-    if isinstance(effect, FailedChunk | RefusedChunk | Poison) and not req.bulk_write:
+    if fault.target != "api" or not fault.effect.applies(req):
         return False
     if fault.method is not None and fault.method != req.method:
         return False
@@ -310,11 +292,8 @@ def _matches_partner(fault: Fault, req: PartnerRequest) -> bool:
             return False
         if where.source is not None and where.source != req.source:
             return False
-    if isinstance(fault.effect, PAGE_EFFECTS) and req.listing:
-        return False
-    if isinstance(fault.effect, DuplicatePage) and req.by_offset:
-        # An offset-paged API never serves more than its limit: repeated records there
-        # come from records changing during the read, which updates and late arrivals model.
+    effect = fault.effect
+    if (req.listing and not effect.on_listings) or not effect.applies(req):
         return False
     if fault.method is not None and fault.method != req.method:
         return False

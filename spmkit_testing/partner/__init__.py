@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
+from spmkit_testing.faults import Page
 from spmkit_testing.partner._paging import Paging
 from spmkit_testing.partner._partner import (
     DEFAULT_SOURCES,
-    Page,
     Partner,
     PartnerCall,
     PartnerFailure,

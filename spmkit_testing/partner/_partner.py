@@ -20,18 +20,12 @@ import httpx
 
 from spmkit import Clock, InvalidArgument, SpmkitError
 from spmkit_testing.faults import (
-    ConnectError,
-    ConnectionReset,
+    BodyKind,
     Decision,
-    DuplicatePage,
-    ErrorPage,
     FaultRegistry,
-    NullPage,
+    NetworkFailure,
+    Page,
     PartnerRequest,
-    RateLimited,
-    ReadTimeout,
-    ReorderedPage,
-    Status,
 )
 from spmkit_testing.partner._records import SourceRecord, iso
 from spmkit_testing.partner._source import FakeSource
@@ -39,7 +33,8 @@ from spmkit_testing.partner._source import FakeSource
 if TYPE_CHECKING:
     from spmkit_testing.adapter import Stream
 
-__all__ = ["DEFAULT_SOURCES", "Page", "Partner", "PartnerCall", "PartnerFailure"]
+__all__ = ["DEFAULT_SOURCES", "Partner", "PartnerCall", "PartnerFailure", "failure_of",
+           "record_dict"]
 
 DEFAULT_SOURCES = ("store-1", "store-2")
 
@@ -66,18 +61,6 @@ class PartnerCall:
     status: int | None
     served: int
     fault: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """What one read of a stream-source returns: ``records`` (``None`` for a null page),
-    ``error`` for an error object instead of a page, whether ``more`` follow and ``last``,
-    the ``(updated_at, key)`` the page ends at (before any fault reordered it)."""
-
-    records: list[SourceRecord] | None
-    more: bool
-    last: tuple[datetime, str] | None = None
-    error: bool = False
 
 
 class Partner:
@@ -177,29 +160,20 @@ class Partner:
              until: datetime | None, after: tuple[datetime, str] | None = None,
              offset: int = 0, limit: int = 100, include_deleted: bool = True) -> Page:
         """Read one page (``since < updated_at <= until``, after ``after``, from ``offset``)
-        and apply the decision's page effect (null, error object, duplicates, order)."""
+        and let the decision's page effect reshape it (null, error object, duplicates,
+        order)."""
         data = self.source(stream, source)
         now = data.read_instant()
         rows = _live(data.index.scan(now, since, until, after), include_deleted)
         found = list(islice(rows, offset, offset + limit + 1))
         records, more = found[:limit], len(found) > limit
         last = (records[-1].updated_at, records[-1].key) if records else None
+        page = Page(records, more, last)
         effect = decision.page
-        if isinstance(effect, NullPage):
-            return Page(None, more, last)
-        if isinstance(effect, ErrorPage):
-            return Page(None, more, last, error=True)
-        if isinstance(effect, DuplicatePage):
-            # The records served just before this page in the same read (a first page
-            # repeats its own first records).
-            edge = (records[0].updated_at, records[0].key) if records else after
-            back = [] if edge is None else data.index.scan_back(now, since, edge)
-            before = list(islice(_live(iter(back), include_deleted), effect.count))[::-1]
-            records = (before or records[: effect.count]) + records
-        elif isinstance(effect, ReorderedPage) and len(records) > 1:
-            shift = self.rng.randrange(1, len(records))
-            records = records[shift:] + records[:shift]
-        return Page(records, more, last)
+        if effect is None:
+            return page
+        edge = (records[0].updated_at, records[0].key) if records else after
+        return effect.shape(page, _Read(self.rng, data, now, since, edge, include_deleted))
 
     def count(self, stream: str, source: str = "", *, since: datetime | None,
               until: datetime | None, include_deleted: bool = True) -> int:
@@ -271,16 +245,51 @@ def record_dict(record: SourceRecord) -> dict[str, Any]:
 
 
 def failure_of(decision: Decision) -> PartnerFailure | None:
-    """The :class:`PartnerFailure` a terminal fault stands for (``None`` when there is none)."""
+    """The :class:`PartnerFailure` an in-process client sees for the fault that answers
+    instead of the partner (``None`` when none does)."""
     effect = decision.terminal
-    label = decision.label or ""
-    if isinstance(effect, Status):
-        return PartnerFailure(f"partner answered {effect.status} ({label})", status=effect.status)
-    if isinstance(effect, RateLimited):
-        seconds = effect.retry_after.total_seconds()
-        return PartnerFailure(f"partner answered 429, retry after {seconds:g} s ({label})",
-                              status=429, retry_after=seconds)
-    if isinstance(effect, ConnectError | ConnectionReset | ReadTimeout):
-        return PartnerFailure(f"partner unreachable: {effect.verb} ({label})", status=None)
-    return None
+    if effect is None:
+        return None
+    failure: PartnerFailure = effect.respond(_Failures(decision.label or ""))
+    return failure
 
+
+class _Failures:
+    """How an in-process partner fails (the faults' :class:`~spmkit_testing.faults.Responder`)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def error(self, status: int, body: BodyKind, retry_after: timedelta | None,
+              message: str | None) -> PartnerFailure:
+        if status == 429:
+            seconds = (retry_after or timedelta(0)).total_seconds()
+            return PartnerFailure(f"partner answered 429, retry after {seconds:g} s "
+                                  f"({self.label})", status=429, retry_after=seconds)
+        return PartnerFailure(f"partner answered {status} ({self.label})", status=status)
+
+    def no_answer(self, failure: NetworkFailure, verb: str) -> PartnerFailure:
+        return PartnerFailure(f"partner unreachable: {verb} ({self.label})", status=None)
+
+    def failed_batch(self) -> PartnerFailure:
+        raise AssertionError("failed_chunk() applies to the ShopiMind API only")
+
+    def refused_batch(self, status: int, message: str | None) -> PartnerFailure:
+        raise AssertionError("refused_chunk() applies to the ShopiMind API only")
+
+
+class _Read:
+    """One partner read, as a page effect sees it (a :class:`~spmkit_testing.faults.PageRead`)."""
+
+    def __init__(self, rng: random.Random, data: FakeSource, now: datetime,
+                 since: datetime | None, edge: tuple[datetime, str] | None,
+                 include_deleted: bool) -> None:
+        self.rng = rng
+        self._data, self._now, self._since, self._edge = data, now, since, edge
+        self._include_deleted = include_deleted
+
+    def earlier(self, count: int) -> list[SourceRecord]:
+        if self._edge is None:
+            return []
+        back = self._data.index.scan_back(self._now, self._since, self._edge)
+        return list(islice(_live(back, self._include_deleted), count))[::-1]

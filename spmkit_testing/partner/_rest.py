@@ -37,13 +37,12 @@ import httpx
 
 from spmkit import InvalidArgument, json_dumps
 from spmkit_testing.faults import (
-    ConnectError,
-    ConnectionReset,
+    BodyKind,
     Decision,
-    RateLimited,
-    ReadTimeout,
-    Status,
+    NetworkFailure,
+    network_error,
     non_json_body,
+    retry_after_seconds,
 )
 from spmkit_testing.partner._paging import BadQuery, Paging, Position
 from spmkit_testing.partner._partner import Partner
@@ -366,25 +365,41 @@ class _Server:
 
 
 def _fault_response(decision: Decision, request: httpx.Request) -> httpx.Response | None:
-    from spmkit_testing.fake._wire import network_error
-
+    """The answer of the fault that answers instead of the partner, if one does."""
     effect = decision.terminal
     if effect is None:
         return None
-    label = decision.label or ""
-    if isinstance(effect, ConnectError | ConnectionReset | ReadTimeout):
-        raise network_error(effect, request, "the partner")
-    status = effect.status if isinstance(effect, Status) else 429
-    after = effect.retry_after if isinstance(effect, Status | RateLimited) else None
-    headers = {} if after is None else {"Retry-After": str(max(1, math.ceil(
-        after.total_seconds())))}
-    body_kind = effect.body if isinstance(effect, Status | RateLimited) else "json"
-    if body_kind != "json":
-        content, kind = non_json_body(status, body_kind)
-        if kind is not None:
-            headers["content-type"] = kind
-        return httpx.Response(status, content=content, headers=headers)
-    return _error(status, "simulated", f"simulated partner failure ({label})", headers)
+    response: httpx.Response = effect.respond(_FaultAnswers(request, decision.label or ""))
+    return response
+
+
+class _FaultAnswers:
+    """How a partner route answers what a fault decided (the faults'
+    :class:`~spmkit_testing.faults.Responder`): its own error object, or no answer."""
+
+    def __init__(self, request: httpx.Request, label: str) -> None:
+        self.request, self.label = request, label
+
+    def error(self, status: int, body: BodyKind, retry_after: timedelta | None,
+              message: str | None) -> httpx.Response:
+        seconds = retry_after_seconds(retry_after)
+        headers = {} if seconds is None else {"Retry-After": str(seconds)}
+        if body != "json":
+            content, kind = non_json_body(status, body)
+            if kind is not None:
+                headers["content-type"] = kind
+            return httpx.Response(status, content=content, headers=headers)
+        return _error(status, "simulated", message or f"simulated partner failure "
+                      f"({self.label})", headers)
+
+    def no_answer(self, failure: NetworkFailure, verb: str) -> httpx.Response:
+        raise network_error(failure, verb, self.request, "the partner")
+
+    def failed_batch(self) -> httpx.Response:
+        raise AssertionError("failed_chunk() applies to the ShopiMind API only")
+
+    def refused_batch(self, status: int, message: str | None) -> httpx.Response:
+        raise AssertionError("refused_chunk() applies to the ShopiMind API only")
 
 
 class RestTransport(httpx.AsyncBaseTransport, httpx.BaseTransport):

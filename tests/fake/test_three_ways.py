@@ -14,7 +14,7 @@ import respx
 
 from spmkit_testing.clock import SimClock
 from spmkit_testing.fake import FakeShopimind, serve_in_thread
-from spmkit_testing.fake._wire import MAX_BODY_BYTES
+from spmkit_testing.fake._exchange import MAX_BODY_BYTES
 from spmkit_testing.faults import (
     connect_error,
     connection_reset,
