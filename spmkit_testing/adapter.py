@@ -170,6 +170,10 @@ class Stream:
 class Adapter:
     """How the harness simulates one integration (see the module docstring).
 
+    ``crash_points`` names the points where the integration's own steps call
+    ``ctx.checkpoint(name)``: the harness may crash the engine there too, as at the
+    engine's own points (:data:`spmkit_testing.CRASH_POINTS`).
+
     ``partner_api`` is a :class:`~spmkit_testing.rest.RestApi` or a function
     ``partner -> client`` (an in-process SDK fake reading through
     :meth:`~spmkit_testing.Partner.fetch` and :meth:`~spmkit_testing.Partner.list_sources`,
@@ -182,6 +186,7 @@ class Adapter:
     settings: Callable[[Partner], Any]
     partner_api: RestApi | Callable[[Partner], Any]
     name: str = ""
+    crash_points: Sequence[str] = ()
     capabilities: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -200,6 +205,12 @@ class Adapter:
         if not callable(self.settings):
             raise _fail(f"Adapter(settings={self.settings!r}) must be a function partner -> "
                         f"settings that points the integration at the simulation.")
+        points = self.crash_points
+        if isinstance(points, str) or not all(isinstance(p, str) and p.isidentifier()
+                                               for p in points):
+            raise _fail(f"Adapter(crash_points={points!r}) lists the names your steps pass to "
+                        f"ctx.checkpoint(...), such as crash_points=('after_fetch_page',).")
+        object.__setattr__(self, "crash_points", tuple(points))
         if isinstance(self.partner_api, RestApi):
             self._check_routes(self.partner_api)
         elif not callable(self.partner_api):

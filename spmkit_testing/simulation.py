@@ -79,8 +79,9 @@ API_BASE_URL = "https://api.shopimind.test"
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
 DEFAULT_API_KEY = "spm-test-key-0000"
 DEFAULT_WEBHOOK_SECRET = "whsec-test-0000"
+#: Where the engine itself may crash (its ``checkpoint`` calls); an adapter adds the points
+#: of its integration's own steps (``Adapter.crash_points``).
 CRASH_POINTS = (
-    "after_fetch_page",
     "after_push",
     "before_cursor_write",
     "after_cursor_write",
@@ -358,11 +359,18 @@ class Simulation:
         """Make the next tick a full backfill."""
         self._full_next = True
 
+    @property
+    def crash_points(self) -> tuple[str, ...]:
+        """Where the engine may crash: its integration's own points, then the engine's."""
+        return (*self.adapter.crash_points, *CRASH_POINTS)
+
     def crash_at(self, point: str, *, nth: int = 1) -> None:
-        """Crash the engine the ``nth`` time it reaches ``point`` (see ``CRASH_POINTS``)."""
-        if point not in CRASH_POINTS:
+        """Crash the engine the ``nth`` time it reaches ``point`` (one of ``crash_points``)."""
+        if point not in self.crash_points:
             raise InvalidArgument(
-                f"unknown crash point {point!r}; choose one of: {', '.join(CRASH_POINTS)}.")
+                f"unknown crash point {point!r}; choose one of: "
+                f"{', '.join(self.crash_points)} (a step of your own declares its points in "
+                f"Adapter(crash_points=...)).")
         if isinstance(nth, bool) or not isinstance(nth, int) or nth < 1:
             raise InvalidArgument(f"crash_at(nth={nth!r}) must be an int >= 1.")
         self._crash = _CrashPlan(point, nth)

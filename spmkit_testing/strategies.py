@@ -316,6 +316,7 @@ def timelines(adapter: Adapter, *, max_steps: int = 20, sources: Sequence[str] =
 
     refs = stream_refs(adapter, sources=sources)
     flaky = faults(adapter, sources=sources)  # built once: a strategy tree is costly
+    points = (*adapter.crash_points, *CRASH_POINTS)
 
     @st.composite
     def build(draw: st.DrawFn) -> list[t.Step]:
@@ -323,7 +324,7 @@ def timelines(adapter: Adapter, *, max_steps: int = 20, sources: Sequence[str] =
         on: list[str] = []
         keys: dict[str, str] = {}
         for n in range(draw(st.integers(1, max_steps))):
-            step = draw(_step(refs, flaky, overlap_seconds, on, keys, n))
+            step = draw(_step(refs, flaky, points, overlap_seconds, on, keys, n))
             steps.append(step)
         return steps
 
@@ -331,7 +332,8 @@ def timelines(adapter: Adapter, *, max_steps: int = 20, sources: Sequence[str] =
                   overlap_seconds=overlap_seconds)
 
 
-def _step(refs: st.SearchStrategy[str], flaky: st.SearchStrategy[Fault], overlap: int,
+def _step(refs: st.SearchStrategy[str], flaky: st.SearchStrategy[Fault],
+          points: tuple[str, ...], overlap: int,
           on: list[str], keys: dict[str, str], n: int) -> st.SearchStrategy[t.Step]:
 
     def add(ref: str, lag: int, poisoned: bool) -> t.Step:
@@ -356,7 +358,7 @@ def _step(refs: st.SearchStrategy[str], flaky: st.SearchStrategy[Fault], overlap
         flaky.map(fault_on),
         st.integers(1, max(1, int(overlap * LATENESS_SHARE))).map(
             lambda s: t.clock_step(f"-{s}s") if overlap * LATENESS_SHARE >= 1 else t.tick()),
-        st.builds(lambda p, k: t.crash(at=p, nth=k), st.sampled_from(CRASH_POINTS),
+        st.builds(lambda p, k: t.crash(at=p, nth=k), st.sampled_from(points),
                   st.integers(1, 2)),
         st.just(t.full_backfill()),
         st.just(t.webhook("sync")),

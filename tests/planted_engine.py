@@ -17,8 +17,9 @@ import pytest
 
 import spmkit._engine as engine
 import spmkit._push as push_module
-import spmkit_testing.reference as reference
+import spmkit_testing.reference._pos as pos
 from spmkit import NewDeadLetter, rejects_tolerated
+from tests import planted_reference
 
 Planter = Callable[[pytest.MonkeyPatch], Any]
 
@@ -58,7 +59,7 @@ def no_clamp(mp: pytest.MonkeyPatch) -> Any:
     """``advance_cursor_to`` past ``window.until`` is written as asked (the engine's min()
     is a no-op). Shown with the reference step that asks for the time after its push."""
     mp.setitem(vars(engine), "min", lambda target, until: target)
-    return reference.build_eager_integration
+    return planted_reference.build_eager_integration
 
 
 def backoff_on_a_second_clock(mp: pytest.MonkeyPatch) -> Any:
@@ -115,7 +116,7 @@ def non_list_page_ends_the_data(mp: pytest.MonkeyPatch) -> Any:
     def lenient(page: object, where: str) -> Any:
         return page if isinstance(page, list | tuple) else []
 
-    mp.setattr(reference, "check_page", lenient)
+    mp.setattr(pos, "check_page", lenient)
 
 
 def failed_count_ignored(mp: pytest.MonkeyPatch) -> Any:

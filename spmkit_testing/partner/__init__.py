@@ -18,6 +18,7 @@ from spmkit_testing.partner._partner import (
     Partner,
     PartnerCall,
     PartnerFailure,
+    PartnerStream,
     record_dict,
 )
 from spmkit_testing.partner._records import SourceRecord
@@ -32,6 +33,7 @@ __all__ = [
     "Partner",
     "PartnerCall",
     "PartnerFailure",
+    "PartnerStream",
     "record_dict",
     "RecordsRoute",
     "RestApi",

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -30,13 +30,21 @@ from spmkit_testing.faults import (
 from spmkit_testing.partner._records import SourceRecord, iso
 from spmkit_testing.partner._source import FakeSource
 
-if TYPE_CHECKING:
-    from spmkit_testing.adapter import Stream
-
-__all__ = ["DEFAULT_SOURCES", "Partner", "PartnerCall", "PartnerFailure", "failure_of",
-           "record_dict"]
+__all__ = ["DEFAULT_SOURCES", "Partner", "PartnerCall", "PartnerFailure", "PartnerStream",
+           "failure_of", "record_dict"]
 
 DEFAULT_SOURCES = ("store-1", "store-2")
+
+
+class PartnerStream(Protocol):
+    """What the partner needs to know of a stream (an adapter's
+    :class:`~spmkit_testing.Stream` is one): its name and whether it has sources."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def per_source(self) -> bool: ...
 
 
 class PartnerFailure(SpmkitError):
@@ -72,12 +80,12 @@ class Partner:
     ``client`` is the in-process client an adapter built for it, if any.
     """
 
-    def __init__(self, clock: Clock, streams: Sequence[Stream], *,
+    def __init__(self, clock: Clock, streams: Sequence[PartnerStream], *,
                  sources: Sequence[str] = DEFAULT_SOURCES, skew: timedelta = timedelta(0),
                  faults: FaultRegistry | None = None, seed: int = 0,
                  precision: timedelta | None = None) -> None:
         self.clock = clock
-        self.streams: dict[str, Stream] = {s.name: s for s in streams}
+        self.streams: dict[str, PartnerStream] = {s.name: s for s in streams}
         self.faults = faults if faults is not None else FaultRegistry(random.Random(seed))
         self.rng = random.Random(seed)
         self._skew = skew

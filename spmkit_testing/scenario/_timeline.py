@@ -348,7 +348,10 @@ def clock_step(delta: str | timedelta) -> ClockStep:
 
 def crash(*, at: str = "before_cursor_write", nth: int = 1) -> Crash:
     """The ``nth`` time a coming tick reaches point ``at`` the engine dies; it restarts."""
-    return Crash(check_str(at, "at", choices=CRASH_POINTS), check_int(nth, "nth", minimum=1))
+    if not check_str(at, "at").isidentifier():
+        raise InvalidScenario(f"crash(at={at!r}): name a crash point, such as "
+                              f"{', '.join(map(repr, CRASH_POINTS))}.")
+    return Crash(at, check_int(nth, "nth", minimum=1))
 
 
 def webhook(event: str, *, sent: str | timedelta = "0s", times: int = 1,

@@ -22,6 +22,9 @@ from typing import Any
 
 GOLDEN = Path(__file__).with_name("behaviour.json")
 SEEDS = (1, 2, 3)
+# An explicit seed: derandomized Hypothesis seeds itself from the property's source code,
+# so a refactor that only moves code would otherwise change the examples.
+PROVE_SEED = 20261208
 TARGETS = {"reference": (None, None),
            "acme": ("acme_crm.sync:integration", "acme_crm.testing:adapter")}
 
@@ -61,7 +64,7 @@ def prove_fingerprint(target: str) -> dict[str, Any]:
         try:
             proof = check_golden_rule(integration, adapter=adapter,
                                       settings=settings.get_profile(CI_PROFILE),
-                                      counterexamples=folder)
+                                      counterexamples=folder, seed=PROVE_SEED)
         except GoldenRuleBroken as broken:
             return {"examples": broken.proof.examples, "verdict": "broken",
                     "coverage": broken.proof.coverage.table(broken.proof.fault_kinds)}

@@ -188,7 +188,8 @@ def test_repr_is_the_dsl_text_that_builds_it(element: object, text: str) -> None
                                                    "ShopiMind API"),
         (lambda: status(503, target="a@b@c"), "target='a@b@c' is not a fault target"),
         (lambda: status(503, nth=2), "status() got unexpected keyword(s) nth"),
-        (lambda: crash(at="nowhere"), "Unknown at='nowhere'; choose from: 'after_fetch_page'"),
+        (lambda: crash(at="no where"), "crash(at='no where'): name a crash point, such as "
+                                       "'after_push'"),
         (lambda: fault_on("x", "503"),  # type: ignore[arg-type]  # a wrong type on purpose
          "fault_on('x', ...) expects a fault such as"),
         (lambda: add(), "add() needs at least one record"),

@@ -14,7 +14,7 @@ APPLICABLE = sorted(name for name, reason in REASONS.items() if reason is None)
 
 def test_the_scenarios_that_do_not_apply_are_the_ones_expected() -> None:
     assert {name for name, reason in REASONS.items() if reason is not None} == {
-        "clock_skew_loss", "eager_advance", "forgotten_advance", "whole_chunk_4xx"}
+        "clock_skew_loss", "whole_chunk_4xx"}
     assert REASONS["whole_chunk_4xx"] == (
         "it needs batch_size=5, which cannot be applied to an Integration object (pass a "
         "builder)")

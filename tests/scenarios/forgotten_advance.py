@@ -30,7 +30,7 @@ scenario = Scenario(
     description=__doc__,
     world=World(
         records=[records(10, stream="global")],
-        integration="spmkit_testing.reference:build_forgetful_integration",
+        integration="tests.planted_reference:build_forgetful_integration",
     ),
     timeline=[
         run_for("3m", every="1m"),

@@ -14,15 +14,12 @@ It is what scenarios run against by default, and the example to copy:
 The POS is reached over HTTP with httpx: ``PosSettings.base_url`` and, in tests,
 ``PosSettings.transport`` or a shared ``PosSettings.http`` client. Nothing here knows
 it runs in a simulation, except that each page read calls
-``ctx.checkpoint("after_fetch_page")`` so the harness can crash there.
-
-:data:`reference_adapter` is its :class:`~spmkit_testing.Adapter`, written with the
-public API only, like the adapter of any other integration.
+``ctx.checkpoint("after_fetch_page")`` so the harness can crash there (its adapter
+declares that crash point).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -38,27 +35,25 @@ from spmkit import (
     Integration,
     Provisioning,
     StepContext,
-    StepResult,
     SyncContext,
     check_page,
     define_bulk_step,
     define_integration,
 )
-from spmkit_testing import rest
-from spmkit_testing.adapter import Adapter, Stream
-from spmkit_testing.partner import Partner
 
 __all__ = [
     "DEFAULT_STORES",
+    "POS_BASE_URL",
     "PosSettings",
-    "build_eager_integration",
-    "build_forgetful_integration",
     "build_reference_integration",
     "customer_item",
+    "list_stores",
     "order_item",
-    "POS_BASE_URL",
-    "reference_adapter",
+    "parse_settings",
+    "provisioning",
     "reference_integration",
+    "stream_customers",
+    "stream_orders",
 ]
 
 DEFAULT_STORES = ("store-1", "store-2")
@@ -248,79 +243,3 @@ def build_reference_integration(*, tolerate_rejects: bool | float = False,
 
 reference_integration = build_reference_integration()
 """The Demo POS integration with the default (strict) reject policy."""
-
-
-def build_forgetful_integration(*, tolerate_rejects: bool | float = False,
-                                batch_size: int = 500) -> Integration:
-    """The Demo POS with a classic bug: the customers step never returns ``advance_cursor_to``.
-
-    It pushes everything, but its cursor never moves, so every run re-reads the whole
-    backfill window (the engine warns each time). The ``forgotten_advance`` scenario
-    shows it.
-    """
-    base = build_reference_integration(tolerate_rejects=tolerate_rejects, batch_size=batch_size)
-    customers = base.step("customers")
-    run = customers.run
-
-    async def forgetful_run(ctx: StepContext) -> StepResult:
-        result = await run(ctx)
-        return StepResult(items=result.items, errors=result.errors)
-
-    steps = [dataclasses.replace(s, run=forgetful_run) if s is customers else s
-             for s in base.sync_steps]
-    return define_integration(slug="demo-pos-forgetful", meta=base.meta, sync_steps=steps,
-                              parse_settings=parse_settings, provisioning=provisioning)
-
-
-def build_eager_integration(*, tolerate_rejects: bool | float = False,
-                            batch_size: int = 500) -> Integration:
-    """The Demo POS with another classic bug: the customers step advances to *now* after pushing.
-
-    ``advance_cursor_to=ctx.clock.now()`` read after a slow push is later than the
-    window it read (``window.until``): a partner write stamped in between was never
-    read, and a cursor past it would skip it for good. The engine clamps the cursor
-    to ``window.until``; the ``eager_advance`` scenario shows it.
-    """
-    base = build_reference_integration(tolerate_rejects=tolerate_rejects, batch_size=batch_size)
-    customers = base.step("customers")
-    run = customers.run
-
-    async def eager_run(ctx: StepContext) -> StepResult:
-        result = await run(ctx)
-        if result.advance_cursor_to is None:
-            return result
-        return StepResult(items=result.items, errors=result.errors,
-                          advance_cursor_to=ctx.clock.now())
-
-    steps = [dataclasses.replace(s, run=eager_run) if s is customers else s
-             for s in base.sync_steps]
-    return define_integration(slug="demo-pos-eager", meta=base.meta, sync_steps=steps,
-                              parse_settings=parse_settings, provisioning=provisioning)
-
-
-def _simulated_settings(partner: Partner) -> PosSettings:
-    """Settings pointed at the simulated POS: one long-lived client, the partner's stores."""
-    http = httpx.AsyncClient(base_url=POS_BASE_URL, transport=partner.transport)
-    return PosSettings(base_url=POS_BASE_URL, stores=tuple(partner.sources), http=http)
-
-
-# The Demo POS serves {"key", "updated_at", "deleted", "data": {...payload}} items.
-_POS_ITEMS: dict[str, Any] = {"fields": {"key": "key"}, "nest": "data", "tombstones": "deleted"}
-
-reference_adapter = Adapter(
-    name="demo-pos",
-    streams=[
-        Stream("customers", resource="customers", data_source="pos"),
-        Stream("orders", resource="orders", per_source=True, data_source=lambda store: store),
-    ],
-    partner_api=rest.api(POS_BASE_URL, [
-        rest.records("/customers/records", stream="customers", paging=rest.keyset(),
-                     since="updated_since", until="updated_until", **_POS_ITEMS),
-        rest.records("/stores/{source}/orders/records", stream="orders",
-                     paging=rest.page_number(), since="updated_after", until="updated_before",
-                     **_POS_ITEMS),
-        rest.sources("/stores", stream="orders"),
-    ]),
-    settings=_simulated_settings,
-)
-"""The adapter of the reference integration (and of its planted-bug variants)."""

@@ -31,7 +31,7 @@ scenario = Scenario(
     description=__doc__,
     world=World(
         records=[records(5, stream="global")],
-        integration="spmkit_testing.reference:build_eager_integration",
+        integration="tests.planted_reference:build_eager_integration",
     ),
     timeline=[
         advance("1m"),
