@@ -69,6 +69,7 @@ from spmkit._retry import RetryPolicy
 from spmkit._scripted import BulkAnswer, BulkCall, ScriptedClient, scripted_client
 from spmkit._secrets import SecretCipher, SecretState
 from spmkit._sqlite_store import SqliteStore
+from spmkit._step_source import StepSource
 from spmkit._store import CursorState, DeadLetter, Lease, NewDeadLetter, RunRecord, Store
 from spmkit._summary import StepSummary, SyncOptions, SyncSummary
 from spmkit._transports import aiohttp_transport
@@ -162,6 +163,7 @@ __all__ = [
     "SqliteStore",
     "StepContext",
     "StepResult",
+    "StepSource",
     "StepSummary",
     "Store",
     "StoreError",

@@ -44,6 +44,7 @@ from spmkit._memory_store import MemoryStore
 from spmkit._provisioning import load_provisioned
 from spmkit._push import PushFn, client_pusher
 from spmkit._sqlite_store import SqliteStore
+from spmkit._step_source import StepSource
 from spmkit._store import CursorState, Lease, NewDeadLetter, Store
 from spmkit._summary import StepSummary, SyncOptions, SyncSummary
 from spmkit._window import backoff_window, compute_window, rejects_tolerated
@@ -244,14 +245,14 @@ class _Runner:
             except Exception as exc:
                 # It lapses on its own; never hide the run's outcome behind this.
                 self.base.logger.warning(
-                    "could not release the run lease of step '%s' source %r (it expires by "
-                    "itself): %s", step.entity, key, _describe(exc),
+                    "could not release the run lease of step-source %s (it expires by "
+                    "itself): %s", StepSource(step.entity, key), _describe(exc),
                 )
 
     def _skip_leased(self, step: SyncStep, key: str, lease: Lease) -> None:
         self.base.logger.info(
-            "sync step '%s' source %r skipped: worker %r is running it (its lease runs until "
-            "%s)", step.entity, key, lease.owner, lease.expires_at.isoformat(),
+            "sync step-source %s skipped: worker %r is running it (its lease runs until "
+            "%s)", StepSource(step.entity, key), lease.owner, lease.expires_at.isoformat(),
         )
         cursor = self.base.store.get_cursor(step.entity, key)
         value = cursor.last_synced_at if cursor is not None else None
@@ -289,8 +290,8 @@ class _Runner:
         assert cursor is not None
         retry_at = cursor.updated_at + backoff_window(cursor.consecutive_failures)
         self.base.logger.info(
-            "sync step '%s' source %r in backoff after %d failure(s): skipped until %s",
-            step.entity, key, cursor.consecutive_failures, retry_at.isoformat(),
+            "sync step-source %s in backoff after %d failure(s): skipped until %s",
+            StepSource(step.entity, key), cursor.consecutive_failures, retry_at.isoformat(),
         )
         self.steps.append(StepSummary(
             entity=step.entity, source_key=key, skipped_backoff=True, skipped_reason="backoff",
@@ -307,9 +308,10 @@ class _Runner:
         last = cursor.last_synced_at if cursor is not None else None
         if not self.options.full_backfill and last is not None and last > now:
             self.base.logger.warning(
-                "sync step '%s' source %r not run: its cursor %s is after now %s (the clock "
+                "sync step-source %s not run: its cursor %s is after now %s (the clock "
                 "stepped back?). Running would read an inverted window; it will run once the "
-                "clock passes the cursor.", step.entity, key, last.isoformat(), now.isoformat(),
+                "clock passes the cursor.", StepSource(step.entity, key), last.isoformat(),
+                now.isoformat(),
             )
             self.steps.append(StepSummary(
                 entity=step.entity, source_key=key, skipped_reason="clock_behind_cursor",
@@ -362,9 +364,10 @@ class _Runner:
                                  summary=StepSummary(**ran))
         elif advance_to is None:
             self.base.logger.warning(
-                "sync step '%s' source %r completed clean without advance_cursor_to: cursor "
+                "sync step-source %s completed clean without advance_cursor_to: cursor "
                 "not advanced (the window will replay). Return "
-                "StepResult(advance_cursor_to=ctx.window.until) to advance.", step.entity, key,
+                "StepResult(advance_cursor_to=ctx.window.until) to advance.",
+                StepSource(step.entity, key),
             )
             if cursor is not None and _is_stale(cursor):
                 self._record_clean_no_advance(step, key, cursor, items=items)
@@ -373,16 +376,17 @@ class _Runner:
             target = min(advance_to, window.until)
             if advance_to > window.until:
                 self.base.logger.warning(
-                    "sync step '%s' source %r asked to advance its cursor to %s, past the end "
+                    "sync step-source %s asked to advance its cursor to %s, past the end "
                     "of its window %s: clamped to %s. A step may not claim records it has not "
-                    "read yet.", step.entity, key, advance_to.isoformat(),
+                    "read yet.", StepSource(step.entity, key), advance_to.isoformat(),
                     window.until.isoformat(), target.isoformat(),
                 )
             if not self.options.full_backfill and last is not None and target < last:
                 self.base.logger.warning(
-                    "sync step '%s' source %r asked to move its cursor backwards (%s -> %s); "
+                    "sync step-source %s asked to move its cursor backwards (%s -> %s); "
                     "kept at %s. Only a full backfill moves a cursor backwards.",
-                    step.entity, key, last.isoformat(), target.isoformat(), last.isoformat(),
+                    StepSource(step.entity, key), last.isoformat(), target.isoformat(),
+                    last.isoformat(),
                 )
                 target = last
             written = self.base.store.set_cursor(
@@ -392,9 +396,9 @@ class _Runner:
             )
             if written.last_synced_at != target:
                 self.base.logger.warning(
-                    "sync step '%s' source %r: another worker moved the cursor to %s while "
-                    "this run read up to %s; the newer value is kept.", step.entity, key,
-                    _iso(written.last_synced_at), target.isoformat(),
+                    "sync step-source %s: another worker moved the cursor to %s while "
+                    "this run read up to %s; the newer value is kept.",
+                    StepSource(step.entity, key), _iso(written.last_synced_at), target.isoformat(),
                 )
             self.base.checkpoint("after_cursor_write")
             self.steps.append(StepSummary(**{**ran, "advanced": True,
@@ -415,12 +419,12 @@ class _Runner:
         message = "; ".join(errors)
         if failures >= ESCALATE_AT_FAILURES:
             self.base.logger.error(
-                "sync step '%s' source %r failing repeatedly (%d consecutive failures): %s",
-                step.entity, key, failures, message,
+                "sync step-source %s failing repeatedly (%d consecutive failures): %s",
+                StepSource(step.entity, key), failures, message,
             )
         else:
-            self.base.logger.warning("sync step '%s' source %r failed: %s", step.entity, key,
-                                     message)
+            self.base.logger.warning("sync step-source %s failed: %s",
+                                     StepSource(step.entity, key), message)
         written = self.base.store.set_cursor(
             step.entity, key, last_synced_at=value, last_status="error", last_error=message,
             items=items, consecutive_failures=failures, at=self.started,
@@ -452,16 +456,16 @@ class _Runner:
         except Exception as exc:
             # Best-effort: the rejection is already visible (cursor held or counted).
             self.base.logger.warning(
-                "dead-letter write failed for step '%s' source %r (%d item(s) not recorded): %s",
-                step.entity, key, len(rows), _describe(exc),
+                "dead-letter write failed for step-source %s (%d item(s) not recorded): %s",
+                StepSource(step.entity, key), len(rows), _describe(exc),
             )
             return 0
         self.dead_letter_budget -= len(rows)
         if len(tally.rejected_items) > len(rows):
             self.base.logger.warning(
-                "dead-letter cap of %d per run reached: %d rejected item(s) of step '%s' not "
-                "recorded", self.options.dead_letter_cap,
-                len(tally.rejected_items) - len(rows), step.entity,
+                "dead-letter cap of %d per run reached: %d rejected item(s) of step-source %s "
+                "not recorded", self.options.dead_letter_cap,
+                len(tally.rejected_items) - len(rows), StepSource(step.entity, key),
             )
         return len(rows)
 
@@ -488,10 +492,10 @@ class _LeaseKeeper:
             return
         self.lost = True
         runner.base.logger.warning(
-            "sync step '%s' source %r ran longer than its lease (%g s) and worker %r took it "
+            "sync step-source %s ran longer than its lease (%g s) and worker %r took it "
             "over: both run it now. Cursors stay safe (the store's write is a compare-and-set), "
             "but raise SyncOptions(lease_seconds=...) above the longest step-run.",
-            self.step.entity, self.key, runner.options.lease_seconds, lease.owner,
+            StepSource(self.step.entity, self.key), runner.options.lease_seconds, lease.owner,
         )
 
 

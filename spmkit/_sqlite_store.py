@@ -34,6 +34,7 @@ from typing import Any, NoReturn, final
 
 from spmkit._clock import Clock, ensure_aware_utc
 from spmkit._errors import InvalidArgument, StoreError
+from spmkit._step_source import StepSource
 from spmkit._store import (
     CursorState,
     CursorStatus,
@@ -431,7 +432,7 @@ class SqliteStore:
             try:
                 rows = self._conn.execute(_GET_CURSOR, (entity, source_key)).fetchall()
             except sqlite3.Error as exc:
-                self._fail(exc, f"read the cursor ({entity!r}, {source_key!r})")
+                self._fail(exc, f"read the cursor of {StepSource(entity, source_key)}")
         return _cursor_row(rows[0]) if rows else None
 
     def set_cursor(
@@ -471,7 +472,7 @@ class SqliteStore:
                 # fetchall steps the statement to its end, which commits it.
                 stored, failures = self._conn.execute(_SET_CURSOR, params).fetchall()[0]
             except sqlite3.Error as exc:
-                self._fail(exc, f"write the cursor ({entity!r}, {source_key!r})")
+                self._fail(exc, f"write the cursor of {StepSource(entity, source_key)}")
         if stored != params["synced"]:
             synced = None if stored is None else from_iso(stored)
         return CursorState(
@@ -498,7 +499,7 @@ class SqliteStore:
         now = clock_now(self._clock)
         params = {"entity": entity, "source_key": source_key, "owner": owner,
                   "expires": to_iso(now + timedelta(seconds=seconds)), "now": to_iso(now)}
-        with self._transaction(f"take the run lease of ({entity!r}, {source_key!r})") as conn:
+        with self._transaction(f"take the run lease of {StepSource(entity, source_key)}") as conn:
             conn.execute(_ACQUIRE_LEASE, params)
             holder, expires = conn.execute(_GET_LEASE, (entity, source_key)).fetchone()
         return Lease(entity, source_key, holder, from_iso(expires))
@@ -512,7 +513,7 @@ class SqliteStore:
             try:
                 self._conn.execute(_RELEASE_LEASE, (entity, source_key, owner))
             except sqlite3.Error as exc:
-                self._fail(exc, f"release the run lease of ({entity!r}, {source_key!r})")
+                self._fail(exc, f"release the run lease of {StepSource(entity, source_key)}")
 
     # runs
 

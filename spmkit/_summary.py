@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from spmkit._errors import InvalidArgument
 from spmkit._json import utc_isoformat
+from spmkit._step_source import StepSource
 from spmkit._window import SyncWindow, check_non_negative
 
 __all__ = ["RunStatus", "StepSummary", "SyncOptions", "SyncSummary"]
@@ -115,6 +116,11 @@ class StepSummary:
     requested_advance: datetime | None = None
     lease_holder: str | None = None
 
+    @property
+    def step_source(self) -> StepSource:
+        """Which step-source this is: ``str(summary.step_source)`` is ``"orders@store-1"``."""
+        return StepSource(self.entity, self.source_key)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO-8601)."""
         return self._to_dict(_Iso())
@@ -157,8 +163,10 @@ class SyncSummary:
         for s in self.steps:
             if s.entity == entity and s.source_key == source_key:
                 return s
-        known = ", ".join(f"{s.entity}/{s.source_key}" for s in self.steps)
-        raise KeyError(f"no step-source {entity}/{source_key} in this run; ran: {known}")
+        known = ", ".join(str(s.step_source) for s in self.steps) or "(none)"
+        raise KeyError(
+            f"no step-source {StepSource(entity, source_key)} in this run; ran: {known}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO-8601)."""

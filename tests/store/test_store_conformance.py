@@ -470,6 +470,23 @@ def test_sqlite_writes_are_committed_and_visible_to_another_connection(
         store.close()
 
 
+def test_sqlite_errors_name_the_step_source_in_its_text_form(
+    db_path: Path, clock: ManualClock
+) -> None:
+    store = SqliteStore(db_path, clock)
+    try:
+        other = sqlite3.connect(db_path)
+        other.execute("DROP TABLE cursors")
+        other.close()
+        with pytest.raises(StoreError) as excinfo:
+            store.get_cursor("orders", "store-1")
+        assert excinfo.value.args == (
+            f"The store at {str(db_path)!r} could not read the cursor of orders@store-1: no such "
+            f"table: cursors; check the file and its directory, or open a new path.",)
+    finally:
+        store.close()
+
+
 def test_sqlite_uses_wal_and_records_the_schema_version(db_path: Path, clock: ManualClock) -> None:
     SqliteStore(db_path, clock).close()
     conn = sqlite3.connect(db_path)
