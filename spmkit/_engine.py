@@ -18,7 +18,7 @@ Per step-source, in order:
    reject, clamped to ``window.until`` (logged, and kept as ``requested_advance``)
    and never backwards outside a full backfill (the store's write is a
    compare-and-set, so not even over another worker's newer value); otherwise
-   record the failure (value kept, failures + 1).
+   record the failure (value kept, failures + 1) and why: ``StepSummary.held_by``.
 
 ``sources()``, ``enabled()`` or an invalid ``advance_cursor_to`` failing are
 failures of that step (recorded and backed off), never a crash of the run.
@@ -46,7 +46,7 @@ from spmkit._push import PushFn, client_pusher
 from spmkit._sqlite_store import SqliteStore
 from spmkit._step_source import StepSource
 from spmkit._store import CursorState, Lease, NewDeadLetter, Store
-from spmkit._summary import StepSummary, SyncOptions, SyncSummary
+from spmkit._summary import HeldBy, StepSummary, SyncOptions, SyncSummary
 from spmkit._window import backoff_window, compute_window, rejects_tolerated
 
 __all__ = ["ESCALATE_AT_FAILURES", "run_integration_sync"]
@@ -349,15 +349,17 @@ class _Runner:
             # The step caught a push failure and returned clean: never tolerated.
             errors = [f"push failed (the step did not report it): {m}" for m in tally.failures]
         dead_lettered = self._dead_letter(step, key, tally)
+        held_by: HeldBy | None = "errors" if errors else None
         if tally.rejected > 0 and not rejects_tolerated(
             step.tolerate_rejects, tally.rejected, max(tally.attempted, tally.rejected)
         ):
             errors.append(_rejects_held(tally))
+            held_by = "both" if held_by else "rejects"
         # The step-source's summary, built once its outcome is known (one construction).
         ran: dict[str, Any] = dict(
             entity=step.entity, source_key=key, items=items, attempted=tally.attempted,
             rejected=tally.rejected, window=window, cursor_before=last, cursor_after=last,
-            dead_lettered=dead_lettered, requested_advance=advance_to)
+            dead_lettered=dead_lettered, requested_advance=advance_to, held_by=held_by)
         self.base.checkpoint("before_cursor_write")
         if errors:
             self._record_failure(step, key, cursor, errors, items=items,
@@ -429,7 +431,9 @@ class _Runner:
             step.entity, key, last_synced_at=value, last_status="error", last_error=message,
             items=items, consecutive_failures=failures, at=self.started,
         )
-        ran = summary or StepSummary(entity=step.entity, source_key=key, cursor_before=value)
+        # Without a summary, the step failed before it ran (enabled() or sources()).
+        ran = summary or StepSummary(entity=step.entity, source_key=key, cursor_before=value,
+                                     held_by="errors")
         self.steps.append(replace(ran, errors=tuple(errors), cursor_after=written.last_synced_at))
 
     def _record_clean_no_advance(

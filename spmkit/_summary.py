@@ -12,9 +12,10 @@ from spmkit._json import utc_isoformat
 from spmkit._step_source import StepSource
 from spmkit._window import SyncWindow, check_non_negative
 
-__all__ = ["RunStatus", "StepSummary", "SyncOptions", "SyncSummary"]
+__all__ = ["HeldBy", "RunStatus", "StepSummary", "SyncOptions", "SyncSummary"]
 
 RunStatus = Literal["ok", "partial", "failed"]
+HeldBy = Literal["rejects", "errors", "both"]
 
 DEAD_LETTER_CAP_PER_RUN = 500
 DEFAULT_LEASE_SECONDS = 600.0
@@ -98,6 +99,14 @@ class StepSummary:
     is the ``advance_cursor_to`` the step returned (``None`` if none), before the
     engine clamped it to ``window.until``: an over-eager step shows as
     ``requested_advance > window.until``.
+
+    ``held_by`` says why a step-source that failed kept its cursor, so nobody has to read
+    it from the error text: ``"rejects"`` when untolerated per-item rejects are the only
+    reason (the engine's ``"N item(s) rejected (cursor held; ...)"`` is then its only
+    error), ``"errors"`` when other errors are (the step raised or reported errors, a
+    push failed, ``sources()`` or ``enabled()`` raised, an invalid advance...),
+    ``"both"`` when both are; ``None`` for a clean run (with or without an advance) and
+    for a skipped step-source.
     """
 
     entity: str
@@ -115,6 +124,7 @@ class StepSummary:
     dead_lettered: int = 0
     requested_advance: datetime | None = None
     lease_holder: str | None = None
+    held_by: HeldBy | None = None
 
     @property
     def step_source(self) -> StepSource:
@@ -143,6 +153,7 @@ class StepSummary:
             "dead_lettered": self.dead_lettered,
             "requested_advance": iso(self.requested_advance),
             "lease_holder": self.lease_holder,
+            "held_by": self.held_by,
         }
 
 

@@ -245,7 +245,7 @@ def test_the_engines_own_summary_reads_back_as_its_dict(store: Store) -> None:
                            rejected=1, errors=("1 item refused: café ✓",), window=window,
                            cursor_before=window.since, cursor_after=window.since,
                            requested_advance=datetime(2026, 3, 1, 14, tzinfo=paris),
-                           dead_lettered=1),
+                           dead_lettered=1, held_by="rejects"),
                StepSummary(entity="customers", source_key="", skipped_reason="leased",
                            lease_holder="worker-2")),
         errors=("1 item refused: café ✓",), started_at=T0, finished_at=T0)
@@ -255,6 +255,7 @@ def test_the_engines_own_summary_reads_back_as_its_dict(store: Store) -> None:
     assert got is not None and got.status == "partial" and got.summary is not None
     assert got.summary == expected
     assert got.summary["steps"][0]["requested_advance"] == "2026-03-01T14:00:00+02:00"
+    assert [s["held_by"] for s in got.summary["steps"]] == ["rejects", None]
     got.summary["steps"].clear()
     again = store.get_run(run_id)
     assert again is not None and again.summary == expected
