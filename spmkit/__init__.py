@@ -14,8 +14,9 @@ See the README for a complete example.
 
 from __future__ import annotations
 
+from spmkit._answer import unwrap_or_raise
 from spmkit._bulk import StreamRead, define_bulk_step
-from spmkit._client import SpmClient, is_loopback_host, unwrap_or_raise
+from spmkit._client import SpmClient
 from spmkit._clock import Clock, SystemClock, ensure_aware_utc
 from spmkit._concurrency import map_with_concurrency
 from spmkit._context import CustomDataHandle, SourceHandle, StepContext, SyncContext
@@ -34,6 +35,7 @@ from spmkit._errors import (
     StoreError,
     TransportFailure,
 )
+from spmkit._http import is_loopback_host
 from spmkit._integration import (
     HOOK_NAMES,
     Integration,
