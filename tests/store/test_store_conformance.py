@@ -21,7 +21,7 @@ from spmkit import (
     SyncWindow,
     open_store,
 )
-from spmkit._sqlite_store import SCHEMA_VERSION
+from spmkit._sqlite_schema import SCHEMA_VERSION
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -654,10 +654,10 @@ def test_bad_lease_arguments_are_refused(store: Store) -> None:
 def test_sqlite_migrates_a_version_1_store_and_keeps_its_data(
     db_path: Path, clock: ManualClock
 ) -> None:
-    from spmkit._sqlite_store import _MIGRATIONS
+    from spmkit._sqlite_schema import MIGRATIONS
 
     conn = sqlite3.connect(db_path)
-    for statement in _MIGRATIONS[1]:
+    for statement in MIGRATIONS[1]:
         conn.execute(statement)
     conn.execute("INSERT INTO cursors VALUES ('orders', 's1', '2026-03-01T12:00:00.000000Z', "
                  "'ok', NULL, 3, 0, '2026-03-01T12:00:00.000000Z')")
