@@ -55,13 +55,13 @@ from spmkit._paginate import (
     paginate_by_token,
     stream_pages,
 )
-from spmkit._provisioning import (
+from spmkit._provisioning import ensure_provisioned
+from spmkit._provisioning_plan import (
     CustomDataSpec,
     DataSourceSpec,
     EventSpec,
     ProvisionedIds,
     Provisioning,
-    ensure_provisioned,
     load_provisioned,
 )
 from spmkit._push import PushFn, PushOutcome, RejectedItem, outcome_from_envelope

@@ -41,7 +41,7 @@ from spmkit._context import PushTally, StepContext, SyncContext
 from spmkit._errors import CursorError, InvalidArgument
 from spmkit._integration import Integration, StepResult, SyncStep
 from spmkit._memory_store import MemoryStore
-from spmkit._provisioning import load_provisioned
+from spmkit._provisioning_plan import load_provisioned
 from spmkit._push import PushFn, client_pusher
 from spmkit._sqlite_store import SqliteStore
 from spmkit._step_source import StepSource
