@@ -14,8 +14,9 @@ See the README for a complete example.
 
 from __future__ import annotations
 
+from spmkit._answer import unwrap_or_raise
 from spmkit._bulk import StreamRead, define_bulk_step
-from spmkit._client import SpmClient, is_loopback_host, unwrap_or_raise
+from spmkit._client import SpmClient
 from spmkit._clock import Clock, SystemClock, ensure_aware_utc
 from spmkit._concurrency import map_with_concurrency
 from spmkit._context import CustomDataHandle, SourceHandle, StepContext, SyncContext
@@ -34,6 +35,7 @@ from spmkit._errors import (
     StoreError,
     TransportFailure,
 )
+from spmkit._http import is_loopback_host
 from spmkit._integration import (
     HOOK_NAMES,
     Integration,
@@ -53,13 +55,13 @@ from spmkit._paginate import (
     paginate_by_token,
     stream_pages,
 )
-from spmkit._provisioning import (
+from spmkit._provisioning import ensure_provisioned
+from spmkit._provisioning_plan import (
     CustomDataSpec,
     DataSourceSpec,
     EventSpec,
     ProvisionedIds,
     Provisioning,
-    ensure_provisioned,
     load_provisioned,
 )
 from spmkit._push import PushFn, PushOutcome, RejectedItem, outcome_from_envelope
@@ -69,6 +71,7 @@ from spmkit._retry import RetryPolicy
 from spmkit._scripted import BulkAnswer, BulkCall, ScriptedClient, scripted_client
 from spmkit._secrets import SecretCipher, SecretState
 from spmkit._sqlite_store import SqliteStore
+from spmkit._step_source import StepSource
 from spmkit._store import CursorState, DeadLetter, Lease, NewDeadLetter, RunRecord, Store
 from spmkit._summary import StepSummary, SyncOptions, SyncSummary
 from spmkit._transports import aiohttp_transport
@@ -162,6 +165,7 @@ __all__ = [
     "SqliteStore",
     "StepContext",
     "StepResult",
+    "StepSource",
     "StepSummary",
     "Store",
     "StoreError",

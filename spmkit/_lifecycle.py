@@ -38,7 +38,8 @@ from spmkit._context import SyncContext
 from spmkit._engine import run_integration_sync
 from spmkit._errors import InvalidArgument
 from spmkit._integration import HOOK_NAMES, Integration
-from spmkit._provisioning import ProvisionedIds, Provisioning, ensure_provisioned, load_provisioned
+from spmkit._provisioning import ensure_provisioned
+from spmkit._provisioning_plan import ProvisionedIds, Provisioning, load_provisioned
 from spmkit._store import Store
 from spmkit._summary import SyncOptions, SyncSummary
 from spmkit._webhooks import Reason as VerifyReason

@@ -30,30 +30,26 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn
 
 from spmkit._client import SpmClient
 from spmkit._envelope import Envelope
 from spmkit._errors import IntegrationDefinitionError, ProvisioningError
-
-__all__ = [
-    "PROVISIONED_STATE_KEY",
-    "CustomDataSpec",
-    "DataSourceSpec",
-    "EventSpec",
-    "ProvisionedIds",
-    "Provisioning",
-    "ensure_provisioned",
-    "load_provisioned",
-]
-
-PROVISIONED_STATE_KEY = "spmkit.provisioned"
-CONFIG_KEY_PROPERTY = "spmkit_key"
-FIELD_TYPES = frozenset(
-    {"bool", "text", "longtext", "number", "decimal", "list", "date", "datetime", "json"}
-    | {"geolocation"}
+from spmkit._provisioning_plan import (
+    PROVISIONED_STATE_KEY,
+    CustomDataSpec,
+    DataSourceSpec,
+    EventSpec,
+    ProvisionedIds,
+    Provisioning,
+    StateStore,
+    norm,
+    norm_name,
 )
+
+__all__ = ["ensure_provisioned"]
+
+CONFIG_KEY_PROPERTY = "spmkit_key"
 # The definitions listing serves 10 rows by default and falls back to 10 above 100.
 _MAX_LISTING_PAGE = 100
 _STATUS_RANK = {"active": 3, "inactive": 2, "editing": 1, "creating": 1}
@@ -65,198 +61,7 @@ _RETRY_HINT = (
 _log = logging.getLogger("spmkit.provisioning")
 
 
-def _require_text(owner: str, name: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise IntegrationDefinitionError(
-            f"{owner}: {name} must be a non-empty str but got {name}={value!r} "
-            f"(type={type(value).__name__})."
-        )
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class DataSourceSpec:
-    """A data source to ensure. ``key`` names it in the integration (``ctx.with_source(key)``).
-
-    ``config_key`` is a permanent identifier (for example the partner's store id): it
-    survives a label rename. ``parent_key`` names a data source declared before it.
-    """
-
-    key: str
-    label: str
-    type: str = "api"
-    parent_key: str | None = None
-    config_key: str | None = None
-
-    def __post_init__(self) -> None:
-        _require_text("DataSourceSpec", "key", self.key)
-        _require_text(f"DataSourceSpec {self.key!r}", "label", self.label)
-        _require_text(f"DataSourceSpec {self.key!r}", "type", self.type)
-        if self.parent_key is not None:
-            _require_text(f"DataSourceSpec {self.key!r}", "parent_key", self.parent_key)
-        if self.config_key is not None:
-            _require_text(f"DataSourceSpec {self.key!r}", "config_key", self.config_key)
-
-
-@dataclass(frozen=True, slots=True)
-class CustomDataSpec:
-    """A custom-data definition to ensure: its name and ``{field name: field type}``."""
-
-    name: str
-    fields: Mapping[str, str] = field(hash=False)
-
-    def __post_init__(self) -> None:
-        _require_text("CustomDataSpec", "name", self.name)
-        owner = f"CustomDataSpec {self.name!r}"
-        if not isinstance(self.fields, Mapping) or not self.fields:
-            raise IntegrationDefinitionError(
-                f"{owner}: fields must be a non-empty mapping of field name to type, such as "
-                f"{{'points': 'number'}}, but got fields={self.fields!r}."
-            )
-        for name, kind in self.fields.items():
-            _require_text(owner, "a field name", name)
-            if kind not in FIELD_TYPES:
-                raise IntegrationDefinitionError(
-                    f"{owner}: field {name!r} has type {kind!r}; choose one of: "
-                    f"{', '.join(sorted(FIELD_TYPES))}."
-                )
-        object.__setattr__(self, "fields", dict(self.fields))
-
-
-@dataclass(frozen=True, slots=True)
-class EventSpec:
-    """An event type to ensure, by its ``code_name``; ``label`` defaults to the code name."""
-
-    code_name: str
-    label: str = ""
-
-    def __post_init__(self) -> None:
-        _require_text("EventSpec", "code_name", self.code_name)
-        if not isinstance(self.label, str):
-            _require_text(f"EventSpec {self.code_name!r}", "label", self.label)
-        if not self.label.strip():
-            object.__setattr__(self, "label", self.code_name)
-
-
-def _check_unique(owner: str, name: str, values: Sequence[str]) -> None:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            raise IntegrationDefinitionError(
-                f"Provisioning: two {owner} share the {name} {value!r}; each needs its own."
-            )
-        seen.add(value)
-
-
-@dataclass(frozen=True, slots=True)
-class Provisioning:
-    """Everything an integration needs in the shop. Validated when built."""
-
-    data_sources: Sequence[DataSourceSpec] = ()
-    custom_data: Sequence[CustomDataSpec] = ()
-    events: Sequence[EventSpec] = ()
-
-    def __post_init__(self) -> None:
-        for name, kind in (
-            ("data_sources", DataSourceSpec),
-            ("custom_data", CustomDataSpec),
-            ("events", EventSpec),
-        ):
-            values = getattr(self, name)
-            if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-                raise IntegrationDefinitionError(
-                    f"Provisioning: {name} must be a sequence of {kind.__name__} but got "
-                    f"{name}={values!r:.80}."
-                )
-            for index, value in enumerate(values):
-                if not isinstance(value, kind):
-                    raise IntegrationDefinitionError(
-                        f"Provisioning: {name}[{index}] must be a {kind.__name__} but got "
-                        f"{value!r:.80} (type={type(value).__name__})."
-                    )
-            object.__setattr__(self, name, tuple(values))
-        sources: tuple[DataSourceSpec, ...] = tuple(self.data_sources)
-        _check_unique("data sources", "key", [s.key for s in sources])
-        _check_unique("data sources", "label", [_norm(s.label) for s in sources])
-        _check_unique("data sources", "config_key", [s.config_key for s in sources if s.config_key])
-        _check_unique(
-            "custom-data definitions", "name", [_norm_name(d.name) for d in self.custom_data]
-        )
-        _check_unique("events", "code_name", [_norm(e.code_name) for e in self.events])
-        declared: set[str] = set()
-        for source in sources:
-            if source.parent_key is not None and source.parent_key not in declared:
-                raise IntegrationDefinitionError(
-                    f"Provisioning: data source {source.key!r} has parent_key="
-                    f"{source.parent_key!r}, which is not a data source declared before it; "
-                    f"declare the parent first (known so far: {sorted(declared) or 'none'})."
-                )
-            declared.add(source.key)
-
-
-@dataclass(frozen=True, slots=True)
-class ProvisionedIds:
-    """The ids provisioning found or created: data-source key, definition name, event code."""
-
-    data_sources: dict[str, int] = field(default_factory=dict, hash=False)
-    custom_data: dict[str, int] = field(default_factory=dict, hash=False)
-    events: dict[str, int] = field(default_factory=dict, hash=False)
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "data_sources": self.data_sources,
-                "custom_data": self.custom_data,
-                "events": self.events,
-            },
-            sort_keys=True,
-        )
-
-
-class StateStore(Protocol):
-    """The part of :class:`~spmkit.Store` provisioning uses: key-value state."""
-
-    def get_state(self, key: str) -> str | None: ...
-
-    def set_state(self, key: str, value: str) -> None: ...
-
-
-def load_provisioned(store: StateStore) -> ProvisionedIds | None:
-    """The ids persisted by the last :func:`ensure_provisioned`, or ``None`` if never run."""
-    raw = store.get_state(PROVISIONED_STATE_KEY)
-    if raw is None:
-        return None
-    try:
-        parsed = json.loads(raw)
-        return ProvisionedIds(
-            data_sources=_id_map(parsed["data_sources"]),
-            custom_data=_id_map(parsed["custom_data"]),
-            events=_id_map(parsed["events"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ProvisioningError(
-            f"The stored state {PROVISIONED_STATE_KEY!r} is not valid provisioned ids ({exc}); "
-            f"run ensure_provisioned again to rewrite it."
-        ) from exc
-
-
-def _id_map(value: Any) -> dict[str, int]:
-    if not isinstance(value, dict):
-        raise TypeError(f"expected an object of ids, got {type(value).__name__}")
-    return {str(k): int(v) for k, v in value.items()}
-
-
 # -- matching helpers (ported from the JS kit's ensure.js) ------------------------------
-
-
-def _norm(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else "" if value is None else str(value).strip()
-
-
-def _norm_name(value: Any) -> str:
-    # Case-insensitive like the API's uniqueness check: a case-sensitive match would
-    # believe a name free and then have the create refused for good.
-    return _norm(value).lower()
 
 
 def _row_id(row: Mapping[str, Any], *names: str) -> int | None:
@@ -280,7 +85,7 @@ def _config_value(config: Any) -> str | None:
         except ValueError:
             return None
     if isinstance(config, Mapping) and config.get(CONFIG_KEY_PROPERTY) is not None:
-        return _norm(config[CONFIG_KEY_PROPERTY])
+        return norm(config[CONFIG_KEY_PROPERTY])
     return None
 
 
@@ -334,14 +139,14 @@ def _created_id(envelope: Envelope, what: str, *names: str) -> int:
 def _match_source(
     rows: Sequence[Mapping[str, Any]], spec: DataSourceSpec
 ) -> Mapping[str, Any] | None:
-    wanted = None if spec.config_key is None else _norm(spec.config_key)
+    wanted = None if spec.config_key is None else norm(spec.config_key)
     if wanted is not None:
         for row in rows:
             if _config_value(row.get("config")) == wanted:
                 return row
-    label = _norm(spec.label)
+    label = norm(spec.label)
     for row in rows:
-        if _norm(row.get("label")) != label:
+        if norm(row.get("label")) != label:
             continue
         owner = _config_value(row.get("config"))
         if wanted is not None and owner is not None and owner != wanted:
@@ -380,7 +185,7 @@ async def _ensure_source(
             f"provisioning: data source {spec.key!r} matched a row without an id ({row!r:.120}). "
             f"{_RETRY_HINT}"
         )
-    if _norm(row.get("label")) != _norm(spec.label):
+    if norm(row.get("label")) != norm(spec.label):
         # Matched by config_key: the store was renamed. Update, never duplicate.
         env = await client.data_sources.update(found, {"label": spec.label})
         _unwrap_or_fail(env, f"rename data source {spec.key!r} to {spec.label!r}")
@@ -393,11 +198,11 @@ async def _ensure_source(
 
 
 def _match_definition(rows: Sequence[Mapping[str, Any]], name: str) -> int | None:
-    wanted = _norm_name(name)
+    wanted = norm_name(name)
     candidates: list[tuple[int, int]] = []
     for row in rows:
-        status = _norm(row.get("status")).lower()
-        if status == "deleted" or _norm_name(row.get("name", row.get("schema_name"))) != wanted:
+        status = norm(row.get("status")).lower()
+        if status == "deleted" or norm_name(row.get("name", row.get("schema_name"))) != wanted:
             continue
         found = _row_id(row, "id_definition", "id")
         if found is not None:
@@ -418,7 +223,7 @@ async def _ensure_definition(
         return found
     what = f"create custom-data definition {spec.name!r}"
     dto = {
-        "name": _norm(spec.name),
+        "name": norm(spec.name),
         "fields": [
             {"name": name, "label": name, "type": kind, "required": False}
             for name, kind in spec.fields.items()
@@ -450,9 +255,9 @@ async def _ensure_definition(
 
 
 def _match_event(rows: Sequence[Mapping[str, Any]], code_name: str) -> int | None:
-    wanted = _norm(code_name)
+    wanted = norm(code_name)
     for row in rows:
-        if _norm(row.get("code_name")) == wanted:
+        if norm(row.get("code_name")) == wanted:
             return _row_id(row, "id_event", "id")
     return None
 
@@ -462,7 +267,7 @@ async def _ensure_event(client: SpmClient, rows: list[Mapping[str, Any]], spec: 
     if found is not None:
         return found
     what = f"create event {spec.code_name!r}"
-    env = await client.events.create({"name": spec.label, "code_name": _norm(spec.code_name)})
+    env = await client.events.create({"name": spec.label, "code_name": norm(spec.code_name)})
     if env.status_code == 409:
         rows[:] = _rows(await client.events.list(), "events")
         found = _match_event(rows, spec.code_name)
@@ -470,7 +275,7 @@ async def _ensure_event(client: SpmClient, rows: list[Mapping[str, Any]], spec: 
             _fail(env, f"{what}: 409 but no matching event on re-list")
         return found
     created = _created_id(env, what, "id_event", "id")
-    rows.append({"code_name": _norm(spec.code_name), "id_event": created})
+    rows.append({"code_name": norm(spec.code_name), "id_event": created})
     return created
 
 

@@ -1,22 +1,22 @@
 """The API areas of :class:`~spmkit.SpmClient`: ``client.customers``, ``client.events``...
 
 Each is a thin, typed view that forwards to :meth:`SpmClient.bulk_save` or
-:meth:`SpmClient.request`; the client builds them once, in its constructor.
+:meth:`SpmClient.request`; the client builds them once, in its constructor. They know
+the client only as an :class:`ApiCalls` (the two calls they make), so this module
+does not import the client's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from spmkit._envelope import Envelope
 from spmkit._resources import bulk_resource
 
-if TYPE_CHECKING:
-    from spmkit._client import SpmClient
-
 __all__ = [
+    "ApiCalls",
     "BulkApi",
     "CustomDataDefinitionsApi",
     "CustomDataRecordsApi",
@@ -29,15 +29,37 @@ __all__ = [
 QueryValue = str | int | float | bool
 
 
+class ApiCalls(Protocol):
+    """What an API area calls on its client (:class:`~spmkit.SpmClient` has both)."""
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, QueryValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Envelope: ...
+
+    async def bulk_save(
+        self,
+        resource: str,
+        items: Sequence[Mapping[str, Any]],
+        *,
+        id_definition: int | str | None = None,
+    ) -> Envelope: ...
+
+
 class _Area:
-    def __init__(self, client: SpmClient) -> None:
+    def __init__(self, client: ApiCalls) -> None:
         self._client = client
 
 
 class BulkApi(_Area):
     """A bulk-writable resource: ``await api.bulk_save(items)``."""
 
-    def __init__(self, client: SpmClient, resource: str) -> None:
+    def __init__(self, client: ApiCalls, resource: str) -> None:
         super().__init__(client)
         self.resource = resource
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from spmkit._bulk_chunks import check_items, item_keys
 from spmkit._checks import check_int
-from spmkit._client import _check_items, _item_keys
 from spmkit._envelope import BulkData, ChunkSummary, Envelope, EnvelopeError
 from spmkit._errors import InvalidArgument
 from spmkit._resources import bulk_resource
@@ -98,12 +98,12 @@ class ScriptedClient:
     ) -> Envelope:
         """Answer one push with the next scripted answer, as the real client would."""
         spec = bulk_resource(resource)
-        batch = _check_items(resource, items)
+        batch = check_items(resource, items)
         if not batch:
             return Envelope(ok=True, status_code=200, data=BulkData())
         self.calls.append(BulkCall(resource, tuple(batch), id_definition))
         answer = self._answers.pop(0) if self._answers else self._then
-        keys = _item_keys(batch, spec.natural_key)
+        keys = item_keys(batch, spec.natural_key)
         if not 200 <= answer.status_code < 300:
             return _refused(answer, keys)
         unknown = sorted(set(answer.rejected) - set(keys))

@@ -1,14 +1,9 @@
 """The SQLite store: one file, WAL journal, stdlib :mod:`sqlite3`.
 
-Durability. The journal is WAL with ``synchronous=NORMAL``. Every public write is
-one transaction, so a crash of the process (even ``SIGKILL``) never leaves a half
-write: on reopen SQLite replays or drops the WAL tail, and a cursor is always at a
-value some complete ``set_cursor`` wrote. What NORMAL gives up against FULL is only
-the last few commits on an **OS crash or power loss**: the file stays consistent,
-but it may come back as of slightly earlier. For spmkit that is the safe direction:
-a cursor that rolls back only makes the next run re-read a window (pushes are
-idempotent upserts by natural key); it never makes one skipped. FULL would add an
-fsync to every commit, several times the cost of a tick, for no gain in that rule.
+Durability. Every public write is one transaction, so a crash of the process (even
+``SIGKILL``) never leaves a half write: on reopen SQLite replays or drops the WAL tail,
+and a cursor is always at a value some complete ``set_cursor`` wrote. (Why the journal
+is WAL with ``synchronous=NORMAL``: where the file is opened, :mod:`spmkit._sqlite_schema`.)
 
 Timestamps are stored as fixed-width ISO-8601 UTC text with microseconds and
 ``Z`` (``2026-03-01T12:00:00.000000Z``), stamped by the injected clock, never by
@@ -17,7 +12,8 @@ text order time order, which ``purge_rejected`` relies on.
 
 Threads: the connection is shared (``check_same_thread=False``) and every call
 holds the store's lock, so one store may be used from several threads; several
-processes may open the same file (writes wait up to :data:`BUSY_TIMEOUT_S`).
+processes may open the same file (writes wait up to
+:data:`~spmkit._sqlite_schema.BUSY_TIMEOUT_S`).
 """
 
 from __future__ import annotations
@@ -34,6 +30,8 @@ from typing import Any, NoReturn, final
 
 from spmkit._clock import Clock, ensure_aware_utc
 from spmkit._errors import InvalidArgument, StoreError
+from spmkit._sqlite_schema import hint, open_connection
+from spmkit._step_source import StepSource
 from spmkit._store import (
     CursorState,
     CursorStatus,
@@ -58,64 +56,7 @@ from spmkit._store_codec import (
 )
 from spmkit._summary import SyncSummary
 
-__all__ = ["BUSY_TIMEOUT_S", "SCHEMA_VERSION", "SqliteStore"]
-
-SCHEMA_VERSION = 2
-BUSY_TIMEOUT_S = 5.0
-
-_SCHEMA = (
-    """CREATE TABLE cursors (
-        entity TEXT NOT NULL,
-        source_key TEXT NOT NULL,
-        last_synced_at TEXT,
-        last_status TEXT,
-        last_error TEXT,
-        items INTEGER NOT NULL,
-        consecutive_failures INTEGER NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (entity, source_key)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE runs (
-        run_id INTEGER PRIMARY KEY AUTOINCREMENT,
-        mode TEXT NOT NULL,
-        status TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        summary TEXT
-    )""",
-    """CREATE TABLE rejected_items (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        run_id INTEGER NOT NULL,
-        entity TEXT NOT NULL,
-        source_key TEXT NOT NULL,
-        item_key TEXT,
-        payload TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX rejected_items_run ON rejected_items (run_id)",
-    "CREATE INDEX rejected_items_entity ON rejected_items (entity)",
-    "CREATE INDEX rejected_items_created ON rejected_items (created_at)",
-    """CREATE TABLE state (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    ) WITHOUT ROWID""",
-)
-# What each schema version adds to the one before: version 2, the run leases.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: _SCHEMA,
-    2: ("""CREATE TABLE leases (
-        entity TEXT NOT NULL,
-        source_key TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        expires_at TEXT NOT NULL,
-        PRIMARY KEY (entity, source_key)
-    ) WITHOUT ROWID""",),
-}
-_TABLES_OF_VERSION = {
-    1: frozenset({"cursors", "runs", "rejected_items", "state"}),
-    2: frozenset({"cursors", "runs", "rejected_items", "state", "leases"}),
-}
+__all__ = ["SqliteStore"]
 
 # Statements are constants: sqlite3 caches the prepared statement per SQL text.
 _CURSOR_COLUMNS = (
@@ -212,26 +153,6 @@ def _rejected_row(row: tuple[Any, ...]) -> DeadLetter:
     )
 
 
-def _hint(exc: sqlite3.Error) -> str:
-    text = str(exc).lower()
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return (
-            "the file is not an SQLite database or is corrupt: move it aside (keep it for "
-            "inspection) and open the path again to start a new store, or restore a backup"
-        )
-    if "locked" in text or "busy" in text:
-        return (
-            f"another process held the database for more than {BUSY_TIMEOUT_S:g} s: "
-            f"check for a stuck process using the same file"
-        )
-    if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return (
-            "check that the file and its directory exist and are readable and writable by "
-            "this user (SQLite also writes '-wal' and '-shm' files next to it)"
-        )
-    return "check the file and its directory, or open a new path"
-
-
 @final
 class SqliteStore:
     """A :class:`~spmkit.Store` in one SQLite file, created on first open.
@@ -261,7 +182,7 @@ class SqliteStore:
         self._path = Path(path)
         self._lock = threading.Lock()
         self._closed = False
-        self._conn = self._connect()
+        self._conn = open_connection(self._path)
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self._path)!r}, clock={self._clock!r})"
@@ -276,119 +197,7 @@ class SqliteStore:
         """The database file."""
         return self._path
 
-    # opening
-
-    def _connect(self) -> sqlite3.Connection:
-        path = self._path
-        if path.is_dir():
-            raise StoreError(
-                f"Cannot open the store at {str(path)!r}: it is a directory. Pass a file path, "
-                f"for example {str(path / 'spmkit.sqlite3')!r}."
-            )
-        parent = path.parent
-        if not parent.is_dir():
-            raise StoreError(
-                f"Cannot open the store at {str(path)!r}: the directory {str(parent)!r} does "
-                f"not exist. Create it first (os.makedirs) or choose another path."
-            )
-        self._check_directory_writable()
-        try:
-            conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"Cannot open the store at {str(path)!r}: {exc}; {_hint(exc)}."
-            ) from exc
-        try:
-            # Everything that can refuse the file runs first and only reads: a refused
-            # file (another application's, a newer schema, read-only) is left as it was.
-            self._inspect(conn)
-            self._check_writable()
-            conn.execute("PRAGMA journal_mode = WAL").fetchall()
-            conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate(conn)
-        except BaseException as exc:
-            conn.close()
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(
-                    f"Cannot open the store at {str(path)!r}: {exc}; {_hint(exc)}."
-                ) from exc
-            raise
-        return conn
-
-    def _inspect(self, conn: sqlite3.Connection) -> int:
-        """Refuse a file that is not (or no longer) an spmkit store this version can use.
-
-        Reads only. Returns the schema version (0 for a new, empty file).
-        """
-        version: int = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"The store at {str(self._path)!r} has schema version {version}, newer than "
-                f"this spmkit understands ({SCHEMA_VERSION}): upgrade spmkit."
-            )
-        if version == 0 and tables:
-            raise StoreError(
-                f"The file {str(self._path)!r} is an SQLite database but not an "
-                f"spmkit store (it has tables {tables}): use a separate file for "
-                f"the spmkit store."
-            )
-        missing = sorted(_TABLES_OF_VERSION[version] - set(tables)) if version > 0 else []
-        if missing:
-            raise StoreError(
-                f"The store at {str(self._path)!r} (schema version {version}) is missing its "
-                f"tables {missing}: something else emptied or damaged it. Move it aside (keep "
-                f"it for inspection) and open the path again to start a new store, or "
-                f"restore a backup."
-            )
-        return version
-
-    # SQLite opens a file it may not write read-only without a word, and the first cursor
-    # write would then fail mid-sync: both checks refuse at open instead.
-
-    def _check_directory_writable(self) -> None:
-        path, parent = self._path, self._path.parent
-        if not os.access(parent, os.W_OK):
-            raise StoreError(
-                f"Cannot open the store at {str(path)!r}: its directory {str(parent)!r} is "
-                f"read-only for this user, and SQLite writes its '-wal' and '-shm' files next "
-                f"to the store. Make the directory writable or choose another path."
-            )
-
-    def _check_writable(self) -> None:
-        path = self._path
-        if path.exists() and not os.access(path, os.W_OK):
-            raise StoreError(
-                f"Cannot open the store at {str(path)!r}: the file is read-only for this "
-                f"user, and the store writes cursors, runs and rejected items to it. Make it "
-                f"writable (chmod u+w) or open a copy of it."
-            )
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            # Re-read under the write lock: another process may have just migrated it.
-            version = self._inspect(conn)
-            for step in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[step]:
-                    conn.execute(statement)
-            if version < SCHEMA_VERSION:
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    # transactions
 
     @contextmanager
     def _transaction(self, doing: str) -> Iterator[sqlite3.Connection]:
@@ -413,7 +222,7 @@ class SqliteStore:
 
     def _fail(self, exc: sqlite3.Error, doing: str) -> NoReturn:
         raise StoreError(
-            f"The store at {str(self._path)!r} could not {doing}: {exc}; {_hint(exc)}."
+            f"The store at {str(self._path)!r} could not {doing}: {exc}; {hint(exc)}."
         ) from exc
 
     def _closed_error(self) -> NoReturn:
@@ -431,7 +240,7 @@ class SqliteStore:
             try:
                 rows = self._conn.execute(_GET_CURSOR, (entity, source_key)).fetchall()
             except sqlite3.Error as exc:
-                self._fail(exc, f"read the cursor ({entity!r}, {source_key!r})")
+                self._fail(exc, f"read the cursor of {StepSource(entity, source_key)}")
         return _cursor_row(rows[0]) if rows else None
 
     def set_cursor(
@@ -471,7 +280,7 @@ class SqliteStore:
                 # fetchall steps the statement to its end, which commits it.
                 stored, failures = self._conn.execute(_SET_CURSOR, params).fetchall()[0]
             except sqlite3.Error as exc:
-                self._fail(exc, f"write the cursor ({entity!r}, {source_key!r})")
+                self._fail(exc, f"write the cursor of {StepSource(entity, source_key)}")
         if stored != params["synced"]:
             synced = None if stored is None else from_iso(stored)
         return CursorState(
@@ -498,7 +307,7 @@ class SqliteStore:
         now = clock_now(self._clock)
         params = {"entity": entity, "source_key": source_key, "owner": owner,
                   "expires": to_iso(now + timedelta(seconds=seconds)), "now": to_iso(now)}
-        with self._transaction(f"take the run lease of ({entity!r}, {source_key!r})") as conn:
+        with self._transaction(f"take the run lease of {StepSource(entity, source_key)}") as conn:
             conn.execute(_ACQUIRE_LEASE, params)
             holder, expires = conn.execute(_GET_LEASE, (entity, source_key)).fetchone()
         return Lease(entity, source_key, holder, from_iso(expires))
@@ -512,7 +321,7 @@ class SqliteStore:
             try:
                 self._conn.execute(_RELEASE_LEASE, (entity, source_key, owner))
             except sqlite3.Error as exc:
-                self._fail(exc, f"release the run lease of ({entity!r}, {source_key!r})")
+                self._fail(exc, f"release the run lease of {StepSource(entity, source_key)}")
 
     # runs
 

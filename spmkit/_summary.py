@@ -9,11 +9,13 @@ from typing import Any, Literal
 
 from spmkit._errors import InvalidArgument
 from spmkit._json import utc_isoformat
+from spmkit._step_source import StepSource
 from spmkit._window import SyncWindow, check_non_negative
 
-__all__ = ["RunStatus", "StepSummary", "SyncOptions", "SyncSummary"]
+__all__ = ["HeldBy", "RunStatus", "StepSummary", "SyncOptions", "SyncSummary"]
 
 RunStatus = Literal["ok", "partial", "failed"]
+HeldBy = Literal["rejects", "errors", "both"]
 
 DEAD_LETTER_CAP_PER_RUN = 500
 DEFAULT_LEASE_SECONDS = 600.0
@@ -97,6 +99,14 @@ class StepSummary:
     is the ``advance_cursor_to`` the step returned (``None`` if none), before the
     engine clamped it to ``window.until``: an over-eager step shows as
     ``requested_advance > window.until``.
+
+    ``held_by`` says why a step-source that failed kept its cursor, so nobody has to read
+    it from the error text: ``"rejects"`` when untolerated per-item rejects are the only
+    reason (the engine's ``"N item(s) rejected (cursor held; ...)"`` is then its only
+    error), ``"errors"`` when other errors are (the step raised or reported errors, a
+    push failed, ``sources()`` or ``enabled()`` raised, an invalid advance...),
+    ``"both"`` when both are; ``None`` for a clean run (with or without an advance) and
+    for a skipped step-source.
     """
 
     entity: str
@@ -114,6 +124,12 @@ class StepSummary:
     dead_lettered: int = 0
     requested_advance: datetime | None = None
     lease_holder: str | None = None
+    held_by: HeldBy | None = None
+
+    @property
+    def step_source(self) -> StepSource:
+        """Which step-source this is: ``str(summary.step_source)`` is ``"orders@store-1"``."""
+        return StepSource(self.entity, self.source_key)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO-8601)."""
@@ -137,6 +153,7 @@ class StepSummary:
             "dead_lettered": self.dead_lettered,
             "requested_advance": iso(self.requested_advance),
             "lease_holder": self.lease_holder,
+            "held_by": self.held_by,
         }
 
 
@@ -157,8 +174,10 @@ class SyncSummary:
         for s in self.steps:
             if s.entity == entity and s.source_key == source_key:
                 return s
-        known = ", ".join(f"{s.entity}/{s.source_key}" for s in self.steps)
-        raise KeyError(f"no step-source {entity}/{source_key} in this run; ran: {known}")
+        known = ", ".join(str(s.step_source) for s in self.steps) or "(none)"
+        raise KeyError(
+            f"no step-source {StepSource(entity, source_key)} in this run; ran: {known}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO-8601)."""

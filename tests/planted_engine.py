@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-import spmkit._engine as engine
 import spmkit._push as push_module
+import spmkit._step_runner as engine
 import spmkit_testing.reference._pos as pos
 from spmkit import NewDeadLetter, rejects_tolerated
 from tests import planted_reference
@@ -26,7 +26,7 @@ Planter = Callable[[pytest.MonkeyPatch], Any]
 
 def advance_on_error(mp: pytest.MonkeyPatch) -> Any:
     """A failed step-run also moves its cursor to the end of the window it read."""
-    original = engine._Runner._record_failure
+    original = engine.StepRunner._record_failure
 
     def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], *,
               items: int = 0, summary: Any = None) -> None:
@@ -39,7 +39,7 @@ def advance_on_error(mp: pytest.MonkeyPatch) -> Any:
                                        items=items, consecutive_failures=row.consecutive_failures,
                                        at=self.started)
 
-    mp.setattr(engine._Runner, "_record_failure", buggy)
+    mp.setattr(engine.StepRunner, "_record_failure", buggy)
 
 
 def ignore_untolerated_rejects(mp: pytest.MonkeyPatch) -> Any:
@@ -65,18 +65,18 @@ def no_clamp(mp: pytest.MonkeyPatch) -> Any:
 def backoff_on_a_second_clock(mp: pytest.MonkeyPatch) -> Any:
     """The JS kit 1.4's two clocks: failures are stamped with the machine's wall clock
     while backoff compares with the injected clock."""
-    original = engine._Runner._record_failure
+    original = engine.StepRunner._record_failure
 
     def buggy(self: Any, *args: Any, **kwargs: Any) -> None:
         self.started = datetime.now(UTC)  # the store's own clock, not the simulation's
         original(self, *args, **kwargs)
 
-    mp.setattr(engine._Runner, "_record_failure", buggy)
+    mp.setattr(engine.StepRunner, "_record_failure", buggy)
 
 
 def failure_resets_the_cursor(mp: pytest.MonkeyPatch) -> Any:
     """A failure row is written with the cursor reset to null."""
-    original = engine._Runner._record_failure
+    original = engine.StepRunner._record_failure
 
     def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], **kw: Any) -> None:
         original(self, step, key, cursor, errors, **kw)
@@ -86,7 +86,7 @@ def failure_resets_the_cursor(mp: pytest.MonkeyPatch) -> Any:
                                    consecutive_failures=row.consecutive_failures,
                                    allow_backwards=True, at=self.started)
 
-    mp.setattr(engine._Runner, "_record_failure", buggy)
+    mp.setattr(engine.StepRunner, "_record_failure", buggy)
 
 
 def dead_letter_after_the_run(mp: pytest.MonkeyPatch) -> Any:
@@ -108,7 +108,7 @@ def dead_letter_after_the_run(mp: pytest.MonkeyPatch) -> Any:
         self.dead_letter_budget -= len(rows)
         return len(rows)
 
-    mp.setattr(engine._Runner, "_dead_letter", later)
+    mp.setattr(engine.StepRunner, "_dead_letter", later)
 
 
 def non_list_page_ends_the_data(mp: pytest.MonkeyPatch) -> Any:
@@ -134,7 +134,7 @@ def failed_count_ignored(mp: pytest.MonkeyPatch) -> Any:
 def cursor_moves_backwards(mp: pytest.MonkeyPatch) -> Any:
     """No guard against a clock that stepped back: the step runs on an inverted window and
     the cursor is written backwards (the store's compare-and-set is bypassed too)."""
-    real_run_source = engine._Runner._run_source
+    real_run_source = engine.StepRunner._run_source
 
     async def buggy_run_source(self: Any, step: Any, key: str, cursor: Any, keeper: Any) -> None:
         store = self.base.store
@@ -156,7 +156,7 @@ def cursor_moves_backwards(mp: pytest.MonkeyPatch) -> Any:
             if patched:
                 del store.set_cursor
 
-    mp.setattr(engine._Runner, "_run_source", buggy_run_source)
+    mp.setattr(engine.StepRunner, "_run_source", buggy_run_source)
 
 
 ENGINE_BUGS: dict[str, tuple[Planter, str]] = {

@@ -103,7 +103,7 @@ def test_an_advance_past_the_window_is_clamped_logged_and_recorded(
     assert (step.requested_advance, step.cursor_after) == (eager, clock.now())
     assert step.to_dict()["requested_advance"] == eager.isoformat()
     assert [r.getMessage() for r in caplog.records] == [
-        f"sync step 'orders' source '' asked to advance its cursor to {eager.isoformat()}, past "
+        f"sync step-source orders asked to advance its cursor to {eager.isoformat()}, past "
         f"the end of its window {clock.now().isoformat()}: clamped to {clock.now().isoformat()}. "
         f"A step may not claim records it has not read yet."]
 

@@ -57,7 +57,7 @@ def test_a_slow_worker_never_moves_the_cursor_back_over_a_newer_one(
     assert fast.step("orders").cursor_after == newer
     assert slow.step("orders").cursor_after == newer
     assert store.get_cursor("orders", "").last_synced_at == newer
-    assert (f"sync step 'orders' source '': another worker moved the cursor to "
+    assert (f"sync step-source orders: another worker moved the cursor to "
             f"{newer.isoformat()} while this run read up to {slow_until.isoformat()}; the newer "
             f"value is kept.") in [r.getMessage() for r in caplog.records]
 
@@ -135,7 +135,7 @@ def test_a_long_step_renews_its_lease_as_it_pushes_and_warns_when_it_lost_it(
         ("worker-a", timedelta(minutes=m + 2)) for m in (1, 2, 3, 4)]
     assert summary.step("orders").advanced
     assert [r.getMessage() for r in caplog.records] == [
-        "sync step 'orders' source '' ran longer than its lease (120 s) and worker 'worker-b' "
+        "sync step-source orders ran longer than its lease (120 s) and worker 'worker-b' "
         "took it over: both run it now. Cursors stay safe (the store's write is a "
         "compare-and-set), but raise SyncOptions(lease_seconds=...) above the longest step-run."]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from spmkit import SyncSummary, _engine
+from spmkit import SyncSummary, _engine, _step_runner
 from spmkit_testing.scenario import (
     Scenario,
     ScenarioFailed,
@@ -87,7 +87,7 @@ def test_a_seed_changes_the_world_but_replays_identically() -> None:
 
 def _advance_on_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """A planted engine bug: a failed step-run also moves its cursor to window.until."""
-    original = _engine._Runner._record_failure
+    original = _step_runner.StepRunner._record_failure
 
     def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], *,
               items: int = 0, summary: Any = None) -> None:
@@ -98,7 +98,7 @@ def _advance_on_error(monkeypatch: pytest.MonkeyPatch) -> None:
                                        last_status="error", last_error="; ".join(errors),
                                        items=items, consecutive_failures=None)
 
-    monkeypatch.setattr(_engine._Runner, "_record_failure", buggy)
+    monkeypatch.setattr(_step_runner.StepRunner, "_record_failure", buggy)
 
 
 @pytest.mark.parametrize("name", ["poison_pill", "repeated_failures_backoff"])
@@ -124,17 +124,17 @@ def test_a_planted_engine_bug_fails_the_scenario_naming_I1(
 
 def _always_tolerate(monkeypatch: pytest.MonkeyPatch) -> None:
     """tolerate_rejects ignored: every reject is tolerated, whatever the policy."""
-    monkeypatch.setattr(_engine, "rejects_tolerated", lambda policy, rejected, attempted: True)
+    monkeypatch.setattr(_step_runner, "rejects_tolerated", lambda policy, rejected, attempted: True)
 
 
 def _skip_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """No backoff: a failing step-source runs at every tick."""
-    monkeypatch.setattr(_engine._Runner, "_in_backoff", lambda self, cursor: False)
+    monkeypatch.setattr(_step_runner.StepRunner, "_in_backoff", lambda self, cursor: False)
 
 
 def _no_clamp(monkeypatch: pytest.MonkeyPatch) -> None:
     """advance_cursor_to is not clamped to window.until (the engine's min() is a no-op)."""
-    monkeypatch.setitem(vars(_engine), "min", lambda target, until: target)
+    monkeypatch.setitem(vars(_step_runner), "min", lambda target, until: target)
 
 
 def _dead_letter_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,12 +144,12 @@ def _dead_letter_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
         self.dead_letter_budget -= n
         return n
 
-    monkeypatch.setattr(_engine._Runner, "_dead_letter", counted_only)
+    monkeypatch.setattr(_step_runner.StepRunner, "_dead_letter", counted_only)
 
 
 def _reset_failures_on_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure is recorded with consecutive_failures reset to 0 (so no backoff grows)."""
-    original = _engine._Runner._record_failure
+    original = _step_runner.StepRunner._record_failure
 
     def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], *,
               items: int = 0, summary: Any = None) -> None:
@@ -159,7 +159,7 @@ def _reset_failures_on_failure(monkeypatch: pytest.MonkeyPatch) -> None:
                                    last_status="error", last_error=row.last_error, items=items,
                                    consecutive_failures=0)
 
-    monkeypatch.setattr(_engine._Runner, "_record_failure", buggy)
+    monkeypatch.setattr(_step_runner.StepRunner, "_record_failure", buggy)
 
 
 def _status_always_ok(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -174,13 +174,13 @@ def _status_always_ok(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _no_reset_on_clean_run(monkeypatch: pytest.MonkeyPatch) -> None:
     """A clean run that does not advance leaves a stale error / failure count behind."""
-    monkeypatch.setattr(_engine._Runner, "_record_clean_no_advance",
+    monkeypatch.setattr(_step_runner.StepRunner, "_record_clean_no_advance",
                         lambda self, step, key, cursor, *, items: None)
 
 
 def _halved_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug in the shared backoff helper (30 s base): the oracle keeps its own rule."""
-    monkeypatch.setattr(_engine, "backoff_window",
+    monkeypatch.setattr(_step_runner, "backoff_window",
                         lambda n: timedelta(0) if n <= 0 else timedelta(seconds=30) * 2 ** (n - 1))
 
 

@@ -21,7 +21,7 @@ from spmkit import (
     SyncWindow,
     open_store,
 )
-from spmkit._sqlite_store import SCHEMA_VERSION
+from spmkit._sqlite_schema import SCHEMA_VERSION
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -245,7 +245,7 @@ def test_the_engines_own_summary_reads_back_as_its_dict(store: Store) -> None:
                            rejected=1, errors=("1 item refused: café ✓",), window=window,
                            cursor_before=window.since, cursor_after=window.since,
                            requested_advance=datetime(2026, 3, 1, 14, tzinfo=paris),
-                           dead_lettered=1),
+                           dead_lettered=1, held_by="rejects"),
                StepSummary(entity="customers", source_key="", skipped_reason="leased",
                            lease_holder="worker-2")),
         errors=("1 item refused: café ✓",), started_at=T0, finished_at=T0)
@@ -255,6 +255,7 @@ def test_the_engines_own_summary_reads_back_as_its_dict(store: Store) -> None:
     assert got is not None and got.status == "partial" and got.summary is not None
     assert got.summary == expected
     assert got.summary["steps"][0]["requested_advance"] == "2026-03-01T14:00:00+02:00"
+    assert [s["held_by"] for s in got.summary["steps"]] == ["rejects", None]
     got.summary["steps"].clear()
     again = store.get_run(run_id)
     assert again is not None and again.summary == expected
@@ -470,6 +471,23 @@ def test_sqlite_writes_are_committed_and_visible_to_another_connection(
         store.close()
 
 
+def test_sqlite_errors_name_the_step_source_in_its_text_form(
+    db_path: Path, clock: ManualClock
+) -> None:
+    store = SqliteStore(db_path, clock)
+    try:
+        other = sqlite3.connect(db_path)
+        other.execute("DROP TABLE cursors")
+        other.close()
+        with pytest.raises(StoreError) as excinfo:
+            store.get_cursor("orders", "store-1")
+        assert excinfo.value.args == (
+            f"The store at {str(db_path)!r} could not read the cursor of orders@store-1: no such "
+            f"table: cursors; check the file and its directory, or open a new path.",)
+    finally:
+        store.close()
+
+
 def test_sqlite_uses_wal_and_records_the_schema_version(db_path: Path, clock: ManualClock) -> None:
     SqliteStore(db_path, clock).close()
     conn = sqlite3.connect(db_path)
@@ -636,10 +654,10 @@ def test_bad_lease_arguments_are_refused(store: Store) -> None:
 def test_sqlite_migrates_a_version_1_store_and_keeps_its_data(
     db_path: Path, clock: ManualClock
 ) -> None:
-    from spmkit._sqlite_store import _MIGRATIONS
+    from spmkit._sqlite_schema import MIGRATIONS
 
     conn = sqlite3.connect(db_path)
-    for statement in _MIGRATIONS[1]:
+    for statement in MIGRATIONS[1]:
         conn.execute(statement)
     conn.execute("INSERT INTO cursors VALUES ('orders', 's1', '2026-03-01T12:00:00.000000Z', "
                  "'ok', NULL, 3, 0, '2026-03-01T12:00:00.000000Z')")
