@@ -20,7 +20,8 @@ from typing import Any
 
 from benchmarks._common import emit, peak_rss_mib, run_main
 from spmkit import Integration, StepContext, SyncSummary, define_bulk_step, define_integration
-from spmkit_testing import Simulation
+from spmkit_testing import Simulation, Target, World
+from spmkit_testing.reference import reference_adapter
 
 DAYS = 30
 TARGET_SPEEDUP = 250_000  # simulated seconds per wall second
@@ -58,8 +59,8 @@ def _direct_integration(holder: dict[str, Simulation]) -> Integration:
 def _simulate(days: float, *, direct: bool, keep_ticks: int | None = None) -> dict[str, Any]:
     holder: dict[str, Simulation] = {}
     extra: dict[str, Any] = {} if keep_ticks is None else {"keep_ticks": keep_ticks}
-    sim = Simulation(seed=1, integration=_direct_integration(holder) if direct else None,
-                     **extra)
+    sim = Simulation(World(seed=1), Target(_direct_integration(holder) if direct else None,
+                                           reference_adapter if direct else None), **extra)
     holder["sim"] = sim
     customers = sim.source("customers")
     orders = [(store, sim.source(f"orders@{store}")) for store in sim.partner.sources]

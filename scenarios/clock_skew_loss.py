@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from spmkit_testing.scenario import (
     Scenario,
+    Target,
     World,
     absent,
     add,
@@ -28,8 +29,8 @@ scenario = Scenario(
     description=__doc__,
     world=World(
         records=[records(5, stream="global")],
-        integration="spmkit_testing.reference:build_reference_integration",
     ),
+    target=Target("spmkit_testing.reference:build_reference_integration"),
     timeline=[
         advance("1m"),
         tick(),

@@ -1,17 +1,20 @@
 """spmkit_testing: the harness that proves a ShopiMind sync never loses data.
 
-One model of the simulated world, :class:`Simulation`, built for *your* integration
-through its :class:`Adapter` (its :class:`Stream` s, how its partner API is served —
-:mod:`spmkit_testing.rest` route tables or an in-process client — and its settings).
+One model of the simulated world, :class:`Simulation`, built one way:
+``Simulation(World(...), Target(integration, adapter))``. A :class:`World` describes the
+world (start, records, the partner's clock, policies, faults on at the start); a
+:class:`Target` names the code under test, *your* integration and its :class:`Adapter`
+(its :class:`Stream` s, how its partner API is served — :mod:`spmkit_testing.rest` route
+tables or an in-process client — and its settings).
 Around it: a stateful fake ShopiMind API (:class:`FakeShopimind`), a simulated clock
 (:class:`SimClock`), the simulated :class:`Partner`, one fault vocabulary
 (:mod:`spmkit_testing.faults`) and the :class:`Oracle` of the golden cursor rule.
 
 For example::
 
-    from spmkit_testing import Simulation
+    from spmkit_testing import Simulation, Target, World
 
-    sim = Simulation(my_integration, my_adapter, seed=7)
+    sim = Simulation(World(seed=7), Target(my_integration, my_adapter))
     sim.put("customers", "c1", {"email": "ada@example.com"})
     sim.tick()
     assert "c1" in sim.fake.records("customers") and sim.violations == []
@@ -43,7 +46,8 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from spmkit_testing import faults, rest
-    from spmkit_testing.adapter import ROLES, Adapter, InvalidAdapter, Stream
+    from spmkit_testing._dsl import ROLES
+    from spmkit_testing.adapter import Adapter, InvalidAdapter, Stream
     from spmkit_testing.clock import DeadlockError, SimClock, SkewedClock
     from spmkit_testing.fake import FakeApiError, FakeShopimind, JournalEntry
     from spmkit_testing.faults import Fault, FaultHandle, FaultRegistry
@@ -60,18 +64,18 @@ if _typing.TYPE_CHECKING:
         Scenario,
         ScenarioFailed,
         ScenarioResult,
-        World,
         load_scenario,
         run_scenario,
         scenario_names,
     )
-    from spmkit_testing.simulation import (
+    from spmkit_testing.sim import (
         CRASH_POINTS,
-        UNSET,
         SimulatedCrash,
         Simulation,
         StepTrace,
+        Target,
         TickTrace,
+        World,
     )
     from spmkit_testing.stateful import GoldenRuleBroken, Proof, check_golden_rule
 
@@ -114,10 +118,10 @@ __all__ = [
     "SourceRecord",
     "StepTrace",
     "Stream",
+    "Target",
     "TickTrace",
     "Undelivered",
     "UnmountedRequestError",
-    "UNSET",
     "Violation",
     "World",
 ]
@@ -127,7 +131,7 @@ __all__ = [
 _LAZY: dict[str, str] = {
     "Adapter": "spmkit_testing.adapter",
     "check_golden_rule": "spmkit_testing.stateful",
-    "CRASH_POINTS": "spmkit_testing.simulation",
+    "CRASH_POINTS": "spmkit_testing.sim",
     "DeadlockError": "spmkit_testing.clock",
     "FakeApiError": "spmkit_testing.fake",
     "FakeShopimind": "spmkit_testing.fake",
@@ -150,29 +154,36 @@ _LAZY: dict[str, str] = {
     "PartnerFailure": "spmkit_testing.partner",
     "Proof": "spmkit_testing.stateful",
     "rest": "spmkit_testing.rest",
-    "ROLES": "spmkit_testing.adapter",
+    "ROLES": "spmkit_testing._dsl",
     "run_scenario": "spmkit_testing.scenario",
     "Scenario": "spmkit_testing.scenario",
     "scenario_names": "spmkit_testing.scenario",
     "ScenarioFailed": "spmkit_testing.scenario",
     "ScenarioResult": "spmkit_testing.scenario",
     "SimClock": "spmkit_testing.clock",
-    "SimulatedCrash": "spmkit_testing.simulation",
-    "Simulation": "spmkit_testing.simulation",
+    "SimulatedCrash": "spmkit_testing.sim",
+    "Simulation": "spmkit_testing.sim",
     "SkewedClock": "spmkit_testing.clock",
     "SourceRecord": "spmkit_testing.partner",
-    "StepTrace": "spmkit_testing.simulation",
+    "StepTrace": "spmkit_testing.sim",
     "Stream": "spmkit_testing.adapter",
-    "TickTrace": "spmkit_testing.simulation",
+    "Target": "spmkit_testing.sim",
+    "TickTrace": "spmkit_testing.sim",
     "Undelivered": "spmkit_testing.oracle",
     "UnmountedRequestError": "spmkit_testing.network",
-    "UNSET": "spmkit_testing.simulation",
     "Violation": "spmkit_testing.oracle",
-    "World": "spmkit_testing.scenario",
+    "World": "spmkit_testing.sim",
 }
 
 
 def __getattr__(name: str) -> _typing.Any:
+    if name == "UNSET":
+        import warnings
+
+        warnings.warn("spmkit_testing.UNSET is deprecated: a World leaves a policy to the "
+                      "integration with None (World(tolerate_rejects=None, batch_size=None))",
+                      DeprecationWarning, stacklevel=2)
+        return None
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'spmkit_testing' has no attribute {name!r}")

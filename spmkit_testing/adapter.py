@@ -40,17 +40,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from spmkit import BULK_RESOURCES, Integration, InvalidArgument
+from spmkit_testing._dsl import ROLES
 from spmkit_testing.partner import Partner, RestApi
 
 __all__ = ["ROLES", "Adapter", "InvalidAdapter", "Stream"]
 
-#: Names that stand for "the first global stream" and "the first per-source stream" in
-#: library scenarios, so one scenario applies to any integration that has such a stream.
-ROLES = ("global", "per-source")
 
 EXAMPLE = """\
     Adapter(
@@ -222,6 +220,7 @@ class Adapter:
         caps = {"pages", "sources-listing"}
         if isinstance(self.partner_api, RestApi):
             caps = {"http", "pages"} | ({"sources-listing"} if self.partner_api.listed() else set())
+        caps |= {f"checkpoint:{point}" for point in self.crash_points}
         caps |= {"global"} if any(not s.per_source for s in self.streams) else set()
         caps |= {"per-source"} if any(s.per_source for s in self.streams) else set()
         object.__setattr__(self, "capabilities", frozenset(caps))
@@ -241,6 +240,12 @@ class Adapter:
                 raise _fail(f"Adapter: per-source stream {stream.name!r} has no sources route "
                             f"(how the integration lists its sources); add "
                             f"rest.sources('/path', stream={stream.name!r}).")
+
+    @property
+    def precision(self) -> timedelta | None:
+        """The finest time the partner's stamps tell apart (``None``: microseconds); a REST
+        partner's time format implies it."""
+        return self.partner_api.precision if isinstance(self.partner_api, RestApi) else None
 
     def stream(self, name: str) -> Stream:
         """The stream named ``name`` (``"global"``/``"per-source"``: the first of that role)."""

@@ -50,10 +50,10 @@ from spmkit_testing.adapter import Adapter
 from spmkit_testing.faults import Fault
 from spmkit_testing.oracle import INVARIANTS, Violation
 from spmkit_testing.partner import DEFAULT_SOURCES
-from spmkit_testing.scenario import Scenario, ScenarioRun, World, run_scenario
+from spmkit_testing.scenario import Scenario, World, apply_step, run_scenario
 from spmkit_testing.scenario import _timeline as t
-from spmkit_testing.scenario._records import record
-from spmkit_testing.simulation import CRASH_POINTS
+from spmkit_testing.scenario._runner import simulate
+from spmkit_testing.sim import CRASH_POINTS, Simulation, Target, record
 
 __all__ = [
     "check_golden_rule",
@@ -88,15 +88,6 @@ def register_profiles() -> None:
 
 VERBS = ("add", "update", "delete", "tick", "tick_two_workers", "advance", "run_for",
          "fault_on", "fault_off", "clock_step", "crash", "full_backfill", "webhook")
-# What makes each invariant's check meaningful: it was exercised once one of these happened.
-_EXERCISED = {
-    "I1": "a step-run held its cursor", "I2": "a cursor advanced",
-    "I3": "a cursor advanced past records it pushed", "I4": "a failure was recorded",
-    "I5": "a step-source was skipped for backoff", "I6": "items were rejected",
-    "I7": "a run ended partial", "I8": "a window started from a cursor",
-    "I9": "one source of a per-source step failed while another ran",
-    "I10": "a run settled",
-}
 
 
 @dataclass
@@ -112,37 +103,18 @@ class Coverage:
     invariants: Counter[str] = field(default_factory=Counter)
 
     def note_trace(self, ticks: Sequence[Any]) -> None:
+        """Count the crash points that fired in these ticks (not those only armed)."""
         for tick in ticks:
             if tick.crashed_at is not None and tick.status == "crashed":
                 self.crash_points[tick.crashed_at] += 1
-            if tick.status == "partial":
-                self.invariants["I7"] += 1
-            failed = {s.entity for s in tick.steps if s.source_key and s.errors}
-            ran = {s.entity for s in tick.steps if s.source_key and not s.errors
-                   and s.skipped is None}
-            if failed & ran:
-                self.invariants["I9"] += 1
-            for step in tick.steps:
-                if step.skipped == "backoff":
-                    self.invariants["I5"] += 1
-                if step.errors:
-                    self.invariants["I1"] += 1
-                    self.invariants["I4"] += 1
-                if step.advanced:
-                    self.invariants["I2"] += 1
-                if step.rejected:
-                    self.invariants["I6"] += 1
-                if step.advanced and step.attempted:
-                    self.invariants["I3"] += 1
-                if step.cursor_before is not None and step.window is not None:
-                    self.invariants["I8"] += 1
 
     def unreached(self, kinds: Sequence[str]) -> list[str]:
         """Everything that never happened, by name."""
         out = [f"fault {k}" for k in kinds if not self.faults[k]]
         out += [f"crash point {p}" for p in self.points if not self.crash_points[p]]
         out += [f"verb {v}" for v in VERBS if not self.verbs[v]]
-        out += [f"invariant {i} ({_EXERCISED[i]})" for i in INVARIANTS if not self.invariants[i]]
+        out += [f"invariant {i} ({INVARIANTS[i].exercised_by})" for i in INVARIANTS
+                if not self.invariants[i]]
         return out
 
     def table(self, kinds: Sequence[str]) -> str:
@@ -218,6 +190,7 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
              progress: Callable[[int], None] | None) -> type[RuleBasedStateMachine]:
     sources = DEFAULT_SOURCES
     refs = sst.stream_refs(adapter, sources=sources)
+    target = Target(integration, adapter)
 
     class SyncMachine(RuleBasedStateMachine):
         """A world of the integration under test, driven one Simulation verb at a time."""
@@ -227,7 +200,7 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
             holder.examples += 1
             if progress is not None:
                 progress(holder.examples)
-            self.run: ScenarioRun | None = None
+            self.sim: Simulation | None = None
             self.world: World | None = None
             self.steps: list[t.Step] = []
             self.on: list[str] = []
@@ -241,22 +214,21 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
                    flaky: list[Fault]) -> None:
             self.world = World(seed=seed, records=initial, **policy)
             self.keys = {r.key: r.stream for r in initial}
-            self.run = ScenarioRun(self.world, seed=seed, integration=integration,
-                                   adapter=adapter, label="the property run")
+            self.sim = simulate(self.world, target, label="the property run")
             # A world may start with faults on: they meet the first backfill's records.
             for fault in flaky:
                 self.fault_on(fault)
 
         def _do(self, verb: str, step: t.Step) -> None:
-            assert self.run is not None
+            assert self.sim is not None
             holder.coverage.verbs[verb] += 1
             event(f"verb: {verb}")
             self.steps.append(step)
-            before = len(self.run.sim.trace)
+            before = len(self.sim.trace)
             try:
-                self.run.apply(step)
+                apply_step(self.sim, step)
             finally:
-                holder.coverage.note_trace(self.run.sim.trace[before:])
+                holder.coverage.note_trace(self.sim.trace[before:])
 
         @property
         def overlap(self) -> int:
@@ -342,7 +314,7 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
         def golden_rule(self) -> None:
             # A loss the overlap cannot cover (lateness beyond it) is the configuration's
             # known hazard, not a broken rule: the strategies keep it rare, this ignores it.
-            broken = [v for v in self.run.sim.violations if not v.hazard] if self.run else []
+            broken = [v for v in self.sim.violations if not v.hazard] if self.sim else []
             if broken:
                 self._broken(broken[0])
 
@@ -353,21 +325,24 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
             raise violation
 
         def teardown(self) -> None:
-            if self.run is None:
+            if self.sim is None:
                 return
-            data = self.run.sim.data_faults
-            for stat in self.run.sim.faults.stats():
+            sim = self.sim
+            if sim.oracle is not None:
+                holder.coverage.invariants.update(sim.oracle.exercised)
+            data = sim.data_faults
+            for stat in sim.faults.stats():
                 if stat.fired and stat.handle.name and stat.handle not in data:
                     holder.coverage.faults[stat.handle.fault.effect.verb] += 1
                     event(f"fault fired: {stat.handle.fault.effect.verb}")
             try:
                 if not self.broken:
-                    found = [v for v in self.run.sim.settle() if not v.hazard]
+                    found = [v for v in sim.settle() if not v.hazard]
                     holder.coverage.invariants["I10"] += 1
                     if found:
                         self._broken(found[0])
             finally:
-                self.run.close()
+                sim.close()
 
     return SyncMachine
 
@@ -478,9 +453,11 @@ def _headline(violation: BaseException) -> str:
 
 def _importable_name(obj: Any) -> str | None:
     """Where ``obj`` can be imported from, as ``module:attribute`` (``None`` if nowhere):
-    a function or class by its own name, another object by a module attribute that is it."""
+    a function or class by its own name in a public module (or the public package that
+    re-exports it), another object by a module attribute that is it."""
     module, name = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
-    if isinstance(module, str) and name and "<" not in name and module != "__main__":
+    if isinstance(module, str) and name and "<" not in name and module != "__main__" \
+            and not any(part.startswith("_") for part in module.split(".")):
         return f"{module}:{name}"
     found = []
     for module_name, loaded in list(sys.modules.items()):
@@ -492,9 +469,10 @@ def _importable_name(obj: Any) -> str | None:
             continue
         in_tests = any(part in ("test", "tests") or part.startswith("test_")
                        or part.endswith("_test") for part in module_name.split("."))
-        found += [(in_tests, len(module_name), f"{module_name}:{attr}")
+        private = any(part.startswith("_") for part in module_name.split("."))
+        found += [(in_tests, private, len(module_name), f"{module_name}:{attr}")
                   for attr, value in attributes if value is obj and not attr.startswith("_")]
-    return min(found)[2] if found else None
+    return min(found)[3] if found else None
 
 
 def _reduce(found: Scenario, violation: BaseException, integration: Any, adapter: Adapter,

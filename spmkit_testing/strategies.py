@@ -33,8 +33,7 @@ from spmkit_testing.partner import DEFAULT_SOURCES
 from spmkit_testing.partner._payloads import fake_payload
 from spmkit_testing.scenario import Scenario, World
 from spmkit_testing.scenario import _timeline as t
-from spmkit_testing.scenario._records import Record, record
-from spmkit_testing.simulation import CRASH_POINTS, DEFAULT_START
+from spmkit_testing.sim import CRASH_POINTS, DEFAULT_START, Record, record
 
 __all__ = [
     "API_FAULT_KINDS",

@@ -92,7 +92,7 @@ def test_an_undeclared_data_source_is_named() -> None:
         "which provisioning does not declare (declared: none); add DataSourceSpec('acme', "
         "...) to Provisioning(...)")
     # The steps themselves fail the first tick: with_source('acme') is not provisioned.
-    assert any("step 'deals' source 'store-1': bulk step 'deals'" in p
+    assert any("step-source deals@store-1: bulk step 'deals'" in p
                and "data source 'acme' is not provisioned" in p for p in found), found
     assert problems("provisioning_declares_what_steps_use",
                     dataclasses.replace(bare, provisioning=sync.provisioning)) == []
@@ -111,7 +111,7 @@ def test_an_undeclared_custom_data_definition_is_named() -> None:
     integration = define_integration(slug="loyal", sync_steps=[loyal, steps[1]],
                                      provisioning=sync.provisioning)
     found = problems("provisioning_declares_what_steps_use", integration)
-    assert len(found) == 1 and found[0].startswith("step 'contacts': bulk step 'contacts'")
+    assert len(found) == 1 and found[0].startswith("step-source contacts: bulk step 'contacts'")
     assert "custom-data definition 'loyalty' is not provisioned" in found[0]
 
 

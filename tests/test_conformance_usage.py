@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.plugin")
+PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.pytest.plugin")
 REFERENCE = ('spmkit_integration = "spmkit_testing.reference:build_reference_integration"\n'
              'spmkit_adapter = "spmkit_testing.reference:reference_adapter"\n')
 
@@ -96,7 +96,7 @@ def test_a_fault_that_never_fires_is_a_warning_of_the_item(pytester: pytest.Pyte
 
 
 def test_loading_the_plugin_imports_no_harness() -> None:
-    code = ("import sys, spmkit_testing.plugin; print(sorted(m for m in sys.modules if "
+    code = ("import sys, spmkit_testing.pytest.plugin; print(sorted(m for m in sys.modules if "
             "m.split('.')[0] in ('hypothesis', 'faker', 'respx', 'freezegun') or m in "
             "('spmkit_testing.stateful', 'spmkit_testing.simulation', "
             "'spmkit_testing.scenario', 'spmkit_testing.fake')))")

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from spmkit_testing import CRASH_POINTS, Partner, Simulation
+from spmkit import StepSource
+from spmkit_testing import CRASH_POINTS, Partner, Simulation, Target, World
 from spmkit_testing.reference import PosSettings, reference_adapter
 
 SEEDS = range(204)
@@ -34,8 +35,9 @@ def build(seed: int, point: str, tmp_path: Path) -> tuple[Simulation, random.Ran
         assert isinstance(base, PosSettings)
         return dataclasses.replace(base, page_size=page_size)
 
-    sim = Simulation(seed=seed, store=store, tolerate_rejects=rng.choice([False, True, 0.5]),
-                     batch_size=rng.choice([2, 3, 500]), settings=settings, strict=True)
+    sim = Simulation(World(seed=seed, store=store, tolerate_rejects=rng.choice([False, True, 0.5]),
+                           batch_size=rng.choice([2, 3, 500])),
+                     Target(settings=settings), strict=True)
     now = sim.clock.now()
     customers = sim.source("customers")
     for i in range(rng.randint(1, 5)):
@@ -76,7 +78,7 @@ def cursor_behind_delivered(sim: Simulation, tolerant: bool) -> list[str]:
             item = stored.get(record.key)
             version = stream.version_of(item) if item is not None else None
             if (version is None or version < due) and record.key not in dead:
-                problems.append(f"{name}/{key!r}: {record.key} updated {due} "
+                problems.append(f"{StepSource(name, key)}: {record.key} updated {due} "
                                 f"<= cursor {cursor} but the fake holds {version}")
     return problems
 
@@ -129,14 +131,14 @@ def test_crash_at_every_point_then_restart_loses_nothing(point: str, tmp_path: P
 
 
 def test_the_direct_check_sees_a_cursor_ahead_of_delivered_data() -> None:
-    sim = Simulation(seed=1)
+    sim = Simulation(World(seed=1))
     try:
         sim.source("customers").put("c1", {"email": "a@example.com"},
                                             updated_at=sim.clock.now() - timedelta(hours=1))
         sim.db.set_cursor("customers", "", last_synced_at=sim.clock.now(), last_status="ok",
                           last_error=None, items=0, consecutive_failures=0)
         problems = cursor_behind_delivered(sim, tolerant=False)
-        assert len(problems) == 1 and problems[0].startswith("customers/'': c1 updated ")
+        assert len(problems) == 1 and problems[0].startswith("customers: c1 updated ")
         assert [str(u) for u in sim.undelivered()] == [
             "customers 'c1' (updated_at 2025-12-31T23:00:00Z): the fake holds nothing; the "
             "cursor passed it: lost"]

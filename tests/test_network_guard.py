@@ -244,9 +244,9 @@ def test_bad_options_are_refused() -> None:
 
 
 def test_a_simulation_runs_under_the_guard_and_tries_no_connection() -> None:
-    from spmkit_testing import Simulation
+    from spmkit_testing import Simulation, World
 
-    sim = Simulation(seed=4)
+    sim = Simulation(World(seed=4))
     try:
         sim.put("customers", "c1", {"email": "ada@example.com"})
         with no_network(allow_loopback=False) as guard:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from spmkit_testing import Partner, Simulation
+from spmkit_testing import Partner, Simulation, Target, World
 from spmkit_testing.reference import PosSettings
 
 LEAK = "https://pos.example.com"
@@ -17,7 +17,7 @@ def test_an_unmounted_partner_url_fails_the_step_naming_the_url_and_the_mounts()
         return PosSettings(base_url=LEAK, transport=partner.transport,
                            stores=tuple(partner.sources))
 
-    sim = Simulation(seed=4, settings=leaky)
+    sim = Simulation(World(seed=4), Target(settings=leaky))
     start = sim.clock.now()
     try:
         summary = sim.tick()

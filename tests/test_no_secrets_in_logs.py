@@ -24,10 +24,11 @@ from spmkit import (
     define_integration,
     handle_lifecycle,
 )
-from spmkit_testing import Simulation
+from spmkit_testing import Simulation, World
+from spmkit_testing.fake import DEFAULT_API_KEY
 from spmkit_testing.faults import rate_limited, status
 from spmkit_testing.scenario import load_scenario, run_scenario, scenario_names
-from spmkit_testing.simulation import API_BASE_URL, DEFAULT_API_KEY
+from spmkit_testing.sim import API_BASE_URL
 
 LIBRARY_KEY = DEFAULT_API_KEY  # the key every library scenario's world uses
 API_KEY = "spm-live-9f8e7d6c5b4a"
@@ -133,7 +134,7 @@ def lifecycle(sim: Simulation) -> list[str]:
 
 
 def test_a_faulty_world_logs_no_key_secret_or_token(logs: Capture) -> None:
-    sim = Simulation(seed=9, api_key=API_KEY)
+    sim = Simulation(World(seed=9, api_key=API_KEY))
     try:
         faulty_world(sim)
         assert [t.crashed_at for t in sim.trace if t.crashed_at] == ["after_push"]

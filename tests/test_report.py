@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from spmkit import InvalidArgument
-from spmkit_testing._report_text import error_text
+from spmkit_testing._text import error_text
 from spmkit_testing.cli import main
 from spmkit_testing.oracle import Violation
 from spmkit_testing.report import (
@@ -19,7 +19,7 @@ from spmkit_testing.report import (
     report_filename,
     write_report,
 )
-from spmkit_testing.simulation import StepTrace, TickTrace
+from spmkit_testing.sim import StepTrace, TickTrace
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LANES = (("customers", ""), ("orders", "store-1"), ("orders", "store-2"))
@@ -106,7 +106,7 @@ def short_result() -> FakeResult:
     trace = synthetic_trace(12, states={4: "held", 5: "backoff", 6: "held"},
                             faults={4: ("api: 503",), 5: ("api: 503",), 6: ("api: 503",)},
                             crashes=frozenset({9}))
-    violation = Violation("I3", 7, "orders/'store-1'", "the cursor passed it", record="o7")
+    violation = Violation("I3", 7, "orders@store-1", "the cursor passed it", record="o7")
     return FakeResult(trace, passed=False, failures=[str(violation)], violations=[violation],
                       stats=FakeStats(ticks=12, records=30, lost=1))
 
@@ -162,7 +162,7 @@ def test_violation_tick_is_highlighted_with_its_invariant() -> None:
     html = render_report(short_result())
     [group] = violation_groups(html)
     assert ">I3</text>" in group
-    assert "I3 (no silent loss) at tick 7, orders/&#x27;store-1&#x27;, record &#x27;o7&#x27;" \
+    assert "I3 (no silent loss) at tick 7, orders@store-1, record &#x27;o7&#x27;" \
         in group
     # The line sits on tick 7's column, and the step-source's lane gets a circle.
     seventh = re.search(r'<rect x="([\d.]+)" y="\d+" width="[\d.]+" height="14" fill="#\w+">'
@@ -190,7 +190,7 @@ HAZARD_BADGE = (
 
 
 def hazard_result(*, passed: bool = True) -> FakeResult:
-    lost = Violation("I3", 7, "orders/'store-1'", "the cursor passed it", record="o7")
+    lost = Violation("I3", 7, "orders@store-1", "the cursor passed it", record="o7")
     return FakeResult(synthetic_trace(12), scenario=FakeScenario(name="hazard"), passed=passed,
                       failures=[] if passed else ["absent('orders', 'o7') failed"],
                       violations=[lost], expected_violations=[lost])
@@ -243,7 +243,7 @@ def test_thirty_days_at_one_tick_a_minute_stays_small_and_bucketed() -> None:
     trace = synthetic_trace(ticks, states=states,
                             faults={i: ("api: 503",) for i in range(20_000, 20_300)},
                             crashes=frozenset({30_000}))
-    violations = [Violation("I3", i, "customers/''", "lost", record=f"c{i}")
+    violations = [Violation("I3", i, "customers", "lost", record=f"c{i}")
                   for i in range(25_000, 26_000, 10)]
     html = render_report(FakeResult(trace, violations=violations, passed=False))
     assert len(html.encode()) < 2_000_000
@@ -266,7 +266,7 @@ def test_thirty_days_of_chaos_stays_under_two_megabytes() -> None:
     faults = {i: (f"api: fault {rng.randrange(50)}",) for i in range(1, ticks + 1, 2)}
     trace = synthetic_trace(ticks, states=states, faults=faults,
                             crashes=frozenset(range(5, ticks, 97)))
-    violations = [Violation(rng.choice(["I1", "I3", "I5"]), i, "customers/''", "x" * 300,
+    violations = [Violation(rng.choice(["I1", "I3", "I5"]), i, "customers", "x" * 300,
                             record=f"c{i}") for i in range(1, ticks, 7)]
     failures = [str(v) for v in violations]
     html = render_report(FakeResult(trace, violations=violations, failures=failures,

@@ -105,19 +105,18 @@ def _policies(integration: Integration, adapter: Adapter) -> Problems:
 
 def _provisioning(integration: Integration, adapter: Adapter) -> Problems:
     from spmkit import InvalidArgument
-    from spmkit_testing.scenario import ScenarioRun, World, records, tick
+    from spmkit_testing.sim import Simulation, Target, World, records
 
     out: Problems = []
     try:
-        run = ScenarioRun(World(records=[records(2)]), seed=0, integration=integration,
-                          adapter=adapter, label="the provisioning check")
+        sim = Simulation(World(records=[records(2)]), Target(integration, adapter))
     except InvalidArgument as exc:
         return [f"could not build a simulated world of the integration: {exc}"]
     try:
-        ids = run.sim.provisioned
+        ids = sim.provisioned
         declared = set(getattr(ids, "data_sources", {}) or {})
         for stream in adapter.streams:
-            keys = run.sim.partner.sources if stream.per_source else [""]
+            keys = sim.partner.sources if stream.per_source else [""]
             for key in keys:
                 wanted = stream.data_source_of(key)
                 if wanted is not None and wanted not in declared:
@@ -125,14 +124,13 @@ def _provisioning(integration: Integration, adapter: Adapter) -> Problems:
                                f"data source {wanted!r}, which provisioning does not declare "
                                f"(declared: {', '.join(sorted(declared)) or 'none'}); add "
                                f"DataSourceSpec({wanted!r}, ...) to Provisioning(...)")
-        run.apply(tick())
-        for tick_trace in run.sim.trace:
+        sim.tick()
+        for tick_trace in sim.trace:
             for step in tick_trace.steps:
-                out += [f"step {step.entity!r}" + (f" source {step.source_key!r}"
-                                                   if step.source_key else "")
-                        + f": {error}" for error in step.errors if "not provisioned" in error]
+                out += [f"step-source {step.where}: {error}" for error in step.errors
+                        if "not provisioned" in error]
     finally:
-        run.close()
+        sim.close()
     return sorted(set(out), key=out.index)
 
 

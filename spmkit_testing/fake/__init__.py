@@ -18,13 +18,14 @@ from spmkit_testing.fake._errors import (
     Unauthorized,
     UnprocessableEntity,
 )
-from spmkit_testing.fake._fake import DEFAULT_BASE_URL, FakeShopimind
+from spmkit_testing.fake._fake import DEFAULT_API_KEY, DEFAULT_BASE_URL, FakeShopimind
 from spmkit_testing.fake._journal import JournalEntry
 from spmkit_testing.fake._serve import serve_in_thread
 from spmkit_testing.fake._state import BulkResult, FakeState
 from spmkit_testing.fake._transport import FakeTransport
 
 __all__ = [
+    "DEFAULT_API_KEY",
     "DEFAULT_BASE_URL",
     "BadRequest",
     "BulkResult",

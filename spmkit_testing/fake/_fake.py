@@ -27,10 +27,12 @@ if TYPE_CHECKING:
     import httpx
     import respx
 
-__all__ = ["DEFAULT_BASE_URL", "FakeShopimind"]
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_BASE_URL", "FakeShopimind"]
 
 #: The base URL the respx routes are mounted under by default (the SDK's default).
 DEFAULT_BASE_URL = "https://core.shopimind.com"
+#: The API key a fake accepts unless told otherwise (a test key, never a real one).
+DEFAULT_API_KEY = "spm-test-key-0000"
 
 
 class FakeShopimind:
@@ -53,7 +55,7 @@ class FakeShopimind:
     fake and the partner one registry); by default the fake has its own.
     """
 
-    def __init__(self, *, clock: FakeClock, api_key: str = "test-api-key", seed: int = 0,
+    def __init__(self, *, clock: FakeClock, api_key: str = DEFAULT_API_KEY, seed: int = 0,
                  faults: FaultRegistry | None = None) -> None:
         now = getattr(clock, "now", None)
         if not callable(now):

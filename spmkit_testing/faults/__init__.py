@@ -28,7 +28,7 @@ from spmkit_testing.faults._answer import (
 )
 from spmkit_testing.faults._draw import Draw, Ints, Sample, Seconds, Subset
 from spmkit_testing.faults._effect import EFFECTS, Effect, EffectKind, ItemTest, Side, register
-from spmkit_testing.faults._fault import Fault, Target
+from spmkit_testing.faults._fault import Fault, FaultTarget
 
 # The kinds of effect, registered in this order (the order strategies draw them in).
 from spmkit_testing.faults._http import RateLimited, Status, rate_limited, status  # isort: skip
@@ -98,6 +98,7 @@ __all__ = [
     "FaultHandle",
     "FaultRegistry",
     "FaultStats",
+    "FaultTarget",
     "Ints",
     "ItemTest",
     "Latency",
@@ -130,7 +131,6 @@ __all__ = [
     "Status",
     "status",
     "Subset",
-    "Target",
     "token_bucket",
     "TokenBucket",
 ]

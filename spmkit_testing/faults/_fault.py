@@ -39,7 +39,7 @@ from spmkit_testing._dsl import ROLES, InvalidScenario, parse_duration, parse_in
 if TYPE_CHECKING:
     from spmkit_testing.faults._effect import Effect
 
-__all__ = ["Fault", "Target", "make_fault", "non_negative_duration"]
+__all__ = ["Fault", "FaultTarget", "make_fault", "non_negative_duration"]
 
 _TARGET = re.compile(r"^(?P<stream>[^@/\s]+)(?:@(?P<source>[^@/\s]+)|(?P<sources>/sources))?$")
 _MATCH_NAMES = frozenset({"target", "method", "resource", "path", "calls", "window",
@@ -47,7 +47,7 @@ _MATCH_NAMES = frozenset({"target", "method", "resource", "path", "calls", "wind
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class FaultTarget:
     """Where a fault applies, parsed: the API, or a partner stream, source or listing."""
 
     api: bool
@@ -56,7 +56,7 @@ class Target:
     sources_listing: bool = False
 
     @classmethod
-    def parse(cls, text: str) -> Target:
+    def parse(cls, text: str) -> FaultTarget:
         if text == "api":
             return cls(api=True)
         if text == "partner":
@@ -131,7 +131,7 @@ class Fault:
 
     def __post_init__(self) -> None:
         put = object.__setattr__
-        parsed = Target.parse(self.target)
+        parsed = FaultTarget.parse(self.target)
         side = "api" if parsed.api else "partner"
         if side not in self.effect.sides:
             where = "the ShopiMind API" if side == "partner" else "a partner stream"
@@ -163,9 +163,9 @@ class Fault:
             raise InvalidScenario(f"times must be an int >= 1 or None, got times={self.times!r}.")
 
     @property
-    def where(self) -> Target:
+    def where(self) -> FaultTarget:
         """The parsed target."""
-        return Target.parse(self.target)
+        return FaultTarget.parse(self.target)
 
     @property
     def side(self) -> str:

@@ -21,13 +21,17 @@ from spmkit_testing.partner._partner import (
     PartnerStream,
     record_dict,
 )
+from spmkit_testing.partner._payloads import default_payload, fake_payload, key_for
 from spmkit_testing.partner._records import SourceRecord
 from spmkit_testing.partner._rest import RecordsRoute, RestApi, RestTransport, SourcesRoute
 from spmkit_testing.partner._source import FakeSource
 
 __all__ = [
+    "default_payload",
     "DEFAULT_SOURCES",
+    "fake_payload",
     "FakeSource",
+    "key_for",
     "Page",
     "Paging",
     "Partner",

@@ -54,6 +54,8 @@ if TYPE_CHECKING:
 __all__ = ["RecordsRoute", "RestApi", "SourcesRoute", "api", "records", "sources"]
 
 TIME_FORMATS = ("iso", "epoch_ms")
+#: What a time format can tell apart: an API that serves epoch milliseconds stamps to the ms.
+TIME_PRECISION = {"epoch_ms": timedelta(milliseconds=1)}
 
 
 def _error(status: int, code: str, message: str,
@@ -180,6 +182,11 @@ class RestApi:
                                       f"per-source stream has a listing of sources.")
             out.append((_template(route.path, scoped and not listing, what), route))
         return out
+
+    @property
+    def precision(self) -> timedelta | None:
+        """The finest time the API serves (``None``: microseconds)."""
+        return TIME_PRECISION.get(self.time_format)
 
     def streams(self) -> set[str]:
         """The streams that have a records route."""

@@ -56,7 +56,6 @@ from spmkit_testing.scenario._expect import (
     violates,
     webhooks,
 )
-from spmkit_testing.scenario._records import record, records
 from spmkit_testing.scenario._registry import (
     UnknownScenario,
     load_scenario,
@@ -67,13 +66,13 @@ from spmkit_testing.scenario._registry import (
 from spmkit_testing.scenario._runner import (
     ScenarioFailed,
     ScenarioResult,
-    ScenarioRun,
     ScenarioStats,
     applies,
-    resolve_object,
+    apply_step,
     run_scenario,
+    target_of,
 )
-from spmkit_testing.scenario._scenario import CAPABILITIES, Scenario, World
+from spmkit_testing.scenario._scenario import CAPABILITIES, Scenario
 from spmkit_testing.scenario._timeline import (
     add,
     add_source,
@@ -89,6 +88,7 @@ from spmkit_testing.scenario._timeline import (
     update,
     webhook,
 )
+from spmkit_testing.sim import Target, World, record, records, resolve_object
 
 __all__ = [
     "absent",
@@ -96,6 +96,7 @@ __all__ = [
     "add_source",
     "advance",
     "applies",
+    "apply_step",
     "CAPABILITIES",
     "clock_step",
     "connect_error",
@@ -138,11 +139,12 @@ __all__ = [
     "scenario_path",
     "ScenarioFailed",
     "ScenarioResult",
-    "ScenarioRun",
     "ScenarioStats",
     "skipped",
     "status",
     "stored_by",
+    "Target",
+    "target_of",
     "tick",
     "token_bucket",
     "UnknownScenario",

@@ -18,109 +18,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
 from typing import Any
 
-from spmkit_testing._dsl import (
-    InvalidScenario,
-    call_repr,
-    check_int,
-    check_str,
-    parse_duration,
-    parse_instant,
-    show,
-)
-from spmkit_testing.partner import DEFAULT_SOURCES
+from spmkit import StepSource
+from spmkit_testing._dsl import ROLES, InvalidScenario, call_repr, check_str, show
+from spmkit_testing.faults import Fault
 from spmkit_testing.scenario._expect import Expectation
-from spmkit_testing.scenario._records import Factory, Record
-from spmkit_testing.scenario._timeline import STEP_TYPES, Step
-from spmkit_testing.simulation import DEFAULT_START
+from spmkit_testing.scenario._timeline import STEP_TYPES, Add, Crash, FaultOn, Step
+from spmkit_testing.sim import CRASH_POINTS, Factory, Record, Target, World
 
-__all__ = ["CAPABILITIES", "DEFAULT_START", "STORE_KINDS", "Scenario", "World"]
+__all__ = ["CAPABILITIES", "Scenario"]
 
-STORE_KINDS = ("memory", "sqlite")
-#: What a scenario may need of the integration (what an adapter says it has).
+#: What a scenario may need of the integration (what an adapter says it has); a crash
+#: point of the integration's own steps is needed as ``checkpoint:<name>``.
 CAPABILITIES = ("global", "per-source", "sources-listing", "pages", "http")
-
-
-@dataclass(frozen=True)
-class World:
-    """The world a scenario starts from.
-
-    * ``seed`` — every random choice (Faker factories, probabilistic faults);
-    * ``start`` — the simulated instant of the first moment (ISO string or datetime);
-    * ``records`` — the partner's records at ``start`` (records and factories);
-    * ``skew`` — the partner clock minus ours (``"-2m"``: it lags two minutes);
-      ``lag`` — every write becomes readable this late (on top of a record's own lag);
-    * policies — ``tolerate_rejects`` (``None``: each step keeps its own),
-      ``overlap_seconds``, ``backfill_days``, ``batch_size`` (``None``: the integration's);
-    * ``store`` — ``"memory"`` or ``"sqlite"``; ``sources`` — the partner's source keys;
-    * ``integration`` — ``None`` for the integration the scenario is run against (the
-      reference Demo POS unless told otherwise), or ``"module:attr"`` naming an
-      :class:`~spmkit.Integration` or a builder: such a scenario runs its own integration
-      only (a planted bug of the reference, for example); ``adapter`` likewise
-      (``"module:attr"`` of an :class:`~spmkit_testing.Adapter`).
-    """
-
-    seed: int = 0
-    start: datetime = DEFAULT_START
-    records: Sequence[Record | Factory] = ()
-    skew: timedelta = timedelta(0)
-    lag: timedelta = timedelta(0)
-    tolerate_rejects: bool | float | None = None
-    overlap_seconds: float = 0
-    backfill_days: float = 365
-    batch_size: int | None = None
-    store: str = "memory"
-    sources: Sequence[str] = DEFAULT_SOURCES
-    integration: str | None = None
-    adapter: str | None = None
-
-    def __post_init__(self) -> None:
-        put = object.__setattr__
-        check_int(self.seed, "seed")
-        put(self, "start", parse_instant(self.start, "start"))
-        put(self, "skew", parse_duration(self.skew, "skew"))
-        put(self, "lag", parse_duration(self.lag, "lag"))
-        if self.lag < timedelta(0):
-            raise InvalidScenario(f"World(lag={self.lag!r}) must be >= 0s (a late arrival).")
-        for r in self.records:
-            if not isinstance(r, Record | Factory):
-                raise InvalidScenario(
-                    f"World(records=...) takes records such as record('c1') or records(5); "
-                    f"got {r!r} (type={type(r).__name__})."
-                )
-        put(self, "records", tuple(self.records))
-        tol = self.tolerate_rejects
-        if tol is not None and not isinstance(tol, bool) and not (
-                isinstance(tol, int | float) and 0 <= tol <= 1):
-            raise InvalidScenario(
-                f"tolerate_rejects must be None, False, True or a ratio in [0, 1], got "
-                f"tolerate_rejects={tol!r}."
-            )
-        for name in ("overlap_seconds", "backfill_days"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise InvalidScenario(f"{name} must be a number >= 0, got {name}={value!r}.")
-        if self.batch_size is not None:
-            check_int(self.batch_size, "batch_size", minimum=1)
-        check_str(self.store, "store", choices=STORE_KINDS)
-        if isinstance(self.sources, str) or not self.sources:
-            raise InvalidScenario(
-                f"sources must be a list of source keys such as ['store-1'], got "
-                f"sources={self.sources!r}."
-            )
-        put(self, "sources", tuple(check_str(s, "sources[]") for s in self.sources))
-        for name in ("integration", "adapter"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, str) or value.count(":") != 1):
-                raise InvalidScenario(
-                    f"{name} must be 'package.module:attribute', got {name}={value!r}; for "
-                    f"example 'spmkit_testing.reference:build_forgetful_integration'."
-                )
-
-    def __repr__(self) -> str:
-        return call_repr("World", self)
 
 
 def _as_tuple(value: Any, name: str) -> tuple[Any, ...]:
@@ -150,6 +61,7 @@ class Scenario:
     expect: Sequence[Expectation] = ()
     needs: Sequence[str] = ()
     settle: bool = True
+    target: Target | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -174,20 +86,32 @@ class Scenario:
         object.__setattr__(self, "needs", needs)
         if not isinstance(self.settle, bool):
             raise InvalidScenario(f"settle must be True or False, got {self.settle!r}.")
+        if self.target is not None and not isinstance(self.target, Target):
+            raise InvalidScenario(f"target must be Target('package.module:attribute', ...), "
+                                  f"got {self.target!r}.")
 
     def requirements(self) -> tuple[str, ...]:
-        """What the integration must have: ``needs`` plus what the scenario text uses."""
-        text = repr((self.world.records, self.timeline, self.expect))
+        """What the integration must have: ``needs`` plus what the scenario uses (the stream
+        roles it names, what its faults need, the crash points of the integration's own)."""
         found = set(self.needs)
-        if re.search(r"'global(@|'|/)", text):
-            found.add("global")
-        if re.search(r"'per-source(@|'|/)", text):
-            found.add("per-source")
-        if "/sources'" in text:
-            found.add("sources-listing")
-        if re.search(r"\b(null_page|error_page|duplicate_page|reordered_page)\(", text):
-            found.add("pages")
-        return tuple(c for c in CAPABILITIES if c in found)
+        refs: list[str] = []
+        faults: list[Fault] = list(self.world.faults)
+        refs += _record_refs(self.world.records)
+        for step in self.timeline:
+            if isinstance(step, Add):
+                refs += _record_refs(step.records)
+            elif isinstance(step, FaultOn):
+                faults.append(step.fault)
+            elif isinstance(step, Crash) and step.at not in CRASH_POINTS:
+                found.add(f"checkpoint:{step.at}")
+            refs += _refs(step)
+        for expectation in self.expect:
+            refs += _refs(expectation)
+        for fault in faults:
+            found |= fault.needs()
+        found |= {role for role in (_role(ref) for ref in refs) if role is not None}
+        return tuple(sorted(found, key=lambda c: (CAPABILITIES.index(c)
+                                                  if c in CAPABILITIES else len(CAPABILITIES), c)))
 
     @property
     def summary(self) -> str:
@@ -208,6 +132,8 @@ class Scenario:
                     else f"    description={self.description!r},")
         if self.world != World():
             body.append(f"    world={_world_source(self.world)},")
+        if self.target is not None:
+            body.append(f"    target={self.target!r},")
         if self.needs:
             body.append(f"    needs={show(list(self.needs))},")
         for name, items in (("timeline", self.timeline), ("expect", self.expect)):
@@ -227,6 +153,26 @@ class Scenario:
         return (f"{doc}\n\nfrom __future__ import annotations\n\n"
                 f"from spmkit_testing.scenario import (\n{imports})\n\n"
                 f"scenario = Scenario(\n{text}\n)\n")
+
+
+def _record_refs(items: Sequence[Record | Factory]) -> list[str]:
+    return [item.stream for item in items if item.stream is not None]
+
+
+def _refs(element: object) -> list[str]:
+    """The stream-sources a step or an expectation names (its ``stream``/``source`` fields)."""
+    return [value for f in fields(element)  # type: ignore[arg-type]
+            if f.name in ("stream", "source") and isinstance(value := getattr(element, f.name),
+                                                             str)]
+
+
+def _role(ref: str) -> str | None:
+    """``"global"`` for ``"global"``, ``"per-source"`` for ``"per-source@store-1"``."""
+    try:
+        entity = StepSource.parse(ref).entity
+    except ValueError:
+        return None
+    return entity if entity in ROLES else None
 
 
 def _world_source(world: World) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from spmkit import HOOK_NAMES
 from spmkit_testing._dsl import (
@@ -39,8 +39,8 @@ from spmkit_testing._dsl import (
     show,
 )
 from spmkit_testing.faults import Fault
-from spmkit_testing.scenario._records import DEFAULT_STREAM, Factory, Record
-from spmkit_testing.simulation import CRASH_POINTS, Simulation
+from spmkit_testing.sim import CRASH_POINTS, Simulation
+from spmkit_testing.sim._records import DEFAULT_STREAM, Factory, Record
 
 __all__ = [
     "Add",
@@ -52,7 +52,6 @@ __all__ = [
     "FaultOff",
     "FaultOn",
     "FullBackfill",
-    "Player",
     "RunFor",
     "Step",
     "Tick",
@@ -74,15 +73,6 @@ __all__ = [
 ]
 
 
-class Player(Protocol):
-    """What a step is applied to: the Simulation, and the world's way to write records."""
-
-    sim: Simulation
-    lag: timedelta
-
-    def write(self, items: tuple[Record | Factory, ...]) -> None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class Tick:
     n: int = 1
@@ -94,9 +84,9 @@ class Tick:
             args.append(f"workers={self.workers}")
         return f"tick({', '.join(args)})"
 
-    def apply(self, play: Player) -> None:
+    def apply(self, sim: Simulation) -> None:
         for _ in range(self.n):
-            play.sim.tick(workers=self.workers)
+            sim.tick(workers=self.workers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +96,8 @@ class Advance:
     def __repr__(self) -> str:
         return f"advance({format_duration(self.delta)!r})"
 
-    def apply(self, play: Player) -> None:
-        play.sim.advance(self.delta)
+    def apply(self, sim: Simulation) -> None:
+        sim.advance(self.delta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +108,8 @@ class RunFor:
     def __repr__(self) -> str:
         return call_repr("run_for", self, positional=("duration",))
 
-    def apply(self, play: Player) -> None:
-        play.sim.run_for(self.duration, every=self.every)
+    def apply(self, sim: Simulation) -> None:
+        sim.run_for(self.duration, every=self.every)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +120,8 @@ class FaultOn:
     def __repr__(self) -> str:
         return f"fault_on({self.name!r}, {self.fault!r})"
 
-    def apply(self, play: Player) -> None:
-        play.sim.fault_on(self.name, self.fault)
+    def apply(self, sim: Simulation) -> None:
+        sim.fault_on(self.name, self.fault)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +131,8 @@ class FaultOff:
     def __repr__(self) -> str:
         return f"fault_off({self.name!r})"
 
-    def apply(self, play: Player) -> None:
-        play.sim.fault_off(self.name)
+    def apply(self, sim: Simulation) -> None:
+        sim.fault_off(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +142,8 @@ class Add:
     def __repr__(self) -> str:
         return f"add({', '.join(repr(r) for r in self.records)})"
 
-    def apply(self, play: Player) -> None:
-        play.write(self.records)
+    def apply(self, sim: Simulation) -> None:
+        sim.write(*self.records)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +165,8 @@ class Update:
             args.append(f"lag={format_duration(self.lag)!r}")
         return f"update({', '.join(args)})"
 
-    def apply(self, play: Player) -> None:
-        play.sim.update(self.stream, self.key, self.changes, at=self.at,
-                        lag=self.lag + play.lag)
+    def apply(self, sim: Simulation) -> None:
+        sim.update(self.stream, self.key, self.changes, at=self.at, lag=self.lag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +178,8 @@ class Delete:
     def __repr__(self) -> str:
         return call_repr("delete", self, positional=("key",))
 
-    def apply(self, play: Player) -> None:
-        play.sim.delete(self.stream, self.key, lag=self.lag + play.lag)
+    def apply(self, sim: Simulation) -> None:
+        sim.delete(self.stream, self.key, lag=self.lag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,8 +189,8 @@ class AddSource:
     def __repr__(self) -> str:
         return f"add_source({self.key!r})"
 
-    def apply(self, play: Player) -> None:
-        play.sim.add_source(self.key)
+    def apply(self, sim: Simulation) -> None:
+        sim.add_source(self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,8 +200,8 @@ class ClockStep:
     def __repr__(self) -> str:
         return f"clock_step({format_duration(self.delta)!r})"
 
-    def apply(self, play: Player) -> None:
-        play.sim.advance(self.delta)
+    def apply(self, sim: Simulation) -> None:
+        sim.advance(self.delta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +212,8 @@ class Crash:
     def __repr__(self) -> str:
         return call_repr("crash", self)
 
-    def apply(self, play: Player) -> None:
-        play.sim.crash_at(self.at, nth=self.nth)
+    def apply(self, sim: Simulation) -> None:
+        sim.crash_at(self.at, nth=self.nth)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +221,8 @@ class FullBackfill:
     def __repr__(self) -> str:
         return "full_backfill()"
 
-    def apply(self, play: Player) -> None:
-        play.sim.tick(full_backfill=True)
+    def apply(self, sim: Simulation) -> None:
+        sim.tick(full_backfill=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,8 +235,8 @@ class Webhook:
     def __repr__(self) -> str:
         return call_repr("webhook", self, positional=("event",))
 
-    def apply(self, play: Player) -> None:
-        play.sim.deliver_webhook(self.event, sent=self.sent, times=self.times,
+    def apply(self, sim: Simulation) -> None:
+        sim.deliver_webhook(self.event, sent=self.sent, times=self.times,
                                  tamper=self.tamper)
 
 

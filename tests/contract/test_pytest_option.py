@@ -9,7 +9,7 @@ from spmkit_testing.fake import serve_in_thread
 
 from .conftest import KEY, closed_port, new_fake
 
-PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.plugin")
+PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.pytest.plugin")
 UNRELATED = "def test_unrelated():\n    raise AssertionError('must not run')\n"
 
 

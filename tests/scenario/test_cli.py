@@ -73,7 +73,7 @@ LATE_LOST = (
     "more than overlap_seconds: a lateness the overlap does not cover (raise "
     "overlap_seconds; see clock_skew_loss)."
 )
-CLOCK_SKEW_I3 = ("  - I3 (no silent loss) violated at tick 3, step-source customers/'', record "
+CLOCK_SKEW_I3 = ("  - I3 (no silent loss) violated at tick 3, step-source customers, record "
                  "'late': " + LATE_LOST)
 
 
@@ -110,7 +110,7 @@ def test_run_unexpected_violation_is_a_failure_not_a_hazard(
     assert lines[:3] == [
         "scenario 'unexpected' against 'demo-pos' failed:",
         "  - unexpected violation: I3 (no silent loss) violated at tick 3, step-source "
-        f"customers/'', record 'late': {LATE_LOST}",
+        f"customers, record 'late': {LATE_LOST}",
         "timeline:",
     ]
     assert not any("demonstrates a hazard" in line for line in lines)
@@ -147,7 +147,7 @@ def test_run_lists_the_first_ten_expected_violations(
     assert lines[:2] == ["scenario 'many_lost' against 'demo-pos' passed",
                          "expected violations (this scenario demonstrates a hazard):"]
     assert lines[2:12] == [
-        f"  - I3 (no silent loss) violated at tick 3, step-source customers/'', record "
+        f"  - I3 (no silent loss) violated at tick 3, step-source customers, record "
         f"'late{i:02}': " + LATE_LOST for i in range(10)]
     assert lines[12:14] == ["  … and 2 more.", "timeline:"]
 

@@ -8,6 +8,7 @@ import pytest
 from spmkit_testing.scenario import (
     InvalidScenario,
     Scenario,
+    Target,
     World,
     absent,
     add,
@@ -201,11 +202,11 @@ def test_repr_is_the_dsl_text_that_builds_it(element: object, text: str) -> None
         (lambda: violates("I11"), "Unknown invariant='I11'; choose from: 'I1'"),
         (lambda: record("c1", lag="-1m"), "lag='-1m' is negative"),
         (lambda: record("c1", stream="a/b"), "stream='a/b' is not a stream-source"),
-        (lambda: World(store="postgres"), "Unknown store='postgres'; choose from: 'memory'"),
+        (lambda: World(store="postgres"), "World(store='postgres'): use ':memory:', 'sqlite'"),
         # cast: World takes an ISO string for start but annotates it as a datetime only.
         (lambda: World(start=cast(Any, "2026-01-01T00:00:00")), "has no timezone; add 'Z'"),
         (lambda: World(tolerate_rejects=2), "tolerate_rejects must be None, False, True or a"),
-        (lambda: World(integration="nocolon"), "integration must be 'package.module:attribute'"),
+        (lambda: Target("nocolon"), "integration must be 'package.module:attribute'"),
         (lambda: World(records=["c1"]),  # type: ignore[list-item]  # a wrong type on purpose
          "World(records=...) takes records such as"),
         (lambda: Scenario("two words"), "Scenario name must be a snake_case identifier"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.plugin")
+PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.pytest.plugin")
 
 USER_TESTS = '''
 from datetime import UTC, datetime, timedelta
@@ -122,7 +122,7 @@ def test_a_request_the_simulation_does_not_serve(spm_simulation):
             await client.bulk_save("customers", [{"customer_id": "c1"}])
 
     with pytest.raises(NetworkBlockedError):
-        spm_simulation._run(leak())
+        spm_simulation.run(leak())
 '''
 
 
@@ -142,7 +142,7 @@ def test_fixture_teardowns_check_what_the_test_declared(pytester: pytest.Pyteste
         "*<fault #1 'never' status(503, resource='products')>"])
     result.stdout.fnmatch_lines([
         "*spm_simulation: the oracle reported violations of the golden cursor rule:",
-        "*I3 (no silent loss) violated at tick 1, step-source customers/'', record 'c1'*"])
+        "*I3 (no silent loss) violated at tick 1, step-source customers, record 'c1'*"])
     result.stdout.fnmatch_lines([
         "*spm_simulation: requests went to hosts the simulation does not serve*",
         "*api.example.invalid*"])

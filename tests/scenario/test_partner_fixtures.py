@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.plugin")
+PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.pytest.plugin")
 
 USER_TESTS = '''
 from datetime import timedelta
@@ -81,7 +81,8 @@ def test_the_new_fixtures_are_listed_with_their_verbs(pytester: pytest.Pytester)
     pytester.makepyfile("def test_x():\n    pass\n")
     result = pytester.runpytest(*PLUGIN, "--fixtures")
     result.stdout.fnmatch_lines([
-        "spm_network -- *", "    MountedTransport serving spm_fake at *"], consecutive=True)
+        "spm_network -- *", "    MountedTransport serving spm_fake and the partner API*"],
+        consecutive=True)
     result.stdout.fnmatch_lines([
         "spm_partner -- *", "    Partner of the configured adapter's streams*"],
         consecutive=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from spmkit_testing.scenario import applies, load_scenario, run_scenario, scenario_names
+from spmkit_testing.scenario import Target, applies, load_scenario, run_scenario, scenario_names
 from tests.planted import BUGS, acme, adapter
 
-APPLICABLE = [n for n in scenario_names() if applies(load_scenario(n), acme(), adapter) is None]
+APPLICABLE = [n for n in scenario_names()
+              if applies(load_scenario(n), Target(acme(), adapter)) is None]
 
 
 def test_the_control_passes_every_applicable_scenario() -> None:

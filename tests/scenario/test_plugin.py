@@ -4,7 +4,7 @@ import pytest
 
 # Load the module explicitly (and not the entry point too): that is what catches
 # option-parsing and registration bugs that in-process fixture use would hide.
-PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.plugin")
+PLUGIN = ("-p", "no:spmkit", "-p", "spmkit_testing.pytest.plugin")
 
 
 def test_scenario_option_runs_only_the_scenarios(pytester: pytest.Pytester) -> None:

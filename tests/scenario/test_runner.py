@@ -8,6 +8,7 @@ import pytest
 from spmkit_testing.scenario import (
     InvalidScenario,
     Scenario,
+    Target,
     World,
     add,
     advance,
@@ -47,7 +48,7 @@ def test_hazard_without_violates_fails_with_the_violation() -> None:
     assert not result.passed
     assert result.failures[0].startswith(
         "unexpected violation: I3 (no silent loss) violated at tick 3, step-source "
-        "customers/'', record 'late'")
+        "customers, record 'late'")
     assert "customers 'late'" in result.failures[-1]
     assert result.stats.lost == 1
 
@@ -112,8 +113,7 @@ def test_unknown_stream_is_an_error_listing_the_streams() -> None:
 def test_integration_must_resolve() -> None:
     with pytest.raises(InvalidScenario, match=r"module 'spmkit_testing\.reference' has no "
                                               r"attribute 'nothing'"):
-        run_scenario(Scenario("x", world=World(
-            integration="spmkit_testing.reference:nothing")))
+        run_scenario(Scenario("x", target=Target("spmkit_testing.reference:nothing")))
     with pytest.raises(InvalidScenario, match="is a int, not an Integration"):
         run_scenario(Scenario("x"), integration="spmkit_testing.oracle:DEAD_LETTER_CAP")
 

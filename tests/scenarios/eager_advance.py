@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from spmkit_testing.scenario import (
     Scenario,
+    Target,
     World,
     add,
     advance,
@@ -31,8 +32,9 @@ scenario = Scenario(
     description=__doc__,
     world=World(
         records=[records(5, stream="global")],
-        integration="tests.planted_reference:build_eager_integration",
     ),
+    target=Target("tests.planted_reference:build_eager_integration",
+                  "spmkit_testing.reference:reference_adapter"),
     timeline=[
         advance("1m"),
         add(record("mid-push", at="20s")),

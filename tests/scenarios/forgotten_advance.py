@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from spmkit_testing.scenario import (
     Scenario,
+    Target,
     World,
     add,
     cursor_at,
@@ -30,8 +31,9 @@ scenario = Scenario(
     description=__doc__,
     world=World(
         records=[records(10, stream="global")],
-        integration="tests.planted_reference:build_forgetful_integration",
     ),
+    target=Target("tests.planted_reference:build_forgetful_integration",
+                  "spmkit_testing.reference:reference_adapter"),
     timeline=[
         run_for("3m", every="1m"),
         add(record("c11")),

@@ -17,9 +17,18 @@ from spmkit import (
     define_bulk_step,
     define_integration,
 )
-from spmkit_testing import Adapter, InvalidAdapter, Partner, Simulation, Stream, rest
+from spmkit_testing import (
+    Adapter,
+    InvalidAdapter,
+    Partner,
+    Simulation,
+    Stream,
+    Target,
+    World,
+    rest,
+)
 from spmkit_testing.faults import latency, null_page, status
-from spmkit_testing.reference import build_reference_integration
+from spmkit_testing.reference import build_reference_integration, reference_adapter
 
 BASE = "https://partner.test"
 
@@ -97,30 +106,31 @@ def test_an_adapter_that_does_not_describe_the_integration_is_refused() -> None:
     adapter = Adapter(streams=[Stream("customers", resource="customers")],
                       partner_api=routes(), settings=settings)
     with pytest.raises(InvalidAdapter) as excinfo:
-        Simulation(one_step("contacts"), adapter)
+        Simulation(World(), Target(one_step("contacts"), adapter))
     assert first_line(excinfo) == (
         "the adapter's stream 'customers' has no step in integration 'mine' (steps: "
         "contacts); a stream is named after its step's entity.")
     with pytest.raises(InvalidAdapter) as excinfo:
-        Simulation(one_step("customers", cursor_scope="per-source", sources=lambda c: ["a"]),
-                   adapter)
+        Simulation(World(), Target(one_step("customers", cursor_scope="per-source",
+                                            sources=lambda c: ["a"]), adapter))
     assert first_line(excinfo) == (
         "stream 'customers': the step's cursor_scope is 'per-source' but the stream says "
         "per_source=False; make them agree.")
-    with pytest.raises(InvalidAdapter, match=r"Simulation\(integration='mine'\) needs "
+    with pytest.raises(InvalidAdapter, match=r"Target\(integration='mine'\) needs "
                                              r"adapter=\.\.\."):
-        Simulation(one_step("customers"))
+        Simulation(World(), Target(one_step("customers")))
 
 
 def test_policies_are_applied_or_refused_never_ignored() -> None:
-    with Simulation(tolerate_rejects=0.25) as sim:
+    with Simulation(World(tolerate_rejects=0.25)) as sim:
         assert {s.tolerate_rejects for s in sim.integration.sync_steps} == {0.25}
-    with Simulation(batch_size=3) as sim:  # the reference is a builder: it is applied
+    with Simulation(World(batch_size=3)) as sim:  # the reference is a builder: it is applied
         assert sim.integration.slug == "demo-pos"
     with pytest.raises(InvalidArgument) as excinfo:
-        Simulation(build_reference_integration(), batch_size=3)
+        Simulation(World(batch_size=3), Target(build_reference_integration(),
+                                               reference_adapter))
     assert str(excinfo.value).startswith(
-        "Simulation(batch_size=3) cannot be applied to the integration object 'demo-pos': "
+        "batch_size=3 cannot be applied to the integration object 'demo-pos': "
         "define_bulk_step(batch_size=...) is fixed when the step is defined.")
 
 
@@ -170,7 +180,7 @@ def sdk_world() -> tuple[Integration, Adapter]:
 def test_an_sdk_partner_is_simulated_through_an_in_process_client() -> None:
     integration, adapter = sdk_world()
     assert adapter.capabilities == {"global", "pages", "sources-listing"}
-    with Simulation(integration, adapter) as sim:
+    with Simulation(World(), Target(integration, adapter)) as sim:
         assert isinstance(sim.partner.client, FakeVendorSdk)
         for i in range(5):
             sim.put("contacts", f"c{i}", {"email": f"u{i}@example.com"})
@@ -183,7 +193,7 @@ def test_an_sdk_partner_is_simulated_through_an_in_process_client() -> None:
 
 
 def test_two_workers_on_one_tick_run_each_step_source_once() -> None:
-    with Simulation(seed=3) as sim:
+    with Simulation(World(seed=3)) as sim:
         for i in range(5):
             sim.put("customers", f"c{i}")
             sim.put("orders@store-2", f"o{i}")
@@ -226,7 +236,7 @@ def test_sync_context_type_is_what_sources_receive() -> None:
                             map=lambda r, ctx: r, cursor_scope="per-source", sources=sources)
     adapter = Adapter(streams=[Stream("deals", resource="orders", per_source=True)],
                       partner_api=FakeVendorSdk, settings=lambda p: SdkSettings(p.client))
-    with Simulation(define_integration(slug="deals", sync_steps=[step]), adapter,
-                    sources=("w1", "w2")) as sim:
+    with Simulation(World(sources=("w1", "w2")),
+                    Target(define_integration(slug="deals", sync_steps=[step]), adapter)) as sim:
         sim.tick()
     assert seen == ["w1", "w2"]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from spmkit_testing import Simulation
+from spmkit_testing import Simulation, World
 from spmkit_testing.faults import (
     connect_error,
     failed_chunk,
@@ -18,7 +18,7 @@ from spmkit_testing.faults import (
 
 
 def world(**kwargs: object) -> Simulation:
-    sim = Simulation(seed=2, **kwargs)  # type: ignore[arg-type]
+    sim = Simulation(World(seed=2, **kwargs))  # type: ignore[arg-type]
     customers = sim.source("customers")
     for i in range(60):
         customers.put(f"c{i:02}", {"email": f"u{i}@example.com"},
@@ -69,7 +69,7 @@ def test_whole_chunk_refusal_names_resource_and_item_keys() -> None:
 
 
 def test_rejected_items_are_dead_lettered_with_the_api_reason() -> None:
-    sim = Simulation(seed=4)
+    sim = Simulation(World(seed=4))
     customers = sim.source("customers")
     customers.put("good", {"email": "good@example.com"},
                   updated_at=sim.clock.now() - timedelta(minutes=5))

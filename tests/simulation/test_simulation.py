@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from spmkit import InvalidArgument, SyncSummary
-from spmkit_testing import Simulation
+from spmkit_testing import Simulation, World
 from spmkit_testing.faults import rate_limited, status
 from spmkit_testing.network import UnmountedRequestError
 
 
 def populated(seed: int = 3, **kwargs: object) -> Simulation:
-    sim = Simulation(seed=seed, **kwargs)  # type: ignore[arg-type]
+    keep = kwargs.pop("keep_ticks", None)
+    sim = Simulation(World(seed=seed, **kwargs), keep_ticks=keep)  # type: ignore[arg-type]
     customers = sim.source("customers")
     for i in range(30):
         customers.put(f"c{i}", {"email": f"user{i}@example.com", "first_name": f"U{i}"},
@@ -101,7 +102,7 @@ def test_429_storm_with_retry_after_is_waited_in_virtual_time() -> None:
 
 def late_arrival(overlap: float) -> Simulation:
     """A partner clock 120 s behind: a record stamped t becomes readable at t + 120 s."""
-    sim = Simulation(seed=5, overlap_seconds=overlap)
+    sim = Simulation(World(seed=5, overlap_seconds=overlap))
     customers = sim.source("customers")
     sim.tick()
     sim.advance(timedelta(minutes=1))
@@ -130,7 +131,7 @@ def test_overlap_at_least_the_lag_loses_nothing() -> None:
 
 
 def test_requests_to_unmounted_urls_fail_at_once_naming_the_url() -> None:
-    sim = Simulation(seed=1)
+    sim = Simulation(World(seed=1))
 
     async def call() -> None:
         import httpx
@@ -188,4 +189,4 @@ def test_keep_ticks_bounds_what_a_soak_keeps_and_changes_nothing_else() -> None:
     for sim in (bounded, whole):
         sim.close()
     with pytest.raises(InvalidArgument, match=r"keep_ticks=10\) must be an int >= 50"):
-        Simulation(keep_ticks=10)
+        Simulation(World(), keep_ticks=10)

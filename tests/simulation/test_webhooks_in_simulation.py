@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from spmkit_testing import Simulation
+from spmkit_testing import Simulation, World
 
 
 def world() -> Simulation:
-    sim = Simulation(seed=9)
+    sim = Simulation(World(seed=9))
     sim.source("customers").put("c1", {"email": "ada@example.com"},
                                         updated_at=sim.clock.now() - timedelta(hours=1))
     return sim

@@ -13,7 +13,7 @@ Below: the failures, the violations and a collapsible table of ticks.
 Dense runs stay legible: ticks are aggregated into at most ``max_columns`` time
 buckets, each showing the worst status in it and its counts in a hover title, so a
 30-day run at one tick a minute (43,200 ticks) renders in a few hundred kilobytes.
-This module lays out the page; ``_report_model`` buckets the ticks and ``_report_timeline``
+This module lays out the page; ``_model`` buckets the ticks and ``_timeline``
 draws the SVG.
 
 For example::
@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from spmkit import InvalidArgument
-from spmkit_testing._report_model import Timeline, ViolationLike, step_state
-from spmkit_testing._report_text import clip, error_text, esc, parse_time, short_time
-from spmkit_testing._report_timeline import fault_list, legend, timeline_svg
+from spmkit_testing._text import clip, error_text, esc, parse_time, short_time
 from spmkit_testing.oracle import INVARIANTS
+from spmkit_testing.report._model import Timeline, ViolationLike, step_state
+from spmkit_testing.report._timeline import fault_list, legend, timeline_svg
 
 if TYPE_CHECKING:
-    from spmkit_testing.simulation import TickTrace
+    from spmkit_testing.sim import TickTrace
 
 __all__ = [
     "MAX_COLUMNS",

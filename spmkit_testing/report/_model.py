@@ -23,11 +23,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from spmkit_testing._dsl import InvalidScenario
-from spmkit_testing._report_text import Rejects, parse_rejects, parse_time
-from spmkit_testing.faults import Target
+from spmkit_testing._text import Rejects, parse_rejects, parse_time
+from spmkit_testing.faults import FaultTarget
 
 if TYPE_CHECKING:
-    from spmkit_testing.simulation import StepTrace, TickTrace
+    from spmkit_testing.sim import StepTrace, TickTrace
 
 __all__ = [
     "RANK",
@@ -344,7 +344,7 @@ def fault_lanes(fault: str, lanes: Sequence[Lane],
         return None
     target, resource = options.get("target", "api"), options.get("resource")
     try:
-        where = Target.parse(target) if isinstance(target, str) else None
+        where = FaultTarget.parse(target) if isinstance(target, str) else None
     except InvalidScenario:
         where = None
     if where is None:

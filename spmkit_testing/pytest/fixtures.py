@@ -1,32 +1,34 @@
-"""pytest fixtures of the spmkit plugin: a clock, the fake API, a client, a store, a simulation.
+"""pytest fixtures of the spmkit plugin: the parts of one simulated world, and its simulation.
 
-They compose; each can be overridden alone in a ``conftest.py``::
+One wiring builds the world (:func:`spmkit_testing.sim.wire`); the fixtures hand out its
+parts, so ``spm_fake`` is the fake ``spm_simulation`` pushes to::
 
-    spmkit_clock -> spm_fake -> spm_network -> spm_client
-    spmkit_clock + spm_network -> spm_partner  (the configured adapter's partner API)
-    spmkit_clock -> spm_store                  (memory, or SQLite under tmp_path)
-    spmkit_clock -> spm_simulation             (the configured integration + adapter)
+    spmkit_clock -> spm_parts -> spm_fake, spm_network, spm_client, spm_partner, spm_store
+    spm_parts -> spm_simulation   (the configured integration + adapter, the oracle on)
 
-Configure them with markers, the closest one winning (on a test, a class, a module's
-``pytestmark``, or for the whole suite through ``pytest_collection_modifyitems``)::
+Each can be overridden alone in a ``conftest.py``. Configure them with markers, the
+closest one winning (on a test, a class, a module's ``pytestmark``, or for the whole
+suite through ``pytest_collection_modifyitems``)::
 
     @pytest.mark.spmkit_clock(start=datetime(2026, 3, 1, tzinfo=UTC))
+    @pytest.mark.spm_world(overlap_seconds=120, skew="-30s", sources=["paris"])
     @pytest.mark.spm_fake(api_key="k", seed=7, assert_all_fired=True)
     @pytest.mark.spm_partner(sources=("store-1",), skew=timedelta(seconds=30))
     @pytest.mark.spm_store(kind="sqlite")
-    @pytest.mark.spm_simulation(overlap_seconds=120, tolerate_rejects=0.05)
+    @pytest.mark.spm_simulation(allow_violations=True, strict=False)
 
-A misspelt keyword is a usage error naming the valid ones. Seeds default to
-``--spmkit-seed`` (0 when not given). Everything is built per test: no state leaks
-between tests or xdist workers. The harness is imported inside the fixtures, so
-loading the plugin costs nothing in a project that does not use them.
+``spm_world`` takes any :class:`~spmkit_testing.World` field; ``spm_fake``,
+``spm_partner`` and ``spm_store`` name the fields of their part. A misspelt keyword is a
+usage error naming the valid ones. Seeds default to ``--spmkit-seed`` (0 when not given).
+Everything is built per test: no state leaks between tests or xdist workers. The harness
+is imported inside the fixtures, so loading the plugin costs nothing in a project that
+does not use them.
 """
 
 from __future__ import annotations
 
-import inspect
+import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +37,7 @@ import pytest
 if TYPE_CHECKING:
     from spmkit import SpmClient, Store
     from spmkit_testing import FakeShopimind, MountedTransport, Partner, SimClock, Simulation
+    from spmkit_testing.sim import Parts
 
 __all__ = [
     "MARKERS",
@@ -42,21 +45,22 @@ __all__ = [
     "spm_fake",
     "spm_network",
     "spm_partner",
+    "spm_parts",
     "spm_simulation",
     "spm_store",
     "spmkit_clock",
 ]
 
-DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
-DEFAULT_API_KEY = "spm-test-key-0000"
-FAKE_BASE_URL = "https://core.shopimind.com"  # SpmClient's default base URL
 DOCS = "see the README, section 'Test your own integration'"
+_SIMULATION = ("allow_violations", "assert_all_fired", "strict", "oracle", "keep_ticks")
 
-#: Each marker, its keywords and what it configures (registered in ``pytest_configure``).
-MARKERS: dict[str, tuple[tuple[str, ...], str]] = {
+#: Each marker, its keywords (``None``: the World's fields) and the line it registers.
+MARKERS: dict[str, tuple[tuple[str, ...] | None, str]] = {
     "spmkit_clock": (("start", "allow_backwards"),
                      "spmkit_clock(start=datetime, allow_backwards=False): configure the "
                      "spmkit_clock fixture"),
+    "spm_world": (None, "spm_world(**World fields): configure the world of spm_parts and "
+                        "spm_simulation (seed, overlap_seconds, skew, sources, store...)"),
     "spm_fake": (("api_key", "seed", "assert_all_fired"),
                  "spm_fake(api_key='spm-test-key-0000', seed=None, assert_all_fired=False): "
                  "configure the spm_fake fixture"),
@@ -66,23 +70,24 @@ MARKERS: dict[str, tuple[tuple[str, ...], str]] = {
     "spm_store": (("kind",),
                   "spm_store(kind='memory'): configure the spm_store fixture ('memory' or "
                   "'sqlite', a file under tmp_path)"),
-    "spm_simulation": ((), "spm_simulation(allow_violations=False, assert_all_fired=False, "
-                           "**Simulation keywords): configure the spm_simulation fixture"),
+    "spm_simulation": (_SIMULATION, "spm_simulation(allow_violations=False, "
+                       "assert_all_fired=False, strict=False, **World fields): configure "
+                       "the spm_simulation fixture"),
 }
-_SIMULATION_ONLY = ("allow_violations", "assert_all_fired")
 
 
-def _simulation_keywords() -> tuple[str, ...]:
-    from spmkit_testing import Simulation
+def _world_fields() -> tuple[str, ...]:
+    from spmkit_testing import World
 
-    params = inspect.signature(Simulation.__init__).parameters
-    return tuple(n for n in params if n not in ("self", "clock")) + _SIMULATION_ONLY
+    return tuple(f.name for f in dataclasses.fields(World))
 
 
 def _options(request: pytest.FixtureRequest, marker: str) -> dict[str, Any]:
     """Merge the kwargs of every ``marker`` on the test, the closest one winning; an
     unknown keyword is a usage error."""
-    allowed = MARKERS[marker][0] or _simulation_keywords()
+    declared = MARKERS[marker][0]
+    allowed = (*(declared or ()), *(_world_fields() if declared in (None, _SIMULATION)
+                                    else ()))
     options: dict[str, Any] = {}
     for mark in request.node.iter_markers(marker):
         unknown = sorted(set(mark.kwargs) - set(allowed))
@@ -95,9 +100,27 @@ def _options(request: pytest.FixtureRequest, marker: str) -> dict[str, Any]:
     return options
 
 
-def _seed(request: pytest.FixtureRequest) -> int:
+def _world(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """The World the markers describe (``spm_world`` first, then each part's marker)."""
+    from spmkit_testing import World
+
+    fields: dict[str, Any] = {}
     seed = request.config.getoption("spmkit_seed", default=None)
-    return 0 if seed is None else int(seed)
+    if seed is not None:
+        fields["seed"] = int(seed)
+    fake = _options(request, "spm_fake")
+    fields |= {k: v for k, v in fake.items() if k in ("api_key", "seed")}
+    fields |= _options(request, "spm_partner")
+    kind = _options(request, "spm_store").get("kind", "memory")
+    if kind not in ("memory", "sqlite"):
+        raise pytest.UsageError(f"@pytest.mark.spm_store(kind={kind!r}): use 'memory' or "
+                                f"'sqlite'.")
+    if kind == "sqlite":
+        fields["store"] = str(tmp_path / "spmkit.sqlite3")
+    simulation = _options(request, "spm_simulation")
+    fields |= {k: v for k, v in simulation.items() if k not in _SIMULATION}
+    fields |= _options(request, "spm_world")
+    return World(**fields)
 
 
 def _never_fired(handles: list[Any], what: str) -> None:
@@ -115,13 +138,37 @@ def spmkit_clock(request: pytest.FixtureRequest) -> SimClock:
     runs in virtual time: sleeps cost no wall time.
     """
     from spmkit_testing import SimClock
+    from spmkit_testing.sim import DEFAULT_START
 
     options = _options(request, "spmkit_clock")
     return SimClock(options.pop("start", DEFAULT_START), **options)
 
 
 @pytest.fixture
-def spm_fake(request: pytest.FixtureRequest, spmkit_clock: SimClock) -> Iterator[FakeShopimind]:
+def spm_parts(request: pytest.FixtureRequest, spmkit_clock: SimClock,
+              tmp_path: Path) -> Iterator[Parts]:
+    """The wired parts of one simulated world of the configured integration (the
+    ``spmkit_integration`` / ``spmkit_adapter`` ini lines; the reference Demo POS
+    otherwise): ``fake``, ``partner``, ``network``, ``db``, ``client``, ``settings``.
+
+    Its teardown fails naming every request that went to a URL nothing serves.
+    """
+    from spmkit_testing.pytest._target import target
+    from spmkit_testing.sim import wire
+
+    parts = wire(_world(request, tmp_path), target(request.config), clock=spmkit_clock)
+    try:
+        yield parts
+    finally:
+        parts.close()
+    if parts.network.refused:
+        pytest.fail("spm_network: requests went to URLs nothing is mounted at (mount a fake "
+                    "or point the code at a mounted base URL):\n"
+                    + "\n".join(f"  - {r}" for r in parts.network.refused), pytrace=False)
+
+
+@pytest.fixture
+def spm_fake(request: pytest.FixtureRequest, spm_parts: Parts) -> Iterator[FakeShopimind]:
     """FakeShopimind on spmkit_clock: transport(), records(), journal, add_fault(), ...
 
     Verbs: ``transport()``, ``mount(router, base_url=...)``, ``records(resource)``,
@@ -130,55 +177,34 @@ def spm_fake(request: pytest.FixtureRequest, spmkit_clock: SimClock) -> Iterator
     ``@pytest.mark.spm_fake(assert_all_fired=True)`` the teardown fails if a fault added
     during the test never fired.
     """
-    from spmkit_testing import FakeShopimind
-
-    options = _options(request, "spm_fake")
-    fake = FakeShopimind(clock=spmkit_clock, api_key=options.get("api_key", DEFAULT_API_KEY),
-                         seed=options.get("seed", _seed(request)))
-    yield fake
-    if options.get("assert_all_fired"):
-        _never_fired(fake.faults.never_fired(), "spm_fake")
+    yield spm_parts.fake
+    if _options(request, "spm_fake").get("assert_all_fired"):
+        _never_fired(spm_parts.fake.faults.never_fired(), "spm_fake")
 
 
 @pytest.fixture
-def spm_network(spm_fake: FakeShopimind) -> Iterator[MountedTransport]:
-    """MountedTransport serving spm_fake at https://core.shopimind.com/: mount(), refused.
+def spm_network(spm_parts: Parts) -> MountedTransport:
+    """MountedTransport serving spm_fake and the partner API: mount(), mounts, refused.
 
     Verbs: ``mount(prefix, transport)`` to serve another URL, ``mounts``, ``refused``.
-    Hand it to httpx as ``transport=``. Its teardown fails naming every request that went
+    Hand it to httpx as ``transport=``. The teardown fails naming every request that went
     to a URL nothing is mounted at (such a request never leaves the process).
     """
-    from spmkit_testing import MountedTransport
-
-    network = MountedTransport()
-    network.mount(f"{FAKE_BASE_URL}/", spm_fake.transport())
-    yield network
-    if network.refused:
-        pytest.fail("spm_network: requests went to URLs nothing is mounted at (mount a fake "
-                    "or point the code at a mounted base URL):\n"
-                    + "\n".join(f"  - {r}" for r in network.refused), pytrace=False)
+    return spm_parts.network
 
 
 @pytest.fixture
-def spm_client(spm_network: MountedTransport, spm_fake: FakeShopimind,
-               spmkit_clock: SimClock) -> Iterator[SpmClient]:
+def spm_client(spm_parts: Parts) -> SpmClient:
     """SpmClient on spm_network (spm_fake): bulk_save(resource, items), customers.list()...
 
-    Closed after the test.
-    Drive it with ``spmkit_clock.run(spm_client.bulk_save("customers", items))``.
+    Closed after the test. Drive it with
+    ``spmkit_clock.run(spm_client.bulk_save("customers", items))``.
     """
-    from spmkit import SpmClient
-
-    client = SpmClient(spm_fake.api_key, transport=spm_network, clock=spmkit_clock)
-    try:
-        yield client
-    finally:
-        spmkit_clock.run(client.aclose())
+    return spm_parts.client
 
 
 @pytest.fixture
-def spm_partner(request: pytest.FixtureRequest, spmkit_clock: SimClock,
-                spm_network: MountedTransport) -> Partner:
+def spm_partner(spm_parts: Parts) -> Partner:
     """Partner of the configured adapter's streams (the Demo POS's by default), its API
     served on spm_network: source(stream, key).put(key, fields), sources, add_source()...
 
@@ -187,49 +213,22 @@ def spm_partner(request: pytest.FixtureRequest, spmkit_clock: SimClock,
     ``faults.add(status(503, target="customers"))``, ``calls``. A REST partner API is
     mounted at its base URL on spm_network; an in-process one is ``spm_partner.client``.
     """
-    from spmkit_testing import Partner
-    from spmkit_testing.partner import RestApi
-    from spmkit_testing.plugin import target
-    from spmkit_testing.reference import reference_adapter
-
-    options = _options(request, "spm_partner")
-    adapter = target(request.config)[1] or reference_adapter
-    partner = Partner(spmkit_clock, adapter.streams, seed=_seed(request), **options)
-    partner.transport = spm_network
-    api = adapter.partner_api
-    if isinstance(api, RestApi):
-        spm_network.mount(f"{api.base_url}/", api.transport(partner))
-    else:
-        partner.client = api(partner)
-    return partner
+    return spm_parts.partner
 
 
 @pytest.fixture
-def spm_store(request: pytest.FixtureRequest, spmkit_clock: SimClock,
-              tmp_path: Path) -> Iterator[Store]:
+def spm_store(spm_parts: Parts) -> Store:
     """Store on spmkit_clock: get_cursor(), set_cursor(), list_rejected(), list_runs()...
 
     In memory by default; ``@pytest.mark.spm_store(kind="sqlite")`` puts a SQLite file at
     ``tmp_path / "spmkit.sqlite3"`` (one per test, safe under xdist). Closed after the test.
     """
-    from spmkit import open_store
-
-    kind = _options(request, "spm_store").get("kind", "memory")
-    if kind not in ("memory", "sqlite"):
-        raise pytest.UsageError(f"@pytest.mark.spm_store(kind={kind!r}): use 'memory' or "
-                                f"'sqlite'.")
-    where: str | Path = ":memory:" if kind == "memory" else tmp_path / "spmkit.sqlite3"
-    store = open_store(where, clock=spmkit_clock)
-    try:
-        yield store
-    finally:
-        store.close()
+    return spm_parts.db
 
 
 @pytest.fixture
-def spm_simulation(request: pytest.FixtureRequest, spmkit_clock: SimClock) -> Iterator[Simulation]:
-    """Simulation of the configured integration (``spmkit_integration``/``spmkit_adapter``
-    in the ini file; the reference Demo POS otherwise), on spmkit_clock, the oracle on.
+def spm_simulation(request: pytest.FixtureRequest, spm_parts: Parts) -> Iterator[Simulation]:
+    """Simulation of the world of spm_parts (the configured integration), the oracle on.
 
     Verbs: ``tick()``, ``advance(timedelta)``, ``run_for(...)``, ``put(stream, key, fields)``,
     ``fault_on(name, fault)``, ``crash_at(point)``, ``deliver_webhook(event)``, ``settle()``,
@@ -239,13 +238,11 @@ def spm_simulation(request: pytest.FixtureRequest, spmkit_clock: SimClock) -> It
     not serve, and, with ``assert_all_fired=True``, with the faults that never fired.
     """
     from spmkit_testing import Simulation
-    from spmkit_testing.plugin import target
 
-    options = {"seed": _seed(request)} | _options(request, "spm_simulation")
+    options = {k: v for k, v in _options(request, "spm_simulation").items() if k in _SIMULATION}
     allow_violations = options.pop("allow_violations", False)
     assert_all_fired = options.pop("assert_all_fired", False)
-    integration, adapter = target(request.config)
-    sim = Simulation(integration, adapter, clock=spmkit_clock, **options)
+    sim = Simulation(parts=spm_parts, **options)
     try:
         yield sim
     finally:

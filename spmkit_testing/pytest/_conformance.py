@@ -16,36 +16,39 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from spmkit_testing.pytest._report import (
+    COUNTEREXAMPLE,
+    COVERAGE,
+    EXAMPLES,
+    REPLAY,
+    REPORT,
+    REPORT_OPTION,
+    report_dir,
+    write_item_report,
+)
+from spmkit_testing.pytest._scenario_item import ScenarioItem
+from spmkit_testing.pytest._target import INTEGRATION_INI, spec, target, target_name
+
 if TYPE_CHECKING:
-    from spmkit_testing.conformance._static import StaticCheck
+    from spmkit_testing.conformance import StaticCheck
 
 __all__ = [
     "CONFORMANCE_OPTION",
-    "COUNTEREXAMPLE",
     "COUNTEREXAMPLES_INI",
     "EXAMPLES_OPTION",
     "PropertyItem",
-    "REPLAY",
-    "REPORT_OPTION",
     "StaticItem",
     "add_options",
     "configure",
     "conformance_items",
     "conformance_requested",
-    "report_dir",
-    "write_item_report",
 ]
 
 CONFORMANCE_OPTION = "--spmkit-conformance"
 EXAMPLES_OPTION = "--spmkit-examples"
-REPORT_OPTION = "--spmkit-report"
 COUNTEREXAMPLES_OPTION = "--spmkit-counterexamples"
 COUNTEREXAMPLES_INI = "spmkit_counterexamples"
 PREFIX = "conformance::"
-# What an item reports back (user properties travel with the report across xdist).
-COVERAGE, EXAMPLES, COUNTEREXAMPLE, REPLAY, REPORT = (
-    "spmkit_coverage", "spmkit_examples", "spmkit_counterexample", "spmkit_replay",
-    "spmkit_report")
 
 
 def examples_argument(value: str) -> int:
@@ -87,25 +90,6 @@ def conformance_requested(config: pytest.Config) -> bool:
     return bool(config.getoption("spmkit_conformance", False))
 
 
-def report_dir(config: pytest.Config) -> Path | None:
-    """The ``--spmkit-report`` directory (relative to the invocation directory), if any."""
-    value = config.getoption("spmkit_report", None)
-    return None if not value else Path(config.invocation_params.dir, value)
-
-
-def write_item_report(item: pytest.Item, result: Any, name: str) -> None:
-    """Write ``result``'s HTML timeline as ``<name>.html`` under ``--spmkit-report`` and
-    record the file on the item's report (for the index the session writes)."""
-    folder = report_dir(item.config)
-    if folder is None:
-        return
-    from spmkit_testing.report import report_filename, write_report
-
-    filename = report_filename(name)
-    write_report(result, folder / filename)
-    item.user_properties.append((REPORT, filename))
-
-
 def _counterexamples(config: pytest.Config) -> Path:
     value = config.getoption("spmkit_counterexamples", None) or config.getini(
         COUNTEREXAMPLES_INI)
@@ -113,11 +97,11 @@ def _counterexamples(config: pytest.Config) -> Path:
         config.rootpath / ".spmkit" / "counterexamples")
 
 
-def _specs(config: pytest.Config) -> tuple[str, str]:
-    from spmkit_testing.plugin import ADAPTER_INI, INTEGRATION_INI, _spec
+def _named(config: pytest.Config) -> tuple[str, str]:
+    """The ``MOD:ATTR`` of the integration and of its adapter (a usage error without)."""
+    from spmkit_testing.pytest._target import ADAPTER_INI
 
-    found = [_spec(config, option, ini) or "" for option, ini in (
-        ("spmkit_integration", INTEGRATION_INI), ("spmkit_adapter", ADAPTER_INI))]
+    found = [spec(config, ini) or "" for ini in (INTEGRATION_INI, ADAPTER_INI)]
     if not all(found):
         raise pytest.UsageError(
             f"{CONFORMANCE_OPTION} checks your integration, so name it and its adapter: add "
@@ -131,19 +115,20 @@ def _checked_target(config: pytest.Config) -> tuple[Any, Any]:
     """The configured integration and adapter, of the right types (else a UsageError)."""
     from spmkit import Integration
     from spmkit_testing import Adapter
-    from spmkit_testing.plugin import ADAPTER_INI, INTEGRATION_INI, target
+    from spmkit_testing.pytest._target import ADAPTER_INI
 
-    specs = _specs(config)
-    integration, adapter = target(config)
+    names = _named(config)
+    configured = target(config)
+    integration, adapter = configured.integration, configured.adapter
     if not isinstance(integration, Integration) and not callable(integration):
         raise pytest.UsageError(
-            f"{INTEGRATION_INI} = \"{specs[0]}\" is a {type(integration).__name__}, not an "
+            f"{INTEGRATION_INI} = \"{names[0]}\" is a {type(integration).__name__}, not an "
             f"spmkit Integration (nor a builder returning one); name the object "
             f"define_integration(...) returned, for example:\n"
             f"  {INTEGRATION_INI} = \"my_package.sync:integration\"")
     if not isinstance(adapter, Adapter):
         raise pytest.UsageError(
-            f"{ADAPTER_INI} = \"{specs[1]}\" is a {type(adapter).__name__}, not an "
+            f"{ADAPTER_INI} = \"{names[1]}\" is a {type(adapter).__name__}, not an "
             f"spmkit_testing.Adapter; name your Adapter(...), for example:\n"
             f"  {ADAPTER_INI} = \"my_package.testing:adapter\"")
     return integration, adapter
@@ -161,7 +146,7 @@ class StaticItem(pytest.Item):
         self.check = check
 
     def runtest(self) -> None:
-        from spmkit_testing.conformance._static import built_integration
+        from spmkit_testing.conformance import built_integration
 
         integration, adapter = _checked_target(self.config)
         problems = self.check.problems(built_integration(integration), adapter)
@@ -189,7 +174,7 @@ class PropertyItem(pytest.Item):
 
         config = self.config
         integration, adapter = _checked_target(config)
-        specs = _specs(config)
+        specs = _named(config)
         # The engine logs every failed step of hundreds of runs: the counterexample's trace
         # says what matters, and capturing them all costs a good share of the run.
         logger = logging.getLogger("spmkit")
@@ -342,12 +327,10 @@ def configure(config: pytest.Config) -> None:
     before anything runs and register the summary; with ``--spmkit-report`` alone, the
     index of the scenario runs."""
     if conformance_requested(config):
-        integration = _specs(config)[0]
+        integration = _named(config)[0]
         _checked_target(config)
     elif report_dir(config) is not None:
-        from spmkit_testing.plugin import _target_name
-
-        integration = _target_name(config)
+        integration = target_name(config)
     else:
         return
     config.pluginmanager.register(_Summary(config, integration), "spmkit-conformance-summary")
@@ -358,8 +341,7 @@ def conformance_items(session: pytest.Session, config: pytest.Config) -> list[py
     order: the static checks, the property run, then the library scenarios by name."""
     if not conformance_requested(config):
         return []
-    from spmkit_testing.conformance._static import STATIC_CHECKS
-    from spmkit_testing.plugin import ScenarioItem
+    from spmkit_testing.conformance import STATIC_CHECKS
     from spmkit_testing.scenario import scenario_names
 
     # Ids without a file part, so JUnit XML reads classname "conformance.static", name

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from spmkit_testing.oracle import format_timeline
-from spmkit_testing.simulation import StepTrace, TickTrace
+from spmkit_testing.sim import StepTrace, TickTrace, format_timeline
 
 NOW = "2026-01-01T00:01:00+00:00"
 REJECTS = ("4 item(s) rejected (cursor held; set tolerate_rejects to advance) — 'bad': email "

@@ -17,11 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from spmkit_testing.contract._check import Check
-    from spmkit_testing.contract._created import Cleaned
-    from spmkit_testing.contract._report import CheckVerdict
-    from spmkit_testing.contract._run import ContractSession
-    from spmkit_testing.contract._target import Target
+    from spmkit_testing.contract import Check, CheckVerdict, Cleaned, ContractSession, Target
 
 __all__ = [
     "TARGET_OPTION",
@@ -37,8 +33,7 @@ TARGET_OPTION = "--spmkit-target"
 
 def target_argument(value: str) -> str:
     """The ``--spmkit-target`` type: a safe base URL, with the key in the environment."""
-    from spmkit_testing.contract._errors import TargetError
-    from spmkit_testing.contract._target import target_from_environment
+    from spmkit_testing.contract import TargetError, target_from_environment
 
     try:
         return target_from_environment(value).base_url
@@ -72,7 +67,7 @@ class _Run:
     """The session's contract run, registered as a plugin to clean up and summarise."""
 
     def __init__(self, target: Target) -> None:
-        from spmkit_testing.contract._run import ContractSession
+        from spmkit_testing.contract import ContractSession
 
         self.session: ContractSession = ContractSession(target)
         self.verdicts: list[CheckVerdict] = []
@@ -80,7 +75,7 @@ class _Run:
         self.unusable: str | None = None
 
     def verify(self, check: Check) -> CheckVerdict:
-        from spmkit_testing.contract._errors import TargetError
+        from spmkit_testing.contract import TargetError
 
         try:
             verdict = self.session.verify(check)
@@ -123,7 +118,7 @@ class ContractItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:  # fmt: skip
-        from spmkit_testing.contract._errors import TargetError
+        from spmkit_testing.contract import TargetError
 
         if isinstance(excinfo.value, _ContractDrift | TargetError):
             return str(excinfo.value)
@@ -138,8 +133,8 @@ def contract_items(session: pytest.Session, config: pytest.Config) -> list[pytes
     url = config.getoption("spmkit_target", None)
     if url is None:
         return []
+    from spmkit_testing.contract import target_from_environment
     from spmkit_testing.contract._registry import CHECKS
-    from spmkit_testing.contract._target import target_from_environment
 
     run = _Run(target_from_environment(url))
     config.pluginmanager.register(run, "spmkit-contract-run")

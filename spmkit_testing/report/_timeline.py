@@ -16,16 +16,16 @@ and :mod:`spmkit_testing.report` lays the page out around it.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from spmkit_testing._report_model import RANK, STATES, Bucket, Lane, Timeline
-from spmkit_testing._report_text import clip, duration, esc, short_time
+from spmkit import StepSource
+from spmkit_testing._text import clip, duration, esc, short_time
 from spmkit_testing.oracle import INVARIANTS
+from spmkit_testing.report._model import RANK, STATES, Bucket, Lane, Timeline
 
 __all__ = ["fault_list", "legend", "timeline_svg"]
 
@@ -418,16 +418,13 @@ def _violation_marks(m: Timeline, bottom: int) -> list[str]:
 
 
 def _where_key(where: str) -> tuple[str, str] | None:
-    """``"orders/'store-1'"`` (the oracle's spelling) -> ``("orders", "store-1")``."""
-    entity, sep, rest = where.partition("/")
-    if not sep:
-        entity, sep, rest = where.partition("@")
-        return (entity, rest) if sep else (where, "")
+    """A violation's step-source (``"orders@store-1"``) -> ``("orders", "store-1")``;
+    ``None`` for one about a whole run."""
     try:
-        key = ast.literal_eval(rest)
-    except (ValueError, SyntaxError):
-        key = rest
-    return (entity, str(key))
+        found = StepSource.parse(where)
+    except ValueError:
+        return None
+    return (found.entity, found.source_key)
 
 
 # -- keys below the timeline -----------------------------------------------------------

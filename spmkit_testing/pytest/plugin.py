@@ -36,35 +36,29 @@ that never uses it costs almost nothing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from spmkit_testing.conformance._pytest import (
-    COUNTEREXAMPLE,
-    REPLAY,
+from spmkit_testing.pytest._conformance import add_options as add_conformance_options
+from spmkit_testing.pytest._conformance import (
     configure,
     conformance_items,
     conformance_requested,
-    write_item_report,
 )
-from spmkit_testing.conformance._pytest import add_options as add_conformance_options
-from spmkit_testing.contract._pytest import add_options, contract_items, contract_requested
-from spmkit_testing.fixtures import (
+from spmkit_testing.pytest._contract import add_options, contract_items, contract_requested
+from spmkit_testing.pytest._scenario_item import ScenarioItem, is_path
+from spmkit_testing.pytest._target import ADAPTER_INI, INTEGRATION_INI, target, target_name
+from spmkit_testing.pytest.fixtures import (
     MARKERS,
     spm_client,
     spm_fake,
     spm_network,
     spm_partner,
+    spm_parts,
     spm_simulation,
     spm_store,
     spmkit_clock,
 )
-
-if TYPE_CHECKING:
-    from spmkit_testing.scenario import ScenarioResult
-
-_TARGET = pytest.StashKey[tuple[Any, Any]]()
 
 __all__ = [
     "ADAPTER_INI",
@@ -77,6 +71,7 @@ __all__ = [
     "spm_fake",
     "spm_network",
     "spm_partner",
+    "spm_parts",
     "spm_simulation",
     "spm_store",
     "spmkit_clock",
@@ -85,19 +80,13 @@ __all__ = [
 SCENARIO_OPTION = "--scenario"
 SEED_OPTION = "--spmkit-seed"
 SCENARIO_INI = "spmkit_scenario"
-INTEGRATION_INI = "spmkit_integration"
-ADAPTER_INI = "spmkit_adapter"
-
-
-def _is_path(value: str) -> bool:
-    return value.endswith(".py") or "/" in value or "\\" in value
 
 
 def scenario_argument(value: str) -> str:
     """The ``--scenario`` type: a library name or an existing ``.py`` file."""
     from spmkit_testing.scenario import scenario_names
 
-    if _is_path(value):
+    if is_path(value):
         if not Path(value).is_file():
             raise pytest.UsageError(
                 f"{SCENARIO_OPTION}={value}: no such scenario file; pass an existing .py file "
@@ -179,117 +168,19 @@ def pytest_configure(config: pytest.Config) -> None:
     configure(config)
 
 
-def _spec(config: pytest.Config, name: str, ini: str) -> str | None:
-    value = str(config.getoption(name) or config.getini(ini) or "").strip()
-    # pytest.ini / setup.cfg keep quotes that pyproject.toml strips: accept both spellings.
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        value = value[1:-1].strip()
-    return value or None
-
-
-def target(config: pytest.Config) -> tuple[Any, Any]:
-    """The configured ``(integration, adapter)`` objects, or ``(None, None)`` for the
-    reference; a bad value is a :class:`pytest.UsageError` showing a valid line."""
-    cached = config.stash.get(_TARGET, None)
-    if cached is not None:
-        return cached
-    from spmkit import InvalidArgument
-    from spmkit_testing.scenario import resolve_object
-
-    found: list[Any] = []
-    for name, ini, example in (
-            ("spmkit_integration", INTEGRATION_INI, "my_package.sync:integration"),
-            ("spmkit_adapter", ADAPTER_INI, "my_package.testing:adapter")):
-        spec = _spec(config, name, ini)
-        try:
-            found.append(None if spec is None else resolve_object(spec, ini))
-        except InvalidArgument as exc:
-            raise pytest.UsageError(
-                f"{exc}.\nName it in the ini file like this:\n  {ini} = \"{example}\"") from None
-    if (found[0] is None) != (found[1] is None):
-        missing = ADAPTER_INI if found[1] is None else INTEGRATION_INI
-        raise pytest.UsageError(
-            f"{INTEGRATION_INI} and {ADAPTER_INI} go together: {missing} is missing. Add both "
-            f"to the ini file, for example:\n  {INTEGRATION_INI} = \"my_package.sync:integration"
-            f"\"\n  {ADAPTER_INI} = \"my_package.testing:adapter\"")
-    result = (found[0], found[1])
-    config.stash[_TARGET] = result
-    return result
-
-
-def _target_name(config: pytest.Config) -> str:
-    spec = _spec(config, "spmkit_integration", INTEGRATION_INI)
-    return spec if spec is not None else "the reference Demo POS"
-
-
 def pytest_report_header(config: pytest.Config) -> str | None:
     if conformance_requested(config):
         profile = config.getoption("--hypothesis-profile", None) or "spmkit-ci"
         examples = config.getoption("spmkit_examples")
         budget = f"{profile} profile" + (f", {examples} examples" if examples else "")
-        return f"spmkit conformance: integration {_target_name(config)}; property run: {budget}"
+        return f"spmkit conformance: integration {target_name(config)}; property run: {budget}"
     scenarios = _requested(config)
     seed = config.getoption("spmkit_seed")
     if not scenarios and seed is None:
         return None
     shown = "each scenario's own" if seed is None else str(seed)
-    return (f"spmkit: integration {_target_name(config)}; seed={shown}; scenarios: "
+    return (f"spmkit: integration {target_name(config)}; seed={shown}; scenarios: "
             f"{', '.join(scenarios) or '(none)'}")
-
-
-class ScenarioItem(pytest.Item):
-    """One scenario run as a test; fails with the scenario's own message."""
-
-    def __init__(self, *, spec: str, seed: int | None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.spec = spec
-        self.seed = seed
-        self.result: ScenarioResult | None = None
-
-    def runtest(self) -> None:
-        from spmkit_testing.scenario import load_scenario, run_scenario
-
-        integration, adapter = target(self.config)
-        self.result = run_scenario(load_scenario(self.spec), seed=self.seed,
-                                   integration=integration, adapter=adapter)
-        if self.result.skipped is None:
-            write_item_report(self, self.result, self.result.scenario.name)
-        if self.result.skipped is not None:
-            pytest.skip(f"{self.result.scenario.name} does not apply to "
-                        f"{self.result.integration}: {self.result.skipped}")
-        for warning in self.result.warnings:
-            self.warn(pytest.PytestWarning(f"scenario {self.result.scenario.name}: {warning}"))
-        if not self.result.passed:
-            self.user_properties += [(COUNTEREXAMPLE, str(self._file())),
-                                     (REPLAY, self._replay())]
-        self.result.raise_on_failure()
-
-    def _file(self) -> Path:
-        from spmkit_testing.scenario import scenario_path
-
-        return Path(self.spec) if _is_path(self.spec) else scenario_path(self.spec)
-
-    def _replay(self) -> str:
-        """The command that replays this run from a shell."""
-        named = [(flag, _spec(self.config, option, ini)) for flag, option, ini in (
-            ("--integration", "spmkit_integration", INTEGRATION_INI),
-            ("--adapter", "spmkit_adapter", ADAPTER_INI))]
-        seed = "" if self.seed is None else f" --seed {self.seed}"
-        return f"spmkit run {self.spec}{seed}" + "".join(
-            f" {flag} {value}" for flag, value in named if value)
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        from spmkit_testing.scenario import InvalidScenario, ScenarioFailed
-
-        if isinstance(excinfo.value, ScenarioFailed):
-            return f"{excinfo.value}\nscenario file: {self._file()}\nreplay: {self._replay()}"
-        if isinstance(excinfo.value, InvalidScenario):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo, style=style))
-
-    def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, 0, f"spmkit scenario {self.spec}"
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -308,7 +199,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if requested:
         target(config)  # a bad ini value is a usage error before anything runs
     for spec in requested:
-        name = Path(spec).stem if _is_path(spec) else spec
+        name = Path(spec).stem if is_path(spec) else spec
         items.append(ScenarioItem.from_parent(session, name=f"scenario[{name}]", spec=spec,
                                               seed=seed))
     items.extend(contract_items(session, config))

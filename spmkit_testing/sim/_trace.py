@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from spmkit import SyncSummary
+from spmkit import StepSource, SyncSummary
+from spmkit_testing._text import error_text
 
-__all__ = ["StepTrace", "TickTrace", "WebhookTrace", "iso", "tick_trace"]
+__all__ = ["StepTrace", "TickTrace", "WebhookTrace", "format_timeline", "iso", "tick_trace"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,11 @@ class StepTrace:
     attempted: int
     rejected: int
     dead_lettered: int
+
+    @property
+    def where(self) -> str:
+        """Its step-source in the one spelling (``orders@store-1``)."""
+        return str(StepSource(self.entity, self.source_key))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +103,32 @@ def tick_trace(index: int, now: datetime, full: bool, faults: tuple[str, ...],
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def format_timeline(lines: Sequence[TickTrace], *, limit: int = 40) -> str:
+    """A compact text timeline of ticks, most recent last.
+
+    A step held by rejects names the first records and the API's reason, each cut to
+    60 characters (``HELD (1 item(s) rejected — 'bad': email must be …)``); any other
+    error is cut to 90.
+    """
+    shown = list(lines)[-limit:]
+    out = []
+    if len(lines) > limit:
+        out.append(f"  ... {len(lines) - limit} earlier tick(s)")
+    for t in shown:
+        parts = []
+        for s in t.steps:
+            if s.skipped:
+                parts.append(f"{s.where}: skipped ({s.skipped})")
+            elif s.errors:
+                parts.append(f"{s.where}: HELD ({error_text(s.errors[0], limit=90)})")
+            elif s.advanced:
+                parts.append(f"{s.where}: -> {(s.cursor_after or '')[11:19]}")
+            else:
+                parts.append(f"{s.where}: clean, not advanced")
+        if t.crashed_at:
+            parts.append(f"CRASH at {t.crashed_at}")
+        trigger = "" if t.trigger == "tick" else f" [{t.trigger}]"
+        out.append(f"  tick {t.index:>3} {t.now[:19]} {t.status:<8}{trigger} " + "; ".join(parts))
+    return "\n".join(out)

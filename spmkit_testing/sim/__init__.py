@@ -1,0 +1,44 @@
+"""The simulated world: :class:`World` (what it is), :class:`Target` (the code under test)
+and :class:`Simulation` (the one model, built by one wiring function, :func:`wire`).
+
+For example::
+
+    from spmkit_testing.sim import Simulation, Target, World
+
+    with Simulation(World(seed=7), Target(my_integration, my_adapter)) as sim:
+        sim.put("customers", "c1")
+        sim.tick()
+        assert sim.violations == []
+"""
+
+from __future__ import annotations
+
+from spmkit_testing.sim._records import Factory, Record, record, records
+from spmkit_testing.sim._runs import CRASH_POINTS, SimulatedCrash
+from spmkit_testing.sim._simulation import Simulation
+from spmkit_testing.sim._target import Target, resolve_object
+from spmkit_testing.sim._trace import StepTrace, TickTrace, WebhookTrace, format_timeline
+from spmkit_testing.sim._wiring import API_BASE_URL, Parts, wire
+from spmkit_testing.sim._world import DEFAULT_START, MEMORY, World
+
+__all__ = [
+    "API_BASE_URL",
+    "CRASH_POINTS",
+    "DEFAULT_START",
+    "Factory",
+    "format_timeline",
+    "MEMORY",
+    "Parts",
+    "Record",
+    "record",
+    "records",
+    "resolve_object",
+    "SimulatedCrash",
+    "Simulation",
+    "StepTrace",
+    "Target",
+    "TickTrace",
+    "WebhookTrace",
+    "wire",
+    "World",
+]
