@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from spmkit_testing.faults import Fault
-from spmkit_testing.scenario import Scenario, World
-from spmkit_testing.scenario._timeline import FaultOn, Step
+from spmkit_testing.scenario import FaultOn, Scenario, Step, World
 
 __all__ = ["shrink_scenario"]
 

@@ -50,10 +50,18 @@ from spmkit_testing.adapter import Adapter
 from spmkit_testing.faults import Fault
 from spmkit_testing.oracle import INVARIANTS, Violation
 from spmkit_testing.partner import DEFAULT_SOURCES
-from spmkit_testing.scenario import Scenario, World, apply_step, run_scenario
-from spmkit_testing.scenario import _timeline as t
+from spmkit_testing.scenario import (
+    Drawing,
+    Rule,
+    Scenario,
+    Step,
+    World,
+    apply_step,
+    rules,
+    run_scenario,
+)
 from spmkit_testing.scenario._runner import simulate
-from spmkit_testing.sim import CRASH_POINTS, Simulation, Target, record
+from spmkit_testing.sim import CRASH_POINTS, Simulation, Target
 
 __all__ = [
     "check_golden_rule",
@@ -65,7 +73,7 @@ __all__ = [
     "GoldenRuleBroken",
     "Proof",
     "register_profiles",
-    "VERBS",
+    "verb_names",
 ]
 
 DEV_PROFILE = "spmkit-dev"
@@ -86,8 +94,6 @@ def register_profiles() -> None:
                               print_blob=True, suppress_health_check=_SLOW, database=None)
 
 
-VERBS = ("add", "update", "delete", "tick", "tick_two_workers", "advance", "run_for",
-         "fault_on", "fault_off", "clock_step", "crash", "full_backfill", "webhook")
 
 
 @dataclass
@@ -112,7 +118,7 @@ class Coverage:
         """Everything that never happened, by name."""
         out = [f"fault {k}" for k in kinds if not self.faults[k]]
         out += [f"crash point {p}" for p in self.points if not self.crash_points[p]]
-        out += [f"verb {v}" for v in VERBS if not self.verbs[v]]
+        out += [f"verb {v}" for v in verb_names() if not self.verbs[v]]
         out += [f"invariant {i} ({INVARIANTS[i].exercised_by})" for i in INVARIANTS
                 if not self.invariants[i]]
         return out
@@ -121,7 +127,7 @@ class Coverage:
         """A text table of the fault space covered, then what was never reached."""
         rows = [("fault kinds", kinds, self.faults), ("crash points", self.points,
                                                      self.crash_points),
-                ("verbs", VERBS, self.verbs), ("invariant checks", tuple(INVARIANTS),
+                ("verbs", verb_names(), self.verbs), ("invariant checks", tuple(INVARIANTS),
                                                self.invariants)]
         lines = []
         for title, names, counts in rows:
@@ -183,13 +189,12 @@ def _same_draws_in_any_process() -> Iterator[None]:
 class _Holder:
     coverage: Coverage
     examples: int = 0
-    failure: tuple[World, list[t.Step], BaseException] | None = None
+    failure: tuple[World, list[Step], BaseException] | None = None
 
 
 def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bool,
              progress: Callable[[int], None] | None) -> type[RuleBasedStateMachine]:
     sources = DEFAULT_SOURCES
-    refs = sst.stream_refs(adapter, sources=sources)
     target = Target(integration, adapter)
 
     class SyncMachine(RuleBasedStateMachine):
@@ -202,10 +207,14 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
                 progress(holder.examples)
             self.sim: Simulation | None = None
             self.world: World | None = None
-            self.steps: list[t.Step] = []
-            self.on: list[str] = []
-            self.keys: dict[str, str] = {}
+            self.steps: list[Step] = []
             self.broken = False
+            self.data: st.DataObject | None = None
+            self.drawing = Drawing(1, self._pick)
+
+        def _pick(self, values: Sequence[Any]) -> Any:
+            assert self.data is not None, "a rule that picks draws with data=st.data()"
+            return self.data.draw(st.sampled_from(values))
 
         @initialize(seed=st.integers(0, 2**16), policy=sst.policies(builder=builder, max_lag=0),
                     initial=sst.records(adapter, sources=sources, min_size=2, max_size=6),
@@ -213,13 +222,14 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
         def world_(self, seed: int, policy: dict[str, Any], initial: list[Any],
                    flaky: list[Fault]) -> None:
             self.world = World(seed=seed, records=initial, **policy)
-            self.keys = {r.key: r.stream for r in initial}
+            self.drawing.overlap = int(self.world.overlap_seconds)
+            self.drawing.keys.update({r.key: r.stream for r in initial})
             self.sim = simulate(self.world, target, label="the property run")
             # A world may start with faults on: they meet the first backfill's records.
             for fault in flaky:
-                self.fault_on(fault)
+                self.fault_on(fault=fault)  # type: ignore[attr-defined]
 
-        def _do(self, verb: str, step: t.Step) -> None:
+        def _do(self, verb: str, step: Step) -> None:
             assert self.sim is not None
             holder.coverage.verbs[verb] += 1
             event(f"verb: {verb}")
@@ -229,86 +239,6 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
                 apply_step(self.sim, step)
             finally:
                 holder.coverage.note_trace(self.sim.trace[before:])
-
-        @property
-        def overlap(self) -> int:
-            return int(self.world.overlap_seconds) if self.world is not None else 1
-
-        @rule(ref=refs, lag=st.integers(0, 30), poisoned=st.integers(0, 9))
-        def add(self, ref: str, lag: int, poisoned: int) -> None:  # 1 in 10; shrinks to not
-            key = f"k{len(self.steps)}"
-            self.keys[key] = ref
-            # Within the overlap: a lag beyond it is the hazard clock_skew_loss shows.
-            late = min(lag, int(self.overlap * sst.LATENESS_SHARE))
-            self._do("add", t.add(record(key, stream=ref, lag=f"{late}s",
-                                         poisoned=poisoned == 9)))
-
-        @precondition(lambda self: bool(self.keys))
-        @rule(data=st.data())
-        def update(self, data: st.DataObject) -> None:
-            key = data.draw(st.sampled_from(sorted(self.keys)))
-            change = f"v{len(self.steps)}"
-            self._do("update", t.update(key, stream=self.keys[key], first_name=change))
-
-        @precondition(lambda self: bool(self.keys))
-        @rule(data=st.data())
-        def delete(self, data: st.DataObject) -> None:
-            key = data.draw(st.sampled_from(sorted(self.keys)))
-            self._do("delete", t.delete(key, stream=self.keys.pop(key)))
-
-        @rule()
-        def tick(self) -> None:
-            self._do("tick", t.tick())
-
-        @rule()
-        def tick_two_workers(self) -> None:
-            self._do("tick_two_workers", t.tick(workers=2))
-
-        @rule(seconds=st.integers(1, 600))
-        def advance(self, seconds: int) -> None:
-            self._do("advance", t.advance(f"{seconds}s"))
-
-        @rule(minutes=st.integers(1, 5))
-        def run_for(self, minutes: int) -> None:
-            self._do("run_for", t.run_for(f"{minutes}m", every="1m"))
-
-        @rule(fault=sst.faults(adapter, sources=sources))
-        def fault_on(self, fault: Fault) -> None:
-            name = f"f{len(self.steps)}"
-            self.on.append(name)
-            self._do("fault_on", t.fault_on(name, fault))
-
-        @precondition(lambda self: bool(self.on))
-        @rule(data=st.data())
-        def fault_off(self, data: st.DataObject) -> None:
-            name = data.draw(st.sampled_from(self.on))
-            self.on.remove(name)
-            self._do("fault_off", t.fault_off(name))
-
-        @precondition(lambda self: self.overlap * sst.LATENESS_SHARE >= 1)
-        @rule(seconds=st.integers(1, 600))
-        def clock_step(self, seconds: int) -> None:
-            # Back by a share of the overlap at most: records stamped behind a cursor by
-            # more than the overlap are the known hazard of a clock that steps back.
-            step = min(seconds, int(self.overlap * sst.LATENESS_SHARE))
-            self._do("clock_step", t.clock_step(f"-{step}s"))
-
-        # A crash while dead-lettering needs rejects under a tolerant policy in the same
-        # tick: armed three times as often, or it would almost never fire.
-        @rule(point=st.sampled_from((*adapter.crash_points, *CRASH_POINTS)
-                                    + ("during_dead_letter",) * 2),
-              nth=st.integers(1, 2))
-        def crash(self, point: str, nth: int) -> None:
-            event(f"crash armed: {point}")
-            self._do("crash", t.crash(at=point, nth=nth))
-
-        @rule()
-        def full_backfill(self) -> None:
-            self._do("full_backfill", t.full_backfill())
-
-        @rule()
-        def webhook(self) -> None:
-            self._do("webhook", t.webhook("sync"))
 
         @invariant()
         def golden_rule(self) -> None:
@@ -344,7 +274,34 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
             finally:
                 sim.close()
 
+    for declared in rules():
+        setattr(SyncMachine, declared.name, _rule(declared, adapter, sources))
     return SyncMachine
+
+
+def verb_names() -> tuple[str, ...]:
+    """The names of the prover's rules, sorted (the coverage table's verbs)."""
+    return tuple(sorted(r.name for r in rules()))
+
+
+def _rule(declared: Rule, adapter: Adapter, sources: Sequence[str]) -> Any:
+    """The state machine's rule for one verb's :class:`~spmkit_testing.scenario.Rule`."""
+    drawn: dict[str, Any] = {name: sst.argument(arg, adapter, sources=sources)
+                             for name, arg in declared.args.items()}
+    if declared.picks:
+        drawn["data"] = st.data()
+
+    def run(self: Any, **values: Any) -> None:
+        self.data = values.pop("data", None)
+        self.drawing.steps = len(self.steps)
+        if declared.event is not None:
+            event(declared.event(**values))
+        self._do(declared.name, declared.build(self.drawing, **values))
+
+    run.__name__ = run.__qualname__ = declared.name
+    when = declared.when
+    decorate: Callable[[Callable[..., None]], Callable[..., None]] = rule(**drawn)
+    return precondition(lambda self: when(self.drawing))(decorate(run))
 
 
 def check_golden_rule(integration: Integration | Any = None, *, adapter: Adapter | None = None,

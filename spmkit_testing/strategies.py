@@ -31,12 +31,23 @@ from spmkit_testing.adapter import Adapter
 from spmkit_testing.faults import EFFECTS, Draw, Fault, Ints, Sample, Seconds, Side
 from spmkit_testing.partner import DEFAULT_SOURCES
 from spmkit_testing.partner._payloads import fake_payload
-from spmkit_testing.scenario import Scenario, World
-from spmkit_testing.scenario import _timeline as t
+from spmkit_testing.scenario import (
+    LATENESS_SHARE,
+    AnyFault,
+    Arg,
+    CrashPoint,
+    Drawing,
+    Scenario,
+    Step,
+    StreamRef,
+    World,
+    rules,
+)
 from spmkit_testing.sim import CRASH_POINTS, DEFAULT_START, Record, record
 
 __all__ = [
     "API_FAULT_KINDS",
+    "argument",
     "faults",
     "LATENESS_SHARE",
     "PARTNER_FAULT_KINDS",
@@ -54,8 +65,6 @@ _T = TypeVar("_T")
 API_FAULT_KINDS = tuple(verb for verb, kind in EFFECTS.items() if kind.drawn_on("api"))
 #: The fault kinds it draws on the partner, in registry order.
 PARTNER_FAULT_KINDS = tuple(verb for verb, kind in EFFECTS.items() if kind.drawn_on("partner"))
-#: The share of the overlap each source of lateness may take (skew, lag, a clock step).
-LATENESS_SHARE = 0.25
 STARTS = (DEFAULT_START, datetime(2041, 6, 1, tzinfo=UTC))
 """Where a world's simulated time starts: the harness's default start (2026-01-01), and a
 date in 2041, years after any machine's own date, where a read of the wall clock
@@ -303,75 +312,46 @@ def policies(*, max_lag: int | None = None, builder: bool = False
     ), "policies", max_lag=max_lag, builder=builder)
 
 
+def argument(arg: Arg, adapter: Adapter, *, sources: Sequence[str] = DEFAULT_SOURCES
+             ) -> st.SearchStrategy[Any]:
+    """The strategy of one argument a verb's :class:`~spmkit_testing.scenario.Rule` draws."""
+    if isinstance(arg, StreamRef):
+        return stream_refs(adapter, sources=sources)
+    if isinstance(arg, AnyFault):
+        return faults(adapter, sources=sources)
+    if isinstance(arg, CrashPoint):
+        return st.sampled_from((*adapter.crash_points, *CRASH_POINTS, *arg.often))
+    return _strategy(arg)
+
+
 def timelines(adapter: Adapter, *, max_steps: int = 20, sources: Sequence[str] = DEFAULT_SOURCES,
-              overlap_seconds: int = 60) -> st.SearchStrategy[list[t.Step]]:
-    """Timelines of DSL steps over the adapter's streams: ticks, time, faults on and off,
-    writes, clock steps (back by no more than the overlap), crashes, full backfills,
-    webhooks and a second worker (shrinks towards fewer, simpler steps)."""
+              overlap_seconds: int = 60) -> st.SearchStrategy[list[Step]]:
+    """Timelines of DSL steps over the adapter's streams, drawn by the same rules as the
+    property check (:func:`spmkit_testing.scenario.rules`): ticks, time, faults on and off,
+    writes, clock steps (back by no more than a share of the overlap), crashes, full
+    backfills, webhooks and a second worker (shrinks towards fewer, simpler steps)."""
     _check_adapter("timelines", adapter)
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
         raise InvalidArgument(f"timelines(max_steps={max_steps!r}) must be an int >= 1.")
     _check_non_negative("timelines", overlap_seconds=overlap_seconds)
-
-    refs = stream_refs(adapter, sources=sources)
-    flaky = faults(adapter, sources=sources)  # built once: a strategy tree is costly
-    points = (*adapter.crash_points, *CRASH_POINTS)
+    table = rules()
+    # Built once: a strategy tree is costly.
+    drawn = {r.name: {name: argument(arg, adapter, sources=sources)
+                      for name, arg in r.args.items()} for r in table}
 
     @st.composite
-    def build(draw: st.DrawFn) -> list[t.Step]:
-        steps: list[t.Step] = []
-        on: list[str] = []
-        keys: dict[str, str] = {}
+    def build(draw: st.DrawFn) -> list[Step]:
+        drawing = Drawing(overlap_seconds, lambda values: draw(st.sampled_from(values)))
+        steps: list[Step] = []
         for n in range(draw(st.integers(1, max_steps))):
-            step = draw(_step(refs, flaky, points, overlap_seconds, on, keys, n))
-            steps.append(step)
+            drawing.steps = n
+            chosen = draw(st.sampled_from([r for r in table if r.when(drawing)]))
+            values = {name: draw(strategy) for name, strategy in drawn[chosen.name].items()}
+            steps.append(chosen.build(drawing, **values))
         return steps
 
     return _named(build(), "timelines", adapter, max_steps=max_steps, sources=sources,
                   overlap_seconds=overlap_seconds)
-
-
-def _step(refs: st.SearchStrategy[str], flaky: st.SearchStrategy[Fault],
-          points: tuple[str, ...], overlap: int,
-          on: list[str], keys: dict[str, str], n: int) -> st.SearchStrategy[t.Step]:
-
-    def add(ref: str, lag: int, poisoned: bool) -> t.Step:
-        key = f"k{n}"
-        keys[key] = ref
-        return t.add(record(key, stream=ref, lag=f"{lag}s", poisoned=poisoned))
-
-    def fault_on(fault: Fault) -> t.Step:
-        name = f"f{n}"
-        on.append(name)
-        return t.fault_on(name, fault)
-
-    def fault_off(index: int) -> t.Step:
-        return t.fault_off(on.pop(index % len(on)))
-
-    options: list[st.SearchStrategy[t.Step]] = [
-        st.just(t.tick()),
-        st.integers(10, 600).map(lambda s: t.advance(f"{s}s")),
-        st.integers(1, 5).map(lambda m: t.run_for(f"{m}m", every="1m")),
-        st.builds(add, refs, st.integers(0, int(overlap * LATENESS_SHARE)),
-                  st.integers(0, 9).map(lambda i: i == 9)),  # shrinks to not poisoned
-        flaky.map(fault_on),
-        st.integers(1, max(1, int(overlap * LATENESS_SHARE))).map(
-            lambda s: t.clock_step(f"-{s}s") if overlap * LATENESS_SHARE >= 1 else t.tick()),
-        st.builds(lambda p, k: t.crash(at=p, nth=k), st.sampled_from(points),
-                  st.integers(1, 2)),
-        st.just(t.full_backfill()),
-        st.just(t.webhook("sync")),
-        st.just(t.tick(workers=2)),
-    ]
-    if on:
-        options.append(st.integers(0, 10).map(fault_off))
-    live = sorted(keys)
-    if live:
-        options.append(st.builds(lambda k: t.update(k, stream=keys[k], first_name=f"v{n}"),
-                                 st.sampled_from(live)))
-        options.append(st.builds(lambda k: t.delete(k, stream=keys.pop(k)),
-                                 st.sampled_from(live)))
-    return st.one_of(options)
 
 
 def scenarios(integration: Any = None, *, adapter: Adapter | None = None, max_steps: int = 20

@@ -25,22 +25,8 @@ every tick; :func:`load_scenario` reads a file or a name from the library
 from __future__ import annotations
 
 from spmkit_testing._dsl import InvalidScenario, format_duration, parse_duration
-from spmkit_testing.faults import (
-    connect_error,
-    connection_reset,
-    duplicate_page,
-    error_page,
-    failed_chunk,
-    latency,
-    null_page,
-    poison,
-    rate_limited,
-    read_timeout,
-    refused_chunk,
-    reordered_page,
-    status,
-    token_bucket,
-)
+from spmkit_testing.faults import *  # noqa: F403 - the fault constructors are DSL words
+from spmkit_testing.faults import __all__ as _faults
 from spmkit_testing.scenario._expect import (
     absent,
     crashed_at,
@@ -73,64 +59,53 @@ from spmkit_testing.scenario._runner import (
     target_of,
 )
 from spmkit_testing.scenario._scenario import CAPABILITIES, Scenario
-from spmkit_testing.scenario._timeline import (
-    add,
-    add_source,
-    advance,
-    clock_step,
-    crash,
-    delete,
-    fault_off,
-    fault_on,
-    full_backfill,
-    run_for,
-    tick,
-    update,
-    webhook,
+from spmkit_testing.scenario._verb import (
+    LATENESS_SHARE,
+    STEPS,
+    AnyFault,
+    Arg,
+    CrashPoint,
+    Drawing,
+    Rule,
+    Step,
+    StreamRef,
+    rules,
+    verb,
 )
+from spmkit_testing.scenario._verbs_engine import *  # noqa: F403
+from spmkit_testing.scenario._verbs_engine import __all__ as _engine
+from spmkit_testing.scenario._verbs_partner import *  # noqa: F403
+from spmkit_testing.scenario._verbs_partner import __all__ as _partner
+from spmkit_testing.scenario._verbs_time import *  # noqa: F403
+from spmkit_testing.scenario._verbs_time import __all__ as _time
 from spmkit_testing.sim import Target, World, record, records, resolve_object
 
 __all__ = [
     "absent",
-    "add",
-    "add_source",
-    "advance",
+    "AnyFault",
+    "Arg",
     "applies",
     "apply_step",
     "CAPABILITIES",
-    "clock_step",
-    "connect_error",
-    "connection_reset",
-    "crash",
     "crashed_at",
+    "CrashPoint",
     "cursor_at",
     "dead_letters",
-    "delete",
-    "duplicate_page",
+    "Drawing",
     "error_mentions",
-    "error_page",
-    "failed_chunk",
-    "fault_off",
-    "fault_on",
     "format_duration",
-    "full_backfill",
     "InvalidScenario",
-    "latency",
+    "LATENESS_SHARE",
     "load_scenario",
     "nothing_lost",
-    "null_page",
     "parse_duration",
-    "poison",
     "present",
     "ran",
-    "rate_limited",
-    "read_timeout",
     "record",
     "records",
-    "refused_chunk",
-    "reordered_page",
     "resolve_object",
-    "run_for",
+    "Rule",
+    "rules",
     "run_scenario",
     "run_status",
     "Scenario",
@@ -141,16 +116,21 @@ __all__ = [
     "ScenarioResult",
     "ScenarioStats",
     "skipped",
-    "status",
+    "Step",
+    "STEPS",
     "stored_by",
+    "StreamRef",
     "Target",
     "target_of",
-    "tick",
-    "token_bucket",
     "UnknownScenario",
-    "update",
+    "verb",
     "violates",
-    "webhook",
     "webhooks",
     "World",
 ]
+# The verbs and the fault vocabulary: every name their modules export.
+__all__ += _engine
+__all__ += _partner
+__all__ += _time
+__all__ += _faults
+__all__.sort(key=lambda name: (name.lower(), name))

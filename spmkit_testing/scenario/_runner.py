@@ -27,7 +27,7 @@ from spmkit_testing.adapter import Adapter
 from spmkit_testing.oracle import Violation
 from spmkit_testing.scenario._expect import Evidence, Violates
 from spmkit_testing.scenario._scenario import Scenario
-from spmkit_testing.scenario._timeline import Step
+from spmkit_testing.scenario._verb import Step
 from spmkit_testing.sim import Simulation, Target, TickTrace, World, format_timeline
 
 __all__ = ["ScenarioFailed", "ScenarioResult", "ScenarioStats", "apply_step", "applies",

@@ -24,7 +24,9 @@ from spmkit import StepSource
 from spmkit_testing._dsl import ROLES, InvalidScenario, call_repr, check_str, show
 from spmkit_testing.faults import Fault
 from spmkit_testing.scenario._expect import Expectation
-from spmkit_testing.scenario._timeline import STEP_TYPES, Add, Crash, FaultOn, Step
+from spmkit_testing.scenario._verb import Step
+from spmkit_testing.scenario._verbs_engine import Crash, FaultOn
+from spmkit_testing.scenario._verbs_partner import Add
 from spmkit_testing.sim import CRASH_POINTS, Factory, Record, Target, World
 
 __all__ = ["CAPABILITIES", "Scenario"]
@@ -76,7 +78,7 @@ class Scenario:
         object.__setattr__(self, "timeline", _as_tuple(self.timeline, "timeline"))
         object.__setattr__(self, "expect", _as_tuple(self.expect, "expect"))
         for step in self.timeline:
-            if not isinstance(step, STEP_TYPES):
+            if not isinstance(step, Step):
                 raise InvalidScenario(
                     f"Scenario({self.name!r}, timeline=...): {step!r} is not a timeline step; use "
                     f"tick(), advance('1m'), run_for('5m'), fault_on(...), add(...)...")

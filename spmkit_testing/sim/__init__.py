@@ -13,7 +13,7 @@ For example::
 
 from __future__ import annotations
 
-from spmkit_testing.sim._records import Factory, Record, record, records
+from spmkit_testing.sim._records import DEFAULT_STREAM, Factory, Record, record, records
 from spmkit_testing.sim._runs import CRASH_POINTS, SimulatedCrash
 from spmkit_testing.sim._simulation import Simulation
 from spmkit_testing.sim._target import Target, resolve_object
@@ -25,6 +25,7 @@ __all__ = [
     "API_BASE_URL",
     "CRASH_POINTS",
     "DEFAULT_START",
+    "DEFAULT_STREAM",
     "Factory",
     "format_timeline",
     "MEMORY",
