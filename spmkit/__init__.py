@@ -35,7 +35,7 @@ from spmkit._errors import (
     StoreError,
     TransportFailure,
 )
-from spmkit._http import is_loopback_host
+from spmkit._http import DEFAULT_BASE_URL, is_loopback_host
 from spmkit._integration import (
     HOOK_NAMES,
     Integration,
@@ -111,6 +111,7 @@ __all__ = [
     "CustomDataSpec",
     "DataSourceSpec",
     "DeadLetter",
+    "DEFAULT_BASE_URL",
     "define_bulk_step",
     "define_integration",
     "ensure_aware_utc",

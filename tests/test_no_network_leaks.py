@@ -31,7 +31,7 @@ def test_an_unmounted_partner_url_fails_the_step_naming_the_url_and_the_mounts()
     (error,) = customers.errors
     assert "UnmountedRequestError: GET https://pos.example.com/customers/records?" in error
     assert "was refused: no fake is mounted at this URL" in error
-    assert "Mounted:\n  - " in error and "  - https://api.shopimind.test/\n" in error
+    assert "Mounted:\n  - " in error and "  - https://core.shopimind.com/\n" in error
     assert "  - https://pos.test/\n" in error
     assert error.endswith("Point the integration's base URL at one of these (it usually comes "
                           "from settings), or mount a fake for it.")

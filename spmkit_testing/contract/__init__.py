@@ -68,7 +68,7 @@ from spmkit_testing.contract._shape import Shape, describe_shape_difference, jso
 from spmkit_testing.contract._target import (
     API_KEY_ENV,
     FAKE_BASE_URL,
-    Target,
+    ApiTarget,
     check_target_url,
     fake_target,
     target_from_environment,
@@ -77,6 +77,7 @@ from spmkit_testing.contract._target import (
 __all__ = [
     "Answer",
     "API_KEY_ENV",
+    "ApiTarget",
     "BudgetSpent",
     "BULK_DELETE_ROUTES",
     "Check",
@@ -117,9 +118,19 @@ __all__ = [
     "Shape",
     "shape_of",
     "Stop",
-    "Target",
     "target_from_environment",
     "TargetError",
     "TIME_LIMIT_SECONDS",
     "verify_target",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "Target":
+        import warnings
+
+        warnings.warn("spmkit_testing.contract.Target is spelled ApiTarget now (a Target is "
+                      "the code under test: spmkit_testing.Target)", DeprecationWarning,
+                      stacklevel=2)
+        return ApiTarget
+    raise AttributeError(f"module 'spmkit_testing.contract' has no attribute {name!r}")

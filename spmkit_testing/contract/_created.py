@@ -65,7 +65,7 @@ class Cleaned:
 
 
 class Cleanup(Protocol):
-    """What :class:`~spmkit_testing.contract.Target` calls after a run: delete what
+    """What :class:`~spmkit_testing.contract.ApiTarget` calls after a run: delete what
     ``created`` lists through ``http`` (bounded), and say what was deleted and left."""
 
     def __call__(self, created: Created, http: Requester, /) -> Cleaned: ...

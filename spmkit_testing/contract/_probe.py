@@ -21,7 +21,7 @@ import httpx
 from spmkit_testing.contract._answer import Answer
 from spmkit_testing.contract._created import Cleaned, Created
 from spmkit_testing.contract._errors import BudgetSpent, NoAnswer, Stop, TargetError
-from spmkit_testing.contract._target import API_KEY_ENV, Target
+from spmkit_testing.contract._target import API_KEY_ENV, ApiTarget
 
 __all__ = [
     "CLEANUP_MAX_REQUESTS",
@@ -75,7 +75,7 @@ class _Budget:
 
 
 class Probe:
-    """One run's bounded, authenticated connection to a :class:`Target`.
+    """One run's bounded, authenticated connection to a :class:`ApiTarget`.
 
     ``monotonic`` is the time source of the time limit (``time.monotonic``; tests
     pass their own).
@@ -83,7 +83,7 @@ class Probe:
 
     def __init__(
         self,
-        target: Target,
+        target: ApiTarget,
         *,
         run_id: str,
         max_requests: int = MAX_REQUESTS,

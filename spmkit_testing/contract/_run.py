@@ -25,7 +25,7 @@ from spmkit_testing.contract._probe import (
 )
 from spmkit_testing.contract._registry import select_checks
 from spmkit_testing.contract._report import CheckVerdict, DriftReport, compare
-from spmkit_testing.contract._target import Target, fake_target
+from spmkit_testing.contract._target import ApiTarget, fake_target
 
 __all__ = ["ContractSession", "new_run_id", "reference_facts", "reference_run", "verify_target"]
 
@@ -83,7 +83,7 @@ class ContractSession:
 
     def __init__(
         self,
-        target: Target,
+        target: ApiTarget,
         *,
         run_id: str | None = None,
         max_requests: int = MAX_REQUESTS,
@@ -147,7 +147,7 @@ class ContractSession:
 
 
 def verify_target(
-    target: Target,
+    target: ApiTarget,
     *,
     checks: Iterable[str] | None = None,
     run_id: str | None = None,

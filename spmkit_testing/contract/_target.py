@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -22,13 +22,12 @@ from spmkit_testing.contract._created import Cleanup, delete_created
 from spmkit_testing.contract._errors import TargetError
 
 if TYPE_CHECKING:
-    from spmkit_testing.contract._check import Check
     from spmkit_testing.fake import FakeShopimind
 
 __all__ = [
     "API_KEY_ENV",
     "FAKE_BASE_URL",
-    "Target",
+    "ApiTarget",
     "check_target_url",
     "fake_target",
     "target_from_environment",
@@ -73,7 +72,7 @@ def check_target_url(url: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class ApiTarget:
     """Where the checks run: ``base_url`` (the suite adds ``/v1/``) and ``api_key``.
 
     ``cleanup`` deletes what a run created (default :func:`delete_created`, through
@@ -84,7 +83,7 @@ class Target:
 
     For example::
 
-        target = Target("https://core.shopimind.com", os.environ["SPMKIT_API_KEY"])
+        target = ApiTarget("https://core.shopimind.com", os.environ["SPMKIT_API_KEY"])
         print(verify_target(target).to_text())
     """
 
@@ -92,7 +91,7 @@ class Target:
     api_key: str = field(repr=False)
     cleanup: Cleanup = delete_created
     transport: httpx.BaseTransport | None = field(default=None, repr=False)
-    around_check: Callable[[Check], AbstractContextManager[None]] | None = field(
+    around_check: Callable[[Any], AbstractContextManager[None]] | None = field(
         default=None, repr=False
     )
     label: str | None = None
@@ -111,7 +110,7 @@ class Target:
         return self.label or self.base_url
 
 
-def target_from_environment(url: str, environ: Mapping[str, str] | None = None) -> Target:
+def target_from_environment(url: str, environ: Mapping[str, str] | None = None) -> ApiTarget:
     """The target at ``url`` with the key from ``SPMKIT_API_KEY`` (never from a file or argv)."""
     base = check_target_url(url)
     key = (os.environ if environ is None else environ).get(API_KEY_ENV, "").strip()
@@ -121,10 +120,11 @@ def target_from_environment(url: str, environ: Mapping[str, str] | None = None) 
             f"and rerun (the key is read from the environment only, never from the command "
             f"line or a file)."
         )
-    return Target(base, key)
+    return ApiTarget(base, key)
 
 
-def fake_target(fake: FakeShopimind | None = None, *, cleanup: Cleanup = delete_created) -> Target:
+def fake_target(fake: FakeShopimind | None = None, *,
+                cleanup: Cleanup = delete_created) -> ApiTarget:
     """A target serving ``fake`` in-process (a fresh fake on a frozen clock by default).
 
     Before a check that declares ``on_fake`` (the rate limit), it prepares the fake
@@ -138,7 +138,7 @@ def fake_target(fake: FakeShopimind | None = None, *, cleanup: Cleanup = delete_
     prepared = fake
 
     @contextmanager
-    def around(check: Check) -> Iterator[None]:
+    def around(check: Any) -> Iterator[None]:
         undo = check.on_fake(prepared) if check.on_fake is not None else None
         try:
             yield
@@ -146,5 +146,5 @@ def fake_target(fake: FakeShopimind | None = None, *, cleanup: Cleanup = delete_
             if undo is not None:
                 undo()
 
-    return Target(FAKE_BASE_URL, fake.api_key, cleanup=cleanup, transport=fake.transport(),
+    return ApiTarget(FAKE_BASE_URL, fake.api_key, cleanup=cleanup, transport=fake.transport(),
                   around_check=around, label="the in-process fake")  # fmt: skip

@@ -13,6 +13,7 @@ import random
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from spmkit import DEFAULT_BASE_URL as SPMKIT_BASE_URL
 from spmkit import InvalidArgument
 from spmkit_testing.fake._asgi import FakeAsgiApp
 from spmkit_testing.fake._clock import FakeClock
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_BASE_URL", "FakeShopimind"]
 
-#: The base URL the respx routes are mounted under by default (the SDK's default).
-DEFAULT_BASE_URL = "https://core.shopimind.com"
+#: The base URL the fake is served at by default: the API's own (``SpmClient``'s default).
+DEFAULT_BASE_URL = SPMKIT_BASE_URL
 #: The API key a fake accepts unless told otherwise (a test key, never a real one).
 DEFAULT_API_KEY = "spm-test-key-0000"
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from spmkit_testing.contract import Check, CheckVerdict, Cleaned, ContractSession, Target
+    from spmkit_testing.contract import ApiTarget, Check, CheckVerdict, Cleaned, ContractSession
 
 __all__ = [
     "TARGET_OPTION",
@@ -66,7 +66,7 @@ class _ContractDrift(Exception):
 class _Run:
     """The session's contract run, registered as a plugin to clean up and summarise."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: ApiTarget) -> None:
         from spmkit_testing.contract import ContractSession
 
         self.session: ContractSession = ContractSession(target)

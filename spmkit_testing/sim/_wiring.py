@@ -29,7 +29,7 @@ from spmkit import (
 )
 from spmkit_testing.adapter import Adapter
 from spmkit_testing.clock import SimClock
-from spmkit_testing.fake import FakeShopimind
+from spmkit_testing.fake import DEFAULT_BASE_URL, FakeShopimind
 from spmkit_testing.faults import FaultRegistry
 from spmkit_testing.network import MountedTransport, NetworkGuard, no_network
 from spmkit_testing.partner import Partner, RestApi
@@ -38,8 +38,9 @@ from spmkit_testing.sim._world import MEMORY, World
 
 __all__ = ["API_BASE_URL", "Parts", "wire"]
 
-#: Where the simulation serves the fake ShopiMind API (the client's default base URL).
-API_BASE_URL = "https://api.shopimind.test"
+#: Where the simulation serves the fake ShopiMind API: the API's own base URL (a client
+#: built with its defaults on the simulation's network reaches the fake).
+API_BASE_URL = DEFAULT_BASE_URL
 
 
 @dataclass

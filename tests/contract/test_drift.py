@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from spmkit_testing.cli import main
-from spmkit_testing.contract import Target, verify_target
+from spmkit_testing.contract import ApiTarget, verify_target
 
 from .conftest import KEY
 
@@ -38,7 +38,7 @@ DRIFT = [
 def test_the_drifted_server_is_reported_with_each_difference_and_nothing_else(
     drifted_url: str,
 ) -> None:
-    report = verify_target(Target(drifted_url, KEY), run_id="drift001")
+    report = verify_target(ApiTarget(drifted_url, KEY), run_id="drift001")
     lines = report.to_text().splitlines()
     assert lines[:4] == [
         f"spmkit wire contract: {drifted_url} compared with the fake ShopiMind API",
@@ -99,7 +99,7 @@ def test_a_check_stopped_by_an_answer_names_it_and_counts_what_it_could_not_see(
                                              "error": "Not Found"})  # fmt: skip
         return fake.handle(request)
 
-    target = Target("http://no-events.invalid", KEY, transport=httpx.MockTransport(no_events))
+    target = ApiTarget("http://no-events.invalid", KEY, transport=httpx.MockTransport(no_events))
     report = verify_target(target, checks=["events"], run_id="stop0001")
     assert report.to_text().splitlines()[4:7] == [
         "DRIFT         events",

@@ -5,7 +5,7 @@ import pytest
 from spmkit import InvalidArgument
 from spmkit_testing.contract import (
     FAKE_BASE_URL,
-    Target,
+    ApiTarget,
     TargetError,
     check_target_url,
     fake_target,
@@ -63,6 +63,6 @@ def test_the_key_comes_from_the_environment_only() -> None:
 
 def test_a_target_checks_its_url_unless_a_transport_serves_it_without_a_socket() -> None:
     with pytest.raises(TargetError):
-        Target("http://remote.example", "k")
+        ApiTarget("http://remote.example", "k")
     target = fake_target()
     assert target.base_url == FAKE_BASE_URL and str(target) == "the in-process fake"

@@ -143,7 +143,7 @@ def test_requests_to_unmounted_urls_fail_at_once_naming_the_url() -> None:
         sim.clock.run(call())
     message = str(info.value)
     assert "GET https://partner.example.com/api/customers was refused" in message
-    assert "https://pos.test/" in message and "https://api.shopimind.test/" in message
+    assert "https://pos.test/" in message and "https://core.shopimind.com/" in message
 
 
 def test_crash_before_cursor_write_then_restart_loses_nothing(tmp_path: Path) -> None:
