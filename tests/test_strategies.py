@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, Phase, find, given
 from hypothesis import settings as Settings
 
 from spmkit import InvalidArgument
+from spmkit_testing import scenario as t
 from spmkit_testing import strategies as sst
 from spmkit_testing.cli import main
 from spmkit_testing.reference import reference_adapter
-from spmkit_testing import scenario as t
 from spmkit_testing.stateful import check_golden_rule
 
 
