@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml Makefile
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(wildcard spmkit spmkit_testing tests benchmarks examples scenarios)
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict spmkit spmkit_testing benchmarks examples/acme_crm/src

@@ -24,8 +24,7 @@ __all__ = ["build_parser", "main"]
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Serve the fake API until Ctrl-C / SIGTERM; print its base URL once it listens."""
     from spmkit import InvalidArgument
-    from spmkit_testing.fake import FakeShopimind, wall_clock
-    from spmkit_testing.fake._serve import serve
+    from spmkit_testing.fake import FakeShopimind, serve, wall_clock
 
     # A server that other processes talk to lives in real time: the wall clock.
     try:
@@ -262,9 +261,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _hazards(scenario: Any) -> list[str]:
     """The invariants a scenario expects the oracle to report (``violates(...)``)."""
-    from spmkit_testing.scenario._expect import Violates
-
-    return sorted({e.invariant for e in scenario.expect if isinstance(e, Violates)})
+    return sorted(scenario.demonstrates)
 
 
 def _demo_verdict(passed: bool, shown: Sequence[str]) -> str:

@@ -1,52 +1,7 @@
-"""Serve the simulated partner as the integration's own REST API, in a few lines.
-
-For example::
-
-    from spmkit_testing import rest
-
-    partner_api = rest.api("https://api.acme.test/v2", [
-        rest.records("/contacts", stream="contacts", paging=rest.cursor_token(),
-                     since="modifiedSince", fields={"updated_at": "modifiedAt"}),
-        rest.records("/workspaces/{source}/deals", stream="deals", paging=rest.page_number()),
-        rest.sources("/workspaces", stream="deals", items="data", key="id"),
-    ])
-
-Pagination styles: :func:`page_number`, :func:`offset`, :func:`cursor_token`,
-:func:`next_link`, :func:`keyset` (see :mod:`spmkit_testing.partner._paging` for the
-wire of each); routes: :func:`records` and :func:`sources` (see
-:mod:`spmkit_testing.partner._rest`).
-"""
+"""Serve the simulated partner as the integration's own REST API, in a few lines: the route
+tables of :mod:`spmkit_testing.partner.rest` (``from spmkit_testing import rest``)."""
 
 from __future__ import annotations
 
-from spmkit_testing.partner._paging import (
-    Paging,
-    cursor_token,
-    keyset,
-    next_link,
-    offset,
-    page_number,
-)
-from spmkit_testing.partner._rest import (
-    RecordsRoute,
-    RestApi,
-    SourcesRoute,
-    api,
-    records,
-    sources,
-)
-
-__all__ = [
-    "api",
-    "cursor_token",
-    "keyset",
-    "next_link",
-    "offset",
-    "page_number",
-    "Paging",
-    "records",
-    "RecordsRoute",
-    "RestApi",
-    "sources",
-    "SourcesRoute",
-]
+from spmkit_testing.partner.rest import *  # noqa: F403
+from spmkit_testing.partner.rest import __all__ as __all__

@@ -59,8 +59,8 @@ from spmkit_testing.scenario import (
     apply_step,
     rules,
     run_scenario,
+    simulate,
 )
-from spmkit_testing.scenario._runner import simulate
 from spmkit_testing.sim import CRASH_POINTS, Simulation, Target
 
 __all__ = [

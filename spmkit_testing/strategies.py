@@ -29,8 +29,7 @@ from spmkit import BULK_RESOURCES, InvalidArgument
 from spmkit_testing._dsl import format_duration
 from spmkit_testing.adapter import Adapter
 from spmkit_testing.faults import EFFECTS, Draw, Fault, Ints, Sample, Seconds, Side
-from spmkit_testing.partner import DEFAULT_SOURCES
-from spmkit_testing.partner._payloads import fake_payload
+from spmkit_testing.partner import DEFAULT_SOURCES, fake_payload
 from spmkit_testing.scenario import (
     LATENESS_SHARE,
     AnyFault,

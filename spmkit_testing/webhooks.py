@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from spmkit import (
     SIGNATURE_HEADER,
@@ -26,11 +26,16 @@ from spmkit import (
     ensure_aware_utc,
     sign_webhook,
 )
-from spmkit_testing.fake._clock import FakeClock
 
-__all__ = ["DEFAULT_WEBHOOK_SECRET", "sign_webhook_request"]
+__all__ = ["DEFAULT_WEBHOOK_SECRET", "Now", "sign_webhook_request"]
 
 DEFAULT_WEBHOOK_SECRET = "whsec-test-0000"
+
+
+class Now(Protocol):
+    """A clock that tells the time (``SimClock``, ``spmkit.SystemClock``...)."""
+
+    def now(self) -> datetime: ...
 """The webhook secret :meth:`FakeShopimind.sign_webhook` signs with unless told otherwise."""
 
 
@@ -38,7 +43,7 @@ def sign_webhook_request(
     payload: Mapping[str, Any] | bytes,
     secret: str,
     *,
-    clock: FakeClock,
+    clock: Now,
     skew: timedelta = timedelta(0),
 ) -> tuple[bytes, dict[str, str]]:
     """Return ``(body, headers)`` of a webhook signed with ``secret`` at ``clock.now() + skew``.

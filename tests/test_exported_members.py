@@ -66,17 +66,18 @@ def test_public_callables_have_docstrings(name: str) -> None:
     assert undocumented == []
 
 
-def test_the_harness_needs_no_private_spmkit_module() -> None:
-    import re
+def test_the_architecture_contracts_hold() -> None:
+    """The import-linter contracts of pyproject.toml (layers, no circles, private modules
+    kept private, the engine free of the harness): `make lint` runs them too."""
+    import subprocess
+    import sys
     from pathlib import Path
 
-    init = importlib.import_module("spmkit_testing").__file__
-    assert init is not None
-    root = Path(init).parent
-    private = re.compile(r"^\s*(from|import) spmkit\._", re.M)
-    offenders = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
-                       if private.search(p.read_text()))
-    assert offenders == []
+    tool = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(tool), "--no-cache"], capture_output=True, text=True,
+                          check=False, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Contracts: 4 kept, 0 broken." in done.stdout
 
 
 def test_the_names_the_harness_uses_are_public() -> None:

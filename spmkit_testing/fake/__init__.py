@@ -20,7 +20,7 @@ from spmkit_testing.fake._errors import (
 )
 from spmkit_testing.fake._fake import DEFAULT_API_KEY, DEFAULT_BASE_URL, FakeShopimind
 from spmkit_testing.fake._journal import JournalEntry
-from spmkit_testing.fake._serve import serve_in_thread
+from spmkit_testing.fake._serve import serve, serve_in_thread
 from spmkit_testing.fake._state import BulkResult, FakeState
 from spmkit_testing.fake._transport import FakeTransport
 
@@ -44,6 +44,7 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
+    "serve",
     "serve_in_thread",
     "wall_clock",
 ]

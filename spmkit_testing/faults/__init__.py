@@ -27,8 +27,9 @@ from spmkit_testing.faults._answer import (
     retry_after_seconds,
 )
 from spmkit_testing.faults._draw import Draw, Ints, Sample, Seconds, Subset
-from spmkit_testing.faults._effect import EFFECTS, Effect, EffectKind, ItemTest, Side, register
-from spmkit_testing.faults._fault import Fault, FaultTarget
+from spmkit_testing.faults._effect import Effect, ItemTest, Side
+from spmkit_testing.faults._fault import EFFECTS, EffectKind, Fault, FaultTarget, register
+from spmkit_testing.faults._request import ApiRequest, PartnerRequest
 
 # The kinds of effect, registered in this order (the order strategies draw them in).
 from spmkit_testing.faults._http import RateLimited, Status, rate_limited, status  # isort: skip
@@ -63,12 +64,10 @@ from spmkit_testing.faults._bucket import TokenBucket, token_bucket  # isort: sk
 from spmkit_testing.faults._page import Page, PageRead  # isort: skip
 from spmkit_testing.faults._registry import (  # isort: skip
     NO_FAULT,
-    ApiRequest,
     Decision,
     FaultHandle,
     FaultRegistry,
     FaultStats,
-    PartnerRequest,
 )
 
 #: Every fault constructor, by DSL name (what strategies and the coverage table enumerate).

@@ -9,8 +9,8 @@ from typing import Any
 
 from spmkit_testing._dsl import InvalidScenario
 from spmkit_testing.faults._draw import Ints, Sample, per_side
-from spmkit_testing.faults._effect import Effect, Side, register
-from spmkit_testing.faults._fault import Fault
+from spmkit_testing.faults._effect import Effect, Side
+from spmkit_testing.faults._fault import Fault, make_fault, register
 from spmkit_testing.faults._http import RateLimited
 
 __all__ = ["TokenBucket", "token_bucket"]
@@ -64,4 +64,4 @@ def token_bucket(capacity: float, *, refill_per_second: float = 1.0, **match: An
     if capacity < 1:
         raise InvalidScenario(
             f"token_bucket capacity must be >= 1 (one request), got {capacity!r}.")
-    return TokenBucket(float(capacity), float(refill_per_second)).fault(match)
+    return make_fault(TokenBucket(float(capacity), float(refill_per_second)), match)

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from spmkit_testing._dsl import InvalidScenario, check_str, show
 from spmkit_testing.faults._answer import Responder
 from spmkit_testing.faults._draw import Sample, Subset, per_side
-from spmkit_testing.faults._effect import Effect, ItemTest, Side, register
-from spmkit_testing.faults._fault import Fault
+from spmkit_testing.faults._effect import Effect, ItemTest, Side
+from spmkit_testing.faults._fault import Fault, make_fault, register
 
 if TYPE_CHECKING:
-    from spmkit_testing.faults._registry import ApiRequest, PartnerRequest
+    from spmkit_testing.faults._request import ApiRequest, PartnerRequest
 
 __all__ = ["FailedChunk", "Poison", "RefusedChunk", "failed_chunk", "poison", "refused_chunk"]
 
@@ -134,7 +134,7 @@ class Poison(_OnBulkWrites):
 @register(FailedChunk)
 def failed_chunk(**match: Any) -> Fault:
     """A bulk write answers 2xx with ``failed_count`` = the whole batch; nothing is stored."""
-    return FailedChunk().fault(match)
+    return make_fault(FailedChunk(), match)
 
 
 @register(RefusedChunk)
@@ -145,7 +145,7 @@ def refused_chunk(*, status: int = 422, message: str | None = None, **match: Any
         raise InvalidScenario(
             f"refused_chunk(status={status!r}) must be a 4xx other than 401 and 429."
         )
-    return RefusedChunk(status, message).fault(match)
+    return make_fault(RefusedChunk(status, message), match)
 
 
 @register(Poison)
@@ -181,4 +181,4 @@ def poison(field: str | None = None, *, value: Any = None, regex: str | None = N
     key_tuple = tuple(check_str(k, "keys[]") for k in keys)
     if predicate is not None and not callable(predicate):
         raise InvalidScenario(f"poison(predicate={predicate!r}) must be a function of the item.")
-    return Poison(field, value, regex, key_tuple, reason, predicate).fault(match)
+    return make_fault(Poison(field, value, regex, key_tuple, reason, predicate), match)

@@ -26,25 +26,20 @@ its import in ``faults/__init__.py``); ``docs/extending.md`` shows one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from spmkit_testing.faults._answer import Responder
 from spmkit_testing.faults._draw import Draw
 from spmkit_testing.faults._page import Page, PageRead
+from spmkit_testing.faults._request import ApiRequest, PartnerRequest
 
-if TYPE_CHECKING:
-    from spmkit_testing.faults._fault import Fault
-    from spmkit_testing.faults._registry import ApiRequest, PartnerRequest
-
-__all__ = ["EFFECTS", "Effect", "EffectKind", "ItemTest", "Side", "Slot", "register"]
+__all__ = ["Effect", "ItemTest", "Side", "Slot"]
 
 Side = Literal["api", "partner"]
 Slot = Literal["answer", "delay", "items", "page"]
 ItemTest = Callable[[Mapping[str, Any]], bool]
 R = TypeVar("R")
-C = TypeVar("C", bound="Callable[..., Fault]")
 _ZERO = timedelta(0)
 
 
@@ -100,46 +95,3 @@ class Effect:
     def shape(self, page: Page, read: PageRead) -> Page:
         """``slot = "page"``: the page the partner serves instead of ``page``."""
         return page
-
-    def fault(self, match: Mapping[str, Any]) -> Fault:
-        """This effect as a :class:`~spmkit_testing.faults.Fault` with the match keywords of
-        a constructor (``target``, ``calls``...; the default target is its side's)."""
-        from spmkit_testing.faults._fault import make_fault
-
-        return make_fault(self, match)
-
-
-@dataclass(frozen=True, slots=True)
-class EffectKind:
-    """A registered kind of effect: its class and the DSL constructor that builds it."""
-
-    verb: str
-    effect: type[Effect]
-    constructor: Callable[..., Fault]
-
-    def drawn_on(self, side: Side) -> bool:
-        """Whether the property check draws this kind on ``side``."""
-        return side in self.effect.draws
-
-
-#: Every kind of effect, by verb, in the order registered (what strategies enumerate).
-EFFECTS: dict[str, EffectKind] = {}
-
-
-def register(effect: type[Effect]) -> Callable[[C], C]:
-    """Register ``effect`` with the constructor it decorates (at import time only)::
-
-        @register(Status)
-        def status(code: int = 503, **match: Any) -> Fault: ...
-    """
-
-    def decorate(constructor: C) -> C:
-        verb = effect.verb
-        if constructor.__name__ != verb:
-            raise TypeError(f"the constructor of {effect.__name__} must be named {verb!r}")
-        if verb in EFFECTS:
-            raise TypeError(f"an effect {verb!r} is registered already")
-        EFFECTS[verb] = EffectKind(verb, effect, constructor)
-        return constructor
-
-    return decorate

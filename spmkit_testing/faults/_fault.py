@@ -28,18 +28,19 @@ listing of a per-source stream's sources). In library scenarios ``"global"`` and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from spmkit import bulk_resource
 from spmkit_testing._dsl import ROLES, InvalidScenario, parse_duration, parse_instant
+from spmkit_testing.faults._effect import Effect, Side
 
-if TYPE_CHECKING:
-    from spmkit_testing.faults._effect import Effect
+__all__ = ["EFFECTS", "EffectKind", "Fault", "FaultTarget", "make_fault",
+           "non_negative_duration", "register"]
 
-__all__ = ["Fault", "FaultTarget", "make_fault", "non_negative_duration"]
+C = TypeVar("C", bound="Callable[..., Fault]")
 
 _TARGET = re.compile(r"^(?P<stream>[^@/\s]+)(?:@(?P<source>[^@/\s]+)|(?P<sources>/sources))?$")
 _MATCH_NAMES = frozenset({"target", "method", "resource", "path", "calls", "window",
@@ -229,3 +230,39 @@ def non_negative_duration(value: object, name: str) -> timedelta:
     if delta < timedelta(0):
         raise InvalidScenario(f"{name}={value!r} must be >= 0s.")
     return delta
+
+
+@dataclass(frozen=True, slots=True)
+class EffectKind:
+    """A registered kind of effect: its class and the DSL constructor that builds it."""
+
+    verb: str
+    effect: type[Effect]
+    constructor: Callable[..., Fault]
+
+    def drawn_on(self, side: Side) -> bool:
+        """Whether the property check draws this kind on ``side``."""
+        return side in self.effect.draws
+
+
+#: Every kind of effect, by verb, in the order registered (what strategies enumerate).
+EFFECTS: dict[str, EffectKind] = {}
+
+
+def register(effect: type[Effect]) -> Callable[[C], C]:
+    """Register ``effect`` with the constructor it decorates (at import time only)::
+
+        @register(Status)
+        def status(code: int = 503, **match: Any) -> Fault: ...
+    """
+
+    def decorate(constructor: C) -> C:
+        verb = effect.verb
+        if constructor.__name__ != verb:
+            raise TypeError(f"the constructor of {effect.__name__} must be named {verb!r}")
+        if verb in EFFECTS:
+            raise TypeError(f"an effect {verb!r} is registered already")
+        EFFECTS[verb] = EffectKind(verb, effect, constructor)
+        return constructor
+
+    return decorate

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from spmkit_testing._dsl import InvalidScenario, check_str, format_duration
 from spmkit_testing.faults._answer import BODY_KINDS, BodyKind, Responder
 from spmkit_testing.faults._draw import Sample, Seconds, per_side
-from spmkit_testing.faults._effect import Effect, Side, register
-from spmkit_testing.faults._fault import Fault, non_negative_duration
+from spmkit_testing.faults._effect import Effect, Side
+from spmkit_testing.faults._fault import Fault, make_fault, non_negative_duration, register
 
 __all__ = ["RateLimited", "Status", "rate_limited", "status"]
 
@@ -94,7 +94,7 @@ def status(code: int = 503, *, body: str = "json", retry_after: str | timedelta 
         )
     check_str(body, "body", choices=BODY_KINDS)
     after = None if retry_after is None else non_negative_duration(retry_after, "retry_after")
-    return Status(code, body, after, message).fault(match)  # type: ignore[arg-type]
+    return make_fault(Status(code, body, after, message), match)  # type: ignore[arg-type]
 
 
 @register(RateLimited)
@@ -102,5 +102,5 @@ def rate_limited(retry_after: str | timedelta = _DEFAULT_RETRY_AFTER, *, body: s
                  **match: Any) -> Fault:
     """Answer 429 with ``Retry-After`` (default 30 s); ``body`` as for :func:`status`."""
     check_str(body, "body", choices=BODY_KINDS)
-    return RateLimited(non_negative_duration(retry_after, "retry_after"),
-                       body).fault(match)  # type: ignore[arg-type]
+    return make_fault(RateLimited(non_negative_duration(retry_after, "retry_after"),
+                       body), match)  # type: ignore[arg-type]

@@ -8,8 +8,8 @@ from typing import Any
 
 from spmkit_testing._dsl import format_duration
 from spmkit_testing.faults._draw import Seconds, per_side
-from spmkit_testing.faults._effect import Effect, Side, register
-from spmkit_testing.faults._fault import Fault, non_negative_duration
+from spmkit_testing.faults._effect import Effect, Side
+from spmkit_testing.faults._fault import Fault, make_fault, non_negative_duration, register
 
 __all__ = ["Latency", "latency"]
 
@@ -37,4 +37,4 @@ class Latency(Effect):
 @register(Latency)
 def latency(delay: str | timedelta, **match: Any) -> Fault:
     """Answer normally, ``delay`` of simulated time later (``latency("2s")``)."""
-    return Latency(non_negative_duration(delay, "delay")).fault(match)
+    return make_fault(Latency(non_negative_duration(delay, "delay")), match)

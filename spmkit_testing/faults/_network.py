@@ -7,8 +7,8 @@ from typing import Any, ClassVar, TypeVar
 
 from spmkit_testing.faults._answer import NetworkFailure, Responder
 from spmkit_testing.faults._draw import per_side
-from spmkit_testing.faults._effect import Effect, Side, register
-from spmkit_testing.faults._fault import Fault
+from spmkit_testing.faults._effect import Effect, Side
+from spmkit_testing.faults._fault import Fault, make_fault, register
 
 __all__ = ["ConnectError", "ConnectionReset", "ReadTimeout", "connect_error",
            "connection_reset", "read_timeout"]
@@ -55,16 +55,16 @@ class ReadTimeout(_NoAnswer):
 @register(ConnectError)
 def connect_error(**match: Any) -> Fault:
     """No connection at all (``httpx.ConnectError``)."""
-    return ConnectError().fault(match)
+    return make_fault(ConnectError(), match)
 
 
 @register(ConnectionReset)
 def connection_reset(**match: Any) -> Fault:
     """The connection drops before the answer (``httpx.ReadError``); nothing is handled."""
-    return ConnectionReset().fault(match)
+    return make_fault(ConnectionReset(), match)
 
 
 @register(ReadTimeout)
 def read_timeout(**match: Any) -> Fault:
     """No answer in time (``httpx.ReadTimeout``); nothing is handled."""
-    return ReadTimeout().fault(match)
+    return make_fault(ReadTimeout(), match)

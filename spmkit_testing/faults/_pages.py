@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from spmkit_testing._dsl import InvalidScenario
 from spmkit_testing.faults._draw import Ints, per_side
-from spmkit_testing.faults._effect import Effect, Side, register
-from spmkit_testing.faults._fault import Fault
+from spmkit_testing.faults._effect import Effect, Side
+from spmkit_testing.faults._fault import Fault, make_fault, register
 from spmkit_testing.faults._page import Page, PageRead
 
 if TYPE_CHECKING:
-    from spmkit_testing.faults._registry import ApiRequest, PartnerRequest
+    from spmkit_testing.faults._request import ApiRequest, PartnerRequest
 
 __all__ = ["DuplicatePage", "ErrorPage", "NullPage", "ReorderedPage", "duplicate_page",
            "error_page", "null_page", "reordered_page"]
@@ -96,13 +96,13 @@ class ReorderedPage(_PageEffect):
 @register(NullPage)
 def null_page(**match: Any) -> Fault:
     """The partner answers 200 with ``null`` where the records belong."""
-    return NullPage().fault(match)
+    return make_fault(NullPage(), match)
 
 
 @register(ErrorPage)
 def error_page(**match: Any) -> Fault:
     """The partner answers 200 with an error object instead of a page."""
-    return ErrorPage().fault(match)
+    return make_fault(ErrorPage(), match)
 
 
 @register(DuplicatePage)
@@ -110,10 +110,10 @@ def duplicate_page(count: int = 1, **match: Any) -> Fault:
     """The partner serves ``count`` records already served again, in front of the page."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise InvalidScenario(f"duplicate_page(count={count!r}) must be an int >= 1.")
-    return DuplicatePage(count).fault(match)
+    return make_fault(DuplicatePage(count), match)
 
 
 @register(ReorderedPage)
 def reordered_page(**match: Any) -> Fault:
     """The partner serves the page's records out of order."""
-    return ReorderedPage().fault(match)
+    return make_fault(ReorderedPage(), match)

@@ -20,15 +20,14 @@ from typing import Any
 from spmkit import BULK_RESOURCES, InvalidArgument
 from spmkit_testing.faults._effect import Effect, ItemTest
 from spmkit_testing.faults._fault import Fault
+from spmkit_testing.faults._request import ApiRequest, PartnerRequest
 
 __all__ = [
     "NO_FAULT",
-    "ApiRequest",
     "Decision",
     "FaultHandle",
     "FaultRegistry",
     "FaultStats",
-    "PartnerRequest",
 ]
 
 
@@ -60,28 +59,6 @@ class FaultStats:
     matched: int
     fired: int
     active: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ApiRequest:
-    """What faults of the ShopiMind API look at: method, path after ``/v1/``, resource."""
-
-    method: str
-    path: str
-    resource: str | None
-    bulk_write: bool
-
-
-@dataclass(frozen=True, slots=True)
-class PartnerRequest:
-    """What partner faults look at: the stream, the source key, whether it lists sources."""
-
-    stream: str
-    source: str
-    listing: bool
-    method: str
-    path: str
-    by_offset: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,8 +133,7 @@ def contract_items(session: pytest.Session, config: pytest.Config) -> list[pytes
     url = config.getoption("spmkit_target", None)
     if url is None:
         return []
-    from spmkit_testing.contract import target_from_environment
-    from spmkit_testing.contract._registry import CHECKS
+    from spmkit_testing.contract import CHECKS, target_from_environment
 
     run = _Run(target_from_environment(url))
     config.pluginmanager.register(run, "spmkit-contract-run")

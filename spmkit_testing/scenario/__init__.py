@@ -56,6 +56,7 @@ from spmkit_testing.scenario._runner import (
     applies,
     apply_step,
     run_scenario,
+    simulate,
     target_of,
 )
 from spmkit_testing.scenario._scenario import CAPABILITIES, Scenario
@@ -115,6 +116,7 @@ __all__ = [
     "ScenarioFailed",
     "ScenarioResult",
     "ScenarioStats",
+    "simulate",
     "skipped",
     "Step",
     "STEPS",

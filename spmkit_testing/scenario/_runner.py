@@ -31,7 +31,7 @@ from spmkit_testing.scenario._verb import Step
 from spmkit_testing.sim import Simulation, Target, TickTrace, World, format_timeline
 
 __all__ = ["ScenarioFailed", "ScenarioResult", "ScenarioStats", "apply_step", "applies",
-           "run_scenario", "target_of"]
+           "run_scenario", "simulate", "target_of"]
 
 # A hazard scenario may lose many records the same way: list the first few.
 _LISTED_EXPECTED = 10
@@ -110,8 +110,8 @@ class ScenarioResult:
             raise ScenarioFailed(self.message())
 
 
-def _expected_invariants(scenario: Scenario) -> set[str]:
-    return {e.invariant for e in scenario.expect if isinstance(e, Violates)}
+def _expected_invariants(scenario: Scenario) -> frozenset[str]:
+    return scenario.demonstrates
 
 
 def target_of(integration: Integration | Any | str | None = None,

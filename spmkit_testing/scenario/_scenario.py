@@ -23,7 +23,7 @@ from typing import Any
 from spmkit import StepSource
 from spmkit_testing._dsl import ROLES, InvalidScenario, call_repr, check_str, show
 from spmkit_testing.faults import Fault
-from spmkit_testing.scenario._expect import Expectation
+from spmkit_testing.scenario._expect import Expectation, Violates
 from spmkit_testing.scenario._verb import Step
 from spmkit_testing.scenario._verbs_engine import Crash, FaultOn
 from spmkit_testing.scenario._verbs_partner import Add
@@ -114,6 +114,12 @@ class Scenario:
         found |= {role for role in (_role(ref) for ref in refs) if role is not None}
         return tuple(sorted(found, key=lambda c: (CAPABILITIES.index(c)
                                                   if c in CAPABILITIES else len(CAPABILITIES), c)))
+
+    @property
+    def demonstrates(self) -> frozenset[str]:
+        """The invariants the scenario expects the oracle to report (``violates(...)``): the
+        hazard it demonstrates (none for a scenario that expects no violation)."""
+        return frozenset(e.invariant for e in self.expect if isinstance(e, Violates))
 
     @property
     def summary(self) -> str:
