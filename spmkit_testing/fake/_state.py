@@ -16,14 +16,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from spmkit import BULK_RESOURCES, BulkResource, json_loads
+from spmkit import BULK_RESOURCES, BulkResource
+from spmkit_testing.fake._body import (
+    Stored,
+    json_type,
+    reject_unknown,
+    require_object,
+    text_field,
+    unpack,
+)
 from spmkit_testing.fake._clock import FakeClock
 from spmkit_testing.fake._errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from spmkit_testing.fake._errors import UnprocessableEntity as Unprocessable
+from spmkit_testing.fake._events import EventLog
 from spmkit_testing.fake._json import compact_json
 from spmkit_testing.fake._schema import (
     CUSTOM_FIELD_TYPES,
@@ -40,8 +49,6 @@ CUSTOM_RECORDS = "custom-data-records"
 #: A poison: a predicate over an item and the reason given when it matches.
 Poison = tuple[Callable[[dict[str, Any]], bool], str]
 
-# A stored item: its JSON bytes (it came in over the wire) or a dict (given from Python).
-_Stored = dict[str, Any] | bytes
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
@@ -68,50 +75,7 @@ class BulkResult:
 class _Definition:
     data: dict[str, Any]
     schema: Schema
-    records: dict[str, _Stored] = field(default_factory=dict)
-
-
-def _unpack(stored: _Stored) -> dict[str, Any]:
-    """A stored item as a new dict (its JSON bytes parsed, or a copy of the dict)."""
-    if isinstance(stored, bytes):
-        item: dict[str, Any] = json_loads(stored)
-        return item
-    return dict(stored)
-
-
-def _json_type(value: Any) -> str:
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}  # fmt: skip
-    return names.get(type(value), type(value).__name__)
-
-
-def _require_object(body: Any, what: str) -> dict[str, Any]:
-    if type(body) is not dict:
-        raise BadRequest(f"The body of {what} must be a JSON object, got {show(body)}.")
-    return body
-
-
-def _reject_unknown(body: Mapping[str, Any], allowed: set[str], what: str) -> None:
-    unknown = sorted(k for k in body if k not in allowed)
-    if unknown:
-        raise BadRequest(
-            f"{what}: unknown propert{'y' if len(unknown) == 1 else 'ies'} "
-            f"{', '.join(show(k, 40) for k in unknown[:5])}; allowed: {', '.join(sorted(allowed))}."
-        )
-
-
-def _text_field(body: Mapping[str, Any], name: str, what: str, *, required: bool) -> Any:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise BadRequest(f"{what}: {name!r} is required (a non-empty string).")
-        return None
-    if type(value) is not str or not value.strip() or len(value) > 255:
-        raise BadRequest(
-            f"{what}: {name!r} must be a non-empty string of at most 255 characters, "
-            f"got {show(value)}."
-        )
-    return value
+    records: dict[str, Stored] = field(default_factory=dict)
 
 
 class FakeState:
@@ -122,13 +86,12 @@ class FakeState:
         # The items of each bulk resource by natural key: an item that came in over the
         # wire is kept as its compact JSON bytes (about a third of a dict's memory, and
         # nothing for the garbage collector to walk); one given from Python as a dict.
-        self._records: dict[str, dict[str, _Stored]] = {
+        self._records: dict[str, dict[str, Stored]] = {
             name: {} for name in BULK_RESOURCES if name != CUSTOM_RECORDS
         }
         self._sources: dict[int, dict[str, Any]] = {}
         self._definitions: dict[int, _Definition] = {}
-        self._events: dict[int, dict[str, Any]] = {}
-        self._triggers: list[dict[str, Any]] = []
+        self._event_log = EventLog(self._stamp)
         self._watchers: list[Callable[[str, Sequence[str]], None]] = []
 
     def _stamp(self) -> str:
@@ -151,7 +114,7 @@ class FakeState:
         if type(items) is not list:
             raise BadRequest(
                 f"POST/PUT /v1/{res.path} expects a JSON array of {res.name} items, "
-                f"got {_json_type(items)} ({show(items)}). Wrap a single item in a list."
+                f"got {json_type(items)} ({show(items)}). Wrap a single item in a list."
             )
         if len(items) > res.chunk_size:
             raise PayloadTooLarge(
@@ -197,7 +160,7 @@ class FakeState:
 
     @staticmethod
     def _store(
-        table: dict[str, _Stored],
+        table: dict[str, Stored],
         schema: Schema,
         items: list[Any],
         merge: bool,
@@ -223,7 +186,7 @@ class FakeState:
             if merge:
                 old = table.get(key)
                 if old is not None:
-                    item = {**_unpack(old), **item}
+                    item = {**unpack(old), **item}
                     # Over an item given from Python, the merge keeps Python's values as
                     # they are (a tuple, a NaN in a list), which JSON would not.
                     as_bytes = wire and isinstance(old, bytes)
@@ -239,12 +202,12 @@ class FakeState:
     def records(self, resource: str) -> dict[str, dict[str, Any]]:
         """The stored items of a bulk resource by natural key (copies)."""
         table = self._records[self.bulk_resource(resource).name]
-        return {key: _unpack(item) for key, item in table.items()}
+        return {key: unpack(item) for key, item in table.items()}
 
     def record(self, resource: str, key: str) -> dict[str, Any] | None:
         """The stored item of a bulk resource under ``key`` (a copy), or ``None``."""
         item = self._records[self.bulk_resource(resource).name].get(key)
-        return None if item is None else _unpack(item)
+        return None if item is None else unpack(item)
 
     def count(self, resource: str) -> int:
         """How many items a bulk resource holds (without copying them)."""
@@ -257,20 +220,20 @@ class FakeState:
     def list_records(self, resource: str, *, limit: int, offset: int) -> list[dict[str, Any]]:
         """One page of a bulk resource, in insertion order."""
         table = self._records[self.bulk_resource(resource).name]
-        return [_unpack(item) for item in list(table.values())[offset : offset + limit]]
+        return [unpack(item) for item in list(table.values())[offset : offset + limit]]
 
     # -- data sources ---------------------------------------------------------------
 
     _SOURCE_FIELDS = frozenset({"label", "type", "config", "parent_id", "is_default", "active"})
 
     def _source_fields(self, dto: Any, what: str, *, creating: bool) -> dict[str, Any]:
-        body = _require_object(dto, what)
-        _reject_unknown(body, set(self._SOURCE_FIELDS), what)
+        body = require_object(dto, what)
+        reject_unknown(body, set(self._SOURCE_FIELDS), what)
         out: dict[str, Any] = {}
         if creating or "label" in body:
-            out["label"] = _text_field(body, "label", what, required=True)
+            out["label"] = text_field(body, "label", what, required=True)
         if "type" in body:
-            out["type"] = _text_field(body, "type", what, required=False)
+            out["type"] = text_field(body, "type", what, required=False)
         if "config" in body:
             config = body["config"]
             if type(config) is dict:
@@ -382,9 +345,9 @@ class FakeState:
     def create_custom_data_definition(self, dto: Any) -> dict[str, Any]:
         """Create an (active) custom-data definition; names are unique, case-insensitively."""
         what = "POST /v1/custom-data-definitions"
-        body = _require_object(dto, what)
-        _reject_unknown(body, set(self._DEFINITION_FIELDS), what)
-        name = _text_field(body, "name", what, required=True)
+        body = require_object(dto, what)
+        reject_unknown(body, set(self._DEFINITION_FIELDS), what)
+        name = text_field(body, "name", what, required=True)
         if any(d.data["name"].strip().lower() == name.strip().lower()
                for d in self._definitions.values()):  # fmt: skip
             raise Conflict(
@@ -442,8 +405,8 @@ class FakeState:
         """Append fields and relationships to a definition."""
         definition = self._definition(id_definition)
         what = f"PATCH /v1/custom-data-definitions/{id_definition}/extend"
-        body = _require_object(dto, what)
-        _reject_unknown(body, {"name", "description", "fields", "relationships"}, what)
+        body = require_object(dto, what)
+        reject_unknown(body, {"name", "description", "fields", "relationships"}, what)
         data = definition.data
         new_fields: list[dict[str, Any]] = []
         if "fields" in body:
@@ -495,69 +458,25 @@ class FakeState:
 
     def custom_data_records(self, id_definition: int) -> dict[str, dict[str, Any]]:
         """The records of a definition by key (copies)."""
-        return {k: _unpack(v) for k, v in self._definition(id_definition).records.items()}
+        return {k: unpack(v) for k, v in self._definition(id_definition).records.items()}
 
     # -- events -----------------------------------------------------------------------
 
     def create_event(self, dto: Any) -> dict[str, Any]:
         """Declare an event type; a second one with the same ``code_name`` is a 409."""
-        what = "POST /v1/events"
-        body = _require_object(dto, what)
-        _reject_unknown(body, {"name", "code_name", "properties"}, what)
-        name = _text_field(body, "name", what, required=True)
-        code = _text_field(body, "code_name", what, required=True)
-        properties = body.get("properties")
-        if properties is not None and type(properties) is not dict:
-            raise BadRequest(f"{what}: 'properties' must be an object, got {show(properties)}.")
-        if any(e["code_name"] == code for e in self._events.values()):
-            raise Conflict(f"An event with code_name {code!r} already exists.")
-        new_id = max(self._events, default=0) + 1
-        now = self._stamp()
-        event = {
-            "id_event": new_id,
-            "name": name,
-            "code_name": code,
-            "properties": properties or {},
-            "created_at": now,
-            "updated_at": now,
-        }
-        self._events[new_id] = event
-        return json.loads(json.dumps(event))  # type: ignore[no-any-return]
+        return self._event_log.create(dto)
 
     def events(self) -> list[dict[str, Any]]:
         """Every event type, by id (copies)."""
-        return [json.loads(json.dumps(e)) for _, e in sorted(self._events.items())]
-
-    _TRIGGER_FIELDS = frozenset({"contact", "visitor", "metaData", "customData"})
+        return self._event_log.events()
 
     def trigger_event(self, code_name: str, payload: Any) -> dict[str, Any]:
         """Fire an instance of the event type ``code_name`` (404 when undeclared)."""
-        what = f"POST /v1/events/trigger/{code_name}"
-        event = next((e for e in self._events.values() if e["code_name"] == code_name), None)
-        if event is None:
-            known = ", ".join(sorted(e["code_name"] for e in self._events.values())) or "none"
-            raise NotFound(
-                f"No event with code_name {show(code_name)} (declared: {known}). "
-                f"Declare it with POST /v1/events first."
-            )
-        body = _require_object({} if payload is None else payload, what)
-        _reject_unknown(body, set(self._TRIGGER_FIELDS), what)
-        for part in self._TRIGGER_FIELDS:
-            if body.get(part) is not None and type(body[part]) is not dict:
-                raise BadRequest(f"{what}: {part!r} must be an object, got {show(body[part])}.")
-        trigger = {
-            "id_trigger": len(self._triggers) + 1,
-            "id_event": event["id_event"],
-            "code_name": code_name,
-            "payload": body,
-            "triggered_at": self._stamp(),
-        }
-        self._triggers.append(trigger)
-        return json.loads(json.dumps(trigger))  # type: ignore[no-any-return]
+        return self._event_log.trigger(code_name, payload)
 
     def event_triggers(self) -> list[dict[str, Any]]:
         """Every fired event instance, in order (copies)."""
-        return [json.loads(json.dumps(t)) for t in self._triggers]
+        return self._event_log.triggers()
 
     # -- the whole state ----------------------------------------------------------------
 

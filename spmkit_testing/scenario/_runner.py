@@ -25,7 +25,8 @@ from spmkit import Integration, InvalidArgument
 from spmkit_testing._dsl import InvalidScenario
 from spmkit_testing.adapter import Adapter
 from spmkit_testing.oracle import Violation
-from spmkit_testing.scenario._expect import Evidence, Violates
+from spmkit_testing.scenario._evidence import Evidence
+from spmkit_testing.scenario._expect import Violates
 from spmkit_testing.scenario._scenario import Scenario
 from spmkit_testing.scenario._verb import Step
 from spmkit_testing.sim import Simulation, Target, TickTrace, World, format_timeline
