@@ -94,3 +94,12 @@ def test_the_names_the_harness_uses_are_public() -> None:
         "GET /customers page 2: expected a list of records but got NoneType: None. An "
         "unexpected page is an error, not the end of the data: the cursor is held so no "
         "record is skipped. Check the partner API's answer (auth, rate limit, outage).",)
+
+
+def test_no_module_is_over_500_lines() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sizes = {str(p.relative_to(root)): len(p.read_text(encoding="utf-8").splitlines())
+             for package in ("spmkit", "spmkit_testing") for p in (root / package).rglob("*.py")}
+    assert {name: n for name, n in sizes.items() if n > 500} == {}

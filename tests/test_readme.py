@@ -148,3 +148,12 @@ def test_the_walk_through_works_when_followed_literally(tmp_path: Path) -> None:
     assert 'classname="conformance" name="property"' in junit
     assert "spmkit runs against my_sync:integration" in (
         tmp_path / "reports" / "index.html").read_text()
+
+
+def test_the_invariants_table_is_the_registry() -> None:
+    import textwrap
+
+    from spmkit_testing.oracle import invariants_table
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert textwrap.indent(invariants_table(), "  ") in readme

@@ -70,9 +70,6 @@ from spmkit_testing.faults._registry import (  # isort: skip
     FaultStats,
 )
 
-#: Every fault constructor, by DSL name (what strategies and the coverage table enumerate).
-CONSTRUCTORS = {verb: kind.constructor for verb, kind in EFFECTS.items()}
-
 __all__ = [
     "ApiRequest",
     "BODY_KINDS",
@@ -81,7 +78,6 @@ __all__ = [
     "ConnectError",
     "connection_reset",
     "ConnectionReset",
-    "CONSTRUCTORS",
     "Decision",
     "Draw",
     "duplicate_page",

@@ -13,7 +13,13 @@ from __future__ import annotations
 from spmkit_testing.oracle._delivery import Undelivered
 from spmkit_testing.oracle._facts import Memory, Run, SettleFacts, TickFacts
 from spmkit_testing.oracle._ground import Binding, Ground
-from spmkit_testing.oracle._invariant import INVARIANTS, Check, Invariant, invariant
+from spmkit_testing.oracle._invariant import (
+    INVARIANTS,
+    Check,
+    Invariant,
+    invariant,
+    invariants_table,
+)
 from spmkit_testing.oracle._oracle import Oracle
 from spmkit_testing.oracle._rules import DEAD_LETTER_CAP, backoff_window, rejects_tolerated
 from spmkit_testing.oracle._settle import Lag
@@ -28,6 +34,7 @@ __all__ = [
     "Invariant",
     "invariant",
     "INVARIANTS",
+    "invariants_table",
     "Lag",
     "Memory",
     "Oracle",

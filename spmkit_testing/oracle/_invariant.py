@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from spmkit_testing.oracle._facts import Memory, SettleFacts, TickFacts
     from spmkit_testing.oracle._ground import Ground
 
-__all__ = ["INVARIANTS", "Check", "Invariant", "invariant"]
+__all__ = ["INVARIANTS", "Check", "Invariant", "invariant", "invariants_table"]
 
 C = TypeVar("C", bound=type["Check"])
 
@@ -100,3 +100,12 @@ def invariant(id: str, *, rule: str, title: str, checks: str,
         return check
 
     return register
+
+
+def invariants_table() -> str:
+    """The registered invariants as the README's Markdown table (the README is checked
+    against it)."""
+    rows = ["| invariant | rule | what it checks |", "|---|---|---|"]
+    rows += [f"| {i.id} | {'—' if i.rule == '-' else i.rule} | {i.checks} |"
+             for i in INVARIANTS.values()]
+    return "\n".join(rows)
