@@ -124,8 +124,12 @@ def target_of(integration: Integration | Any | str | None = None,
     return Target(integration, adapter)
 
 
-def applies(scenario: Scenario, target: Target) -> str | None:
-    """Why ``scenario`` does not apply to ``target`` (``None``: it does)."""
+def applies(scenario: Scenario, integration: Target | Integration | Any | str | None = None,
+            adapter: Adapter | str | None = None) -> str | None:
+    """Why ``scenario`` does not apply to an integration (``None``: it does): a
+    :class:`~spmkit_testing.Target`, or ``integration`` and ``adapter`` as
+    :func:`run_scenario` takes them."""
+    target = target_of(integration, adapter)
     if scenario.target is not None and target.named:
         return (f"it runs its own integration ({scenario.target!r}), not "
                 f"{target.slug!r}")
