@@ -59,7 +59,13 @@ if _typing.TYPE_CHECKING:
         no_network,
     )
     from spmkit_testing.oracle import INVARIANTS, Oracle, Undelivered, Violation
-    from spmkit_testing.partner import FakeSource, Partner, PartnerFailure, SourceRecord
+    from spmkit_testing.partner import (
+        FakeSource,
+        Partner,
+        PartnerFailure,
+        PartnerPage,
+        SourceRecord,
+    )
     from spmkit_testing.scenario import (
         Scenario,
         ScenarioFailed,
@@ -103,6 +109,7 @@ __all__ = [
     "Oracle",
     "Partner",
     "PartnerFailure",
+    "PartnerPage",
     "Proof",
     "rest",
     "ROLES",
@@ -152,6 +159,7 @@ _LAZY: dict[str, str] = {
     "Oracle": "spmkit_testing.oracle",
     "Partner": "spmkit_testing.partner",
     "PartnerFailure": "spmkit_testing.partner",
+    "PartnerPage": "spmkit_testing.partner",
     "Proof": "spmkit_testing.stateful",
     "rest": "spmkit_testing.rest",
     "ROLES": "spmkit_testing._dsl",

@@ -45,7 +45,7 @@ from typing import Any
 
 from spmkit import BULK_RESOURCES, Integration, InvalidArgument
 from spmkit_testing._dsl import ROLES
-from spmkit_testing.partner import Partner, RestApi
+from spmkit_testing.partner import PRECISIONS, Partner, RestApi
 
 __all__ = ["ROLES", "Adapter", "InvalidAdapter", "Stream"]
 
@@ -104,7 +104,12 @@ class Stream:
       not push it (the oracle then only checks presence, not freshness);
     * ``data_source`` — the provisioned data source the items go through: a key, or a
       function of the source key (``lambda source: source``); the oracle then counts an
-      item only when its ``id_data_source`` is that source's.
+      item only when its ``id_data_source`` is that source's;
+    * ``deleted_as`` — what a deletion at the partner must become on the ShopiMind side,
+      which has no delete: the item kept with these fields, such as
+      ``{"is_active": False}`` (its version the tombstone's ``updated_at``); the oracle
+      then follows deletions like any change and a lost one is a loss. ``None`` (the
+      default): the integration does not sync deletions, and the oracle ignores them.
     """
 
     name: str
@@ -113,6 +118,7 @@ class Stream:
     item_key: Callable[[str, str], str] | None = None
     version: str | Callable[[Mapping[str, Any]], datetime | None] | None = "updated_at"
     data_source: str | Callable[[str], str] | None = None
+    deleted_as: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name or "@" in self.name \
@@ -134,6 +140,12 @@ class Stream:
                     name == "data_source" and isinstance(value, str)):
                 raise _fail(f"Stream({self.name!r}, {name}={value!r}) must be a function"
                             + (" or a data source key" if name == "data_source" else "") + ".")
+        gone = self.deleted_as
+        if gone is not None and (not isinstance(gone, Mapping) or not gone or not all(
+                isinstance(k, str) for k in gone)):
+            raise _fail(f"Stream({self.name!r}, deleted_as={gone!r}) must be the fields a "
+                        f"deleted record's item carries, such as deleted_as={{'is_active': "
+                        f"False}}, or None when the integration does not sync deletions.")
         if self.version is not None and not callable(self.version) \
                 and not isinstance(self.version, str):
             raise _fail(f"Stream({self.name!r}, version={self.version!r}) must be an item field "
@@ -157,6 +169,11 @@ class Stream:
             return None
         return _parse_time(item.get(self.version))
 
+    @property
+    def follows_deletes(self) -> bool:
+        """Whether the integration syncs this stream's deletions (``deleted_as`` is set)."""
+        return self.deleted_as is not None
+
     def data_source_of(self, source_key: str) -> str | None:
         """The provisioned data source key items of ``source_key`` go through, if declared."""
         if self.data_source is None or isinstance(self.data_source, str):
@@ -172,6 +189,15 @@ class Adapter:
     ``ctx.checkpoint(name)``: the harness may crash the engine there too, as at the
     engine's own points (:data:`spmkit_testing.CRASH_POINTS`).
 
+    ``precision`` is what the partner stamps ``updated_at`` at: ``"microsecond"``,
+    ``"millisecond"``, ``"second"`` or ``"day"``. A REST partner's ``time_format``
+    implies the finest it can serve (``epoch_ms``: milliseconds); declare a coarser one
+    when the partner stamps coarser than its format shows (ISO times that always end in
+    ``.000000``: ``precision="second"``). An SDK partner stamps microseconds unless you
+    say otherwise: declare what the real partner does, or the harness proves a world
+    that does not exist (records written within one step share a stamp, and a stamp can
+    fall up to one step before the write).
+
     ``partner_api`` is a :class:`~spmkit_testing.rest.RestApi` or a function
     ``partner -> client`` (an in-process SDK fake reading through
     :meth:`~spmkit_testing.Partner.fetch` and :meth:`~spmkit_testing.Partner.list_sources`,
@@ -185,6 +211,7 @@ class Adapter:
     partner_api: RestApi | Callable[[Partner], Any]
     name: str = ""
     crash_points: Sequence[str] = ()
+    precision: str | None = None
     capabilities: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -217,6 +244,7 @@ class Adapter:
         elif len(inspect.signature(self.partner_api).parameters) != 1:
             raise _fail("Adapter(partner_api=...): the function takes one argument, the "
                         "Partner, and returns your in-process client.")
+        object.__setattr__(self, "precision", self._precision())
         caps = {"pages", "sources-listing"}
         if isinstance(self.partner_api, RestApi):
             caps = {"http", "pages"} | ({"sources-listing"} if self.partner_api.listed() else set())
@@ -241,11 +269,26 @@ class Adapter:
                             f"(how the integration lists its sources); add "
                             f"rest.sources('/path', stream={stream.name!r}).")
 
+    def _precision(self) -> str:
+        declared = self.precision
+        if declared is not None and declared not in PRECISIONS:
+            raise _fail(f"Adapter(precision={declared!r}): say what your partner stamps "
+                        f"updated_at at, one of {', '.join(map(repr, PRECISIONS))}.")
+        if not isinstance(self.partner_api, RestApi):
+            return declared or "microsecond"
+        served = self.partner_api.precision
+        if declared is None:
+            return served
+        if PRECISIONS[declared] < PRECISIONS[served]:
+            raise _fail(f"Adapter(precision={declared!r}): the partner's time_format="
+                        f"{self.partner_api.time_format!r} cannot carry a stamp finer than a "
+                        f"{served}; declare precision={served!r} or coarser.")
+        return declared
+
     @property
-    def precision(self) -> timedelta | None:
-        """The finest time the partner's stamps tell apart (``None``: microseconds); a REST
-        partner's time format implies it."""
-        return self.partner_api.precision if isinstance(self.partner_api, RestApi) else None
+    def stamp_step(self) -> timedelta:
+        """The step of :attr:`precision` (``timedelta(milliseconds=1)`` for milliseconds)."""
+        return PRECISIONS[self.precision or "microsecond"]
 
     def stream(self, name: str) -> Stream:
         """The stream named ``name`` (``"global"``/``"per-source"``: the first of that role)."""

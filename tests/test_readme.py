@@ -19,10 +19,11 @@ def python_blocks() -> list[str]:
 
 
 def files() -> dict[str, str]:
-    """The walk-through's files: the blocks that open with ``# file: NAME``."""
+    """The walk-through's files: the blocks that open with ``# file: NAME`` (``NAME``
+    without a folder: ``# file: nimbus/...`` blocks are another example's)."""
     out = {}
     for code in python_blocks():
-        named = re.match(r"# file: (\S+)\n", code)
+        named = re.match(r"# file: ([^\s/]+)\n", code)
         if named:
             out[named.group(1)] = code
     toml = re.findall(r"```toml\n(.*?)```", README.read_text(), flags=re.S)

@@ -3,12 +3,14 @@ latest version as the item of its stream-source, and which live records it does 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from spmkit_testing.oracle._ground import Binding, Ground, bindings, readable, rows
+from spmkit_testing.oracle._ground import Binding, Ground, bindings, followed, readable, rows
 from spmkit_testing.oracle._rules import stamp
-from spmkit_testing.partner import SourceRecord
+from spmkit_testing.partner import PRECISIONS, SourceRecord, truncate
 
 __all__ = ["Undelivered", "dead_lettered", "delivery_state", "undelivered"]
 
@@ -43,7 +45,13 @@ def delivery_state(ground: Ground, binding: Binding, record: SourceRecord) -> st
     stream = binding.stream
     item = ground.fake.state.record(stream.resource, stream.key_of(record.key, binding.source))
     if item is None:
-        return "nothing"
+        # A deleted record ShopiMind never had is as it should be.
+        return None if record.deleted else "nothing"
+    if record.deleted and stream.deleted_as is not None:
+        live = {k: item.get(k) for k, v in stream.deleted_as.items() if item.get(k) != v}
+        if live:
+            return (f"an item not marked deleted ({_fields(live)}; a deletion is "
+                    f"{_fields(stream.deleted_as)})")
     source_key = stream.data_source_of(binding.source)
     ids = getattr(ground.provisioned, "data_sources", None) or {}
     want = ids.get(source_key) if source_key is not None else None
@@ -54,7 +62,25 @@ def delivery_state(ground: Ground, binding: Binding, record: SourceRecord) -> st
     version = stream.version_of(item)
     if version is None:
         return f"an item without a readable {stream.version!r}"
-    return None if version >= record.updated_at else "an older version"
+    if truncate(version, ground.adapter.stamp_step) >= record.updated_at:
+        return None
+    hint = _hint(ground, version, record)
+    return f"an older version (its {stream.version!r} is {stamp(version)}{hint})"
+
+
+def _fields(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in values.items())
+
+
+def _hint(ground: Ground, version: datetime, record: SourceRecord) -> str:
+    """Why a version reads older when it is the partner's stamp at a coarser precision:
+    the adapter declares a finer precision than the integration sees."""
+    declared = ground.adapter.precision or "microsecond"
+    for name, step in PRECISIONS.items():
+        if step > PRECISIONS[declared] and version >= truncate(record.updated_at, step):
+            return (f", the partner's stamp truncated to the {name}: if your partner stamps "
+                    f"{name}s, declare Adapter(precision={name!r}) instead of {declared!r}")
+    return ""
 
 
 def dead_lettered(ground: Ground, binding: Binding) -> set[str]:
@@ -73,7 +99,7 @@ def undelivered(ground: Ground) -> list[Undelivered]:
         row = cursors.get(binding.key)
         cursor = row.last_synced_at if row is not None else None
         dead: set[str] | None = None
-        for record in binding.data.records(include_deleted=False):
+        for record in followed(binding):
             if not readable(ground, record, now):
                 continue
             state = delivery_state(ground, binding, record)
@@ -82,6 +108,6 @@ def undelivered(ground: Ground) -> list[Undelivered]:
             dead = dead_lettered(ground, binding) if dead is None else dead
             if binding.stream.key_of(record.key, binding.source) in dead:
                 continue
-            lost = cursor is not None and record.updated_at <= cursor - overlap
+            lost = cursor is not None and record.updated_at < cursor - overlap
             out.append(Undelivered(binding.stream.name, binding.source, record, state, lost))
     return out

@@ -19,7 +19,7 @@ from spmkit_testing.clock import SimClock
 from spmkit_testing.fake import FakeShopimind
 from spmkit_testing.partner import FakeSource, Partner, SourceRecord
 
-__all__ = ["Binding", "Ground", "bindings", "readable", "rows"]
+__all__ = ["Binding", "Ground", "bindings", "followed", "readable", "rows"]
 
 
 class Ground(Protocol):
@@ -70,6 +70,16 @@ class Binding:
     def where(self) -> str:
         """Its step-source in the one spelling (``orders@store-1``)."""
         return str(StepSource(self.stream.name, self.source))
+
+    def followed(self, record: SourceRecord) -> bool:
+        """Whether the oracle follows ``record``: a live one, or a deletion the stream
+        syncs (``Stream(deleted_as=...)``)."""
+        return not record.deleted or self.stream.follows_deletes
+
+
+def followed(binding: Binding) -> list[SourceRecord]:
+    """The newest version of every record of ``binding`` the oracle follows."""
+    return binding.data.records(include_deleted=binding.stream.follows_deletes)
 
 
 def bindings(ground: Ground) -> Iterator[Binding]:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from spmkit import CursorState
 from spmkit_testing.oracle._delivery import Undelivered, dead_lettered, undelivered
 from spmkit_testing.oracle._facts import Memory
-from spmkit_testing.oracle._ground import Binding, Ground, bindings, readable, rows
+from spmkit_testing.oracle._ground import Binding, Ground, bindings, followed, readable, rows
 from spmkit_testing.oracle._rules import backoff_window, stamp
 
 __all__ = ["Lag", "lagging", "settle_bound", "wakes_at"]
@@ -48,7 +48,7 @@ def lagging(ground: Ground, memory: Memory) -> list[Lag]:
         out += [Lag(binding.key, where,
                     f"record {u.record.key!r} not delivered: the fake holds {u.state}")
                 for u in pending.get(binding.key, [])]
-        newest = max((r.updated_at for r in binding.data.records(include_deleted=False)
+        newest = max((r.updated_at for r in followed(binding)
                       if readable(ground, r, now)), default=None)
         cursor = row.last_synced_at if row is not None else None
         if newest is None or (cursor is not None and cursor >= newest):
@@ -73,7 +73,7 @@ def _held_by_refusals(ground: Ground, memory: Memory, binding: Binding, row: Cur
     cursor = row.last_synced_at
     dead = dead_lettered(ground, binding)
     return any(binding.stream.key_of(r.key, binding.source) in dead
-               for r in binding.data.records(include_deleted=False)
+               for r in followed(binding)
                if cursor is None or r.updated_at > cursor)
 
 

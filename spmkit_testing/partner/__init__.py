@@ -7,6 +7,9 @@
   the fault decisions of each read; what an adapter serves.
 * :class:`RestApi` (built with :func:`spmkit_testing.rest.api`) — the partner served as
   the integration's own REST API.
+* :data:`PRECISIONS` — what a partner stamps at (``"microsecond"``, ``"millisecond"``,
+  ``"second"``, ``"day"``); :data:`TIME_FORMATS` — how a REST API writes times, and
+  the precision each implies.
 """
 
 from __future__ import annotations
@@ -18,15 +21,19 @@ from spmkit_testing.partner._partner import (
     Partner,
     PartnerCall,
     PartnerFailure,
+    PartnerPage,
     PartnerStream,
     record_dict,
 )
 from spmkit_testing.partner._payloads import default_payload, fake_payload, key_for
 from spmkit_testing.partner._records import SourceRecord
-from spmkit_testing.partner._rest import RecordsRoute, RestApi, RestTransport, SourcesRoute
+from spmkit_testing.partner._rest import RestApi, RestTransport
+from spmkit_testing.partner._routes import Auth, RecordsRoute, SourcesRoute
 from spmkit_testing.partner._source import FakeSource
+from spmkit_testing.partner._time import PRECISIONS, TIME_FORMATS, truncate
 
 __all__ = [
+    "Auth",
     "default_payload",
     "DEFAULT_SOURCES",
     "fake_payload",
@@ -37,11 +44,15 @@ __all__ = [
     "Partner",
     "PartnerCall",
     "PartnerFailure",
+    "PartnerPage",
     "PartnerStream",
+    "PRECISIONS",
     "record_dict",
     "RecordsRoute",
     "RestApi",
     "RestTransport",
     "SourceRecord",
     "SourcesRoute",
+    "TIME_FORMATS",
+    "truncate",
 ]

@@ -30,8 +30,8 @@ from spmkit_testing.faults import (
 from spmkit_testing.partner._records import SourceRecord, iso
 from spmkit_testing.partner._source import FakeSource
 
-__all__ = ["DEFAULT_SOURCES", "Partner", "PartnerCall", "PartnerFailure", "PartnerStream",
-           "failure_of", "record_dict"]
+__all__ = ["DEFAULT_SOURCES", "Partner", "PartnerCall", "PartnerFailure", "PartnerPage",
+           "PartnerStream", "failure_of", "record_dict"]
 
 DEFAULT_SOURCES = ("store-1", "store-2")
 
@@ -55,6 +55,19 @@ class PartnerFailure(SpmkitError):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerPage:
+    """One page an SDK fake reads with :meth:`Partner.fetch_page`: its ``rows`` (``None``
+    for a null page), an ``error`` object instead of a page, whether more rows follow
+    (``has_more``), and ``after``, the ``(updated_at, key)`` to pass back as ``after=``
+    for the next page."""
+
+    rows: list[dict[str, Any]] | None
+    has_more: bool
+    after: tuple[datetime, str] | None
+    error: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +179,17 @@ class Partner:
 
     def page(self, stream: str, source: str, decision: Decision, *, since: datetime | None,
              until: datetime | None, after: tuple[datetime, str] | None = None,
-             offset: int = 0, limit: int = 100, include_deleted: bool = True) -> Page:
-        """Read one page (``since < updated_at <= until``, after ``after``, from ``offset``)
-        and let the decision's page effect reshape it (null, error object, duplicates,
-        order)."""
+             offset: int = 0, limit: int = 100, include_deleted: bool = True,
+             since_inclusive: bool = False, until_inclusive: bool = True,
+             created_since: datetime | None = None) -> Page:
+        """Read one page (``since < updated_at <= until``, or inclusive bounds as given;
+        after ``after``; from ``offset``; created after ``created_since``) and let the
+        decision's page effect reshape it (null, error object, duplicates, order)."""
         data = self.source(stream, source)
         now = data.read_instant()
-        rows = _live(data.index.scan(now, since, until, after), include_deleted)
+        rows = _filtered(data.index.scan(now, since, until, after,
+                                         (since_inclusive, until_inclusive)),
+                         include_deleted, created_since)
         found = list(islice(rows, offset, offset + limit + 1))
         records, more = found[:limit], len(found) > limit
         last = (records[-1].updated_at, records[-1].key) if records else None
@@ -184,11 +201,14 @@ class Partner:
         return effect.shape(page, _Read(self.rng, data, now, since, edge, include_deleted))
 
     def count(self, stream: str, source: str = "", *, since: datetime | None,
-              until: datetime | None, include_deleted: bool = True) -> int:
-        """How many records a read of that window sees now (an offset API's ``total``)."""
+              until: datetime | None, include_deleted: bool = True,
+              since_inclusive: bool = False, until_inclusive: bool = True,
+              created_since: datetime | None = None) -> int:
+        """How many records a read of that window sees now (an API's ``total``)."""
         data = self.source(stream, source)
-        rows = data.index.scan(data.read_instant(), since, until)
-        return sum(1 for _ in _live(rows, include_deleted))
+        rows = data.index.scan(data.read_instant(), since, until, None,
+                               (since_inclusive, until_inclusive))
+        return sum(1 for _ in _filtered(rows, include_deleted, created_since))
 
     def journal(self, stream: str, source: str, what: str, status: int | None, served: int,
                 decision: Decision) -> None:
@@ -200,13 +220,27 @@ class Partner:
         if keep is not None and len(self.calls) >= keep + max(1, keep // 4):
             del self.calls[:-keep]
 
-    async def fetch(self, stream: str, source: str = "", *, since: datetime | None,
-                    until: datetime | None = None, after: tuple[datetime, str] | None = None,
-                    limit: int = 100) -> list[dict[str, Any]] | dict[str, Any] | None:
+    async def fetch_page(self, stream: str, source: str = "", *, since: datetime | None,
+                         until: datetime | None = None,
+                         after: tuple[datetime, str] | None = None, limit: int = 100,
+                         since_inclusive: bool = False, until_inclusive: bool = True,
+                         include_deleted: bool = True) -> PartnerPage:
         """One page for an in-process partner client (an SDK fake), faults applied.
 
-        Returns the records as plain dicts (``key``, ``updated_at``, ``deleted`` and the
-        payload), ``None`` for a null page or an error object for an error page; a
+        Reads the records of ``stream`` (of source ``source`` for a per-source stream)
+        with ``since < updated_at <= until`` (``since_inclusive=True``: ``since <=``;
+        ``until_inclusive=False``: ``< until``; ``None``: unbounded), strictly after
+        ``after``, at most ``limit`` of them, ordered by ``(updated_at, key)``.
+
+        Each row is a plain dict: ``key``, ``updated_at`` (ISO 8601 in UTC with
+        microseconds, ``"2024-01-01T10:00:00.123000Z"``, stamped at the adapter's
+        ``precision``: convert it to what your SDK returns), ``deleted`` (``True`` for a
+        tombstone, whose payload is empty; ``include_deleted=False`` leaves them out) and
+        the payload's fields. The page says whether more follow (``has_more``) and where
+        the next page starts (``after``: pass it back as ``after=``; it is the partner's
+        own position, right even when a fault reordered the page), as an SDK's page
+        object or continuation token would. A null page has ``rows=None`` and an error
+        page an ``error`` object: hand both to your integration as your SDK would. A
         status, rate-limit or network fault raises :class:`PartnerFailure`; latency is
         waited for on the simulated clock.
         """
@@ -218,13 +252,30 @@ class Partner:
             self.journal(stream, source, "fetch", failure.status, 0, decision)
             raise failure
         page = self.page(stream, source, decision, since=since, until=until, after=after,
-                         limit=limit)
+                         limit=limit, since_inclusive=since_inclusive,
+                         until_inclusive=until_inclusive, include_deleted=include_deleted)
         self.journal(stream, source, "fetch", 200, len(page.records or ()), decision)
         if page.error:
-            return {"error": {"code": "internal", "message": "simulated error page"}}
-        if page.records is None:
-            return None
-        return [record_dict(r) for r in page.records]
+            return PartnerPage(None, False, None, {"error": {
+                "code": "internal", "message": "simulated error page"}})
+        rows = None if page.records is None else [record_dict(r) for r in page.records]
+        return PartnerPage(rows, page.more, page.last)
+
+    async def fetch(self, stream: str, source: str = "", *, since: datetime | None,
+                    until: datetime | None = None, after: tuple[datetime, str] | None = None,
+                    limit: int = 100, since_inclusive: bool = False,
+                    until_inclusive: bool = True,
+                    include_deleted: bool = True) -> list[dict[str, Any]] | dict[str, Any] | None:
+        """The rows of one page (see :meth:`fetch_page`, which takes the same arguments):
+        a list of rows, ``None`` for a null page, the error object of an error page. A
+        page of ``limit`` rows may be followed by more (continue with ``after=`` the
+        ``(updated_at, key)`` of its newest row); a shorter one is the last, unless a
+        fault capped it."""
+        page = await self.fetch_page(stream, source, since=since, until=until, after=after,
+                                     limit=limit, since_inclusive=since_inclusive,
+                                     until_inclusive=until_inclusive,
+                                     include_deleted=include_deleted)
+        return page.error if page.error is not None else page.rows
 
     async def list_sources(self, stream: str) -> list[str]:
         """The source keys, for an in-process partner client, faults applied (see :meth:`fetch`)."""
@@ -244,6 +295,14 @@ class Partner:
 
 def _live(rows: Iterator[SourceRecord], include_deleted: bool) -> Iterator[SourceRecord]:
     return rows if include_deleted else (r for r in rows if not r.deleted)
+
+
+def _filtered(rows: Iterator[SourceRecord], include_deleted: bool,
+              created_since: datetime | None) -> Iterator[SourceRecord]:
+    rows = _live(rows, include_deleted)
+    if created_since is None:
+        return rows
+    return (r for r in rows if r.created_at is not None and r.created_at > created_since)
 
 
 def record_dict(record: SourceRecord) -> dict[str, Any]:

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["RecordIndex", "SourceRecord", "iso"]
+__all__ = ["EXCLUSIVE_SINCE", "Bounds", "RecordIndex", "SourceRecord", "iso"]
+
+#: Whether a read's ``since`` and ``until`` bounds are inclusive.
+Bounds = tuple[bool, bool]
+#: The engine's window: ``since < updated_at <= until``.
+EXCLUSIVE_SINCE: Bounds = (False, True)
 
 
 def iso(value: datetime) -> str:
@@ -29,7 +34,8 @@ class SourceRecord:
     """One version of a partner record (ground truth, not what a read returns).
 
     ``version`` counts the writes of this key from 1; ``seq`` orders every write of the
-    source. A tombstone (``deleted=True``) has an empty payload.
+    source. A tombstone (``deleted=True``) has an empty payload. ``created_at`` is the
+    stamp of the write that created the key (again after a delete).
     """
 
     key: str
@@ -39,6 +45,7 @@ class SourceRecord:
     deleted: bool = False
     version: int = 1
     seq: int = 0
+    created_at: datetime | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         gone = ", deleted=True" if self.deleted else ""
@@ -120,11 +127,20 @@ class RecordIndex:
         since: datetime | None,
         until: datetime | None,
         after: tuple[datetime, str] | None,
+        bounds: Bounds = EXCLUSIVE_SINCE,
     ) -> tuple[int, int]:
-        lo = 0 if since is None else bisect.bisect_right(self._times, since)
+        since_inclusive, until_inclusive = bounds
+        times = self._times
+        if since is None:
+            lo = 0
+        else:
+            lo = (bisect.bisect_left if since_inclusive else bisect.bisect_right)(times, since)
         if after is not None:
             lo = max(lo, bisect.bisect_right(self._order, (after[0], after[1], _AFTER_ALL)))
-        hi = len(self._times) if until is None else bisect.bisect_right(self._times, until)
+        if until is None:
+            hi = len(times)
+        else:
+            hi = (bisect.bisect_right if until_inclusive else bisect.bisect_left)(times, until)
         return lo, hi
 
     def scan(
@@ -133,12 +149,14 @@ class RecordIndex:
         since: datetime | None,
         until: datetime | None,
         after: tuple[datetime, str] | None = None,
+        bounds: Bounds = EXCLUSIVE_SINCE,
     ) -> Iterator[SourceRecord]:
-        """Records a read at ``now`` sees with ``since < updated_at <= until``, after ``after``.
+        """Records a read at ``now`` sees with ``since < updated_at <= until`` (or the
+        ``bounds`` given: whether each bound is inclusive), after ``after``.
 
         In ``(updated_at, key)`` order.
         """
-        lo, hi = self._bounds(since, until, after)
+        lo, hi = self._bounds(since, until, after, bounds)
         records = self._records
         for i in range(lo, hi):
             record = records[i]

@@ -1,35 +1,19 @@
-"""Route tables that serve a :class:`Partner` as the integration's own REST API.
+"""A partner REST API served from a :class:`Partner`: :class:`RestApi` (built with
+:func:`spmkit_testing.rest.api`) and the transport that answers its requests.
 
-A typical partner is a few lines::
-
-    from spmkit_testing import rest
-
-    acme = rest.api("https://api.acme.test/v2", [
-        rest.records("/contacts", stream="contacts", paging=rest.cursor_token(),
-                     since="modifiedSince", until=None,
-                     fields={"key": "id", "updated_at": "modifiedAt", "email": "emailAddress"}),
-        rest.records("/workspaces/{source}/deals", stream="deals", paging=rest.page_number()),
-        rest.sources("/workspaces", stream="deals", items="data", key="id"),
-    ])
-
-A records route serves one stream (``{source}`` in the path for a per-source stream):
-items are the partner's records with the canonical field names renamed by
-``fields`` (``key`` and ``updated_at`` included; default names ``id`` and
-``updated_at``), the payload at the top level or under ``nest``, tombstones served
-with a ``tombstones`` flag (or not at all), times in ``time_format`` (``"iso"`` or
-``"epoch_ms"``). A sources route lists the partner's sources. Errors: 400 for a bad
-query, 404 for another path or an unknown source, 405 for another method, each with
-``{"error": {"code": ..., "message": ...}}``; faults come from the world's registry.
+The route table (records and sources routes, the window's bounds, sources in the path or
+the query, authentication, strict query parameters) is described in
+:mod:`spmkit_testing.partner._routes`; the time formats in
+:mod:`spmkit_testing.partner._time`; the pagination styles in
+:mod:`spmkit_testing.partner._paging`.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -44,18 +28,22 @@ from spmkit_testing.faults import (
     non_json_body,
     retry_after_seconds,
 )
-from spmkit_testing.partner._paging import BadQuery, Paging, Position
+from spmkit_testing.partner._paging import Answer, BadQuery, Position
 from spmkit_testing.partner._partner import Partner
-from spmkit_testing.partner._records import SourceRecord, iso
+from spmkit_testing.partner._records import SourceRecord
+from spmkit_testing.partner._routes import (
+    Auth,
+    RecordsRoute,
+    Route,
+    SourcesRoute,
+    compile_routes,
+)
+from spmkit_testing.partner._time import TIME_FORMATS, BadTime, format_time, parse_time
 
 if TYPE_CHECKING:
     import respx
 
-__all__ = ["RecordsRoute", "RestApi", "SourcesRoute", "api", "records", "sources"]
-
-TIME_FORMATS = ("iso", "epoch_ms")
-#: What a time format can tell apart: an API that serves epoch milliseconds stamps to the ms.
-TIME_PRECISION = {"epoch_ms": timedelta(milliseconds=1)}
+__all__ = ["RestApi", "RestTransport", "api"]
 
 
 def _error(status: int, code: str, message: str,
@@ -65,94 +53,14 @@ def _error(status: int, code: str, message: str,
                                                          **(headers or {})})
 
 
-def _template(path: str, per_source: bool, what: str) -> re.Pattern[str]:
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise InvalidArgument(f"{what}: path={path!r} must start with '/', such as '/contacts'.")
-    has = "{source}" in path
-    if per_source and not has:
-        raise InvalidArgument(
-            f"{what}: the stream is per-source, so the path needs a {{source}} placeholder, "
-            f"such as '/stores/{{source}}/orders'; got path={path!r}.")
-    if not per_source and has:
-        raise InvalidArgument(f"{what}: path={path!r} has {{source}} but the stream is global.")
-    parts = path.rstrip("/").split("{source}")
-    pattern = "(?P<source>[^/]+)".join(re.escape(p) for p in parts)
-    return re.compile(f"^{pattern}/?$")
-
-
-@dataclass(frozen=True)
-class RecordsRoute:
-    """``GET path`` serves the records of ``stream`` (see :func:`records`)."""
-
-    path: str
-    stream: str
-    paging: Paging
-    since: str | None = "updated_after"
-    until: str | None = "updated_before"
-    fields: Mapping[str, str] = field(default_factory=dict)
-    nest: str | None = None
-    tombstones: str | None = None
-    method: str = "GET"
-
-    def wire(self, name: str) -> str:
-        """The partner's name of canonical field ``name``."""
-        return self.fields.get(name, _DEFAULT_NAMES.get(name, name))
-
-
-_DEFAULT_NAMES = {"key": "id", "updated_at": "updated_at"}
-
-
-@dataclass(frozen=True)
-class SourcesRoute:
-    """``GET path`` lists the partner's sources for ``stream`` (see :func:`sources`)."""
-
-    path: str
-    stream: str
-    items: str | None = None
-    key: str | None = None
-    method: str = "GET"
-
-
-def records(path: str, *, stream: str, paging: Paging, since: str | None = "updated_after",
-            until: str | None = "updated_before", fields: Mapping[str, str] | None = None,
-            nest: str | None = None, tombstones: str | None = None,
-            method: str = "GET") -> RecordsRoute:
-    """A route serving one stream's records.
-
-    ``since``/``until`` are the query parameters of the window (``None``: the partner
-    has no such filter; a style that carries the window in its token ignores them
-    after the first page). ``fields`` renames canonical fields to the partner's
-    (``{"key": "id", "updated_at": "modifiedAt", "email": "emailAddress"}``); ``nest``
-    puts the payload under one key; ``tombstones="deleted"`` serves deleted records
-    with ``"deleted": true`` (by default they are not served at all).
-    """
-    if not isinstance(paging, Paging):
-        raise InvalidArgument(
-            f"records({path!r}): paging={paging!r} is not a pagination style; use "
-            f"rest.page_number(), rest.offset(), rest.cursor_token(), rest.next_link() or "
-            f"rest.keyset().")
-    if paging.style == "keyset" and since is None:
-        raise InvalidArgument(f"records({path!r}): keyset paging continues from since=, so "
-                              f"since cannot be None.")
-    return RecordsRoute(path, stream, paging, since, until, dict(fields or {}), nest,
-                        tombstones, method.upper())
-
-
-def sources(path: str, *, stream: str, items: str | None = None, key: str | None = None,
-            method: str = "GET") -> SourcesRoute:
-    """A route listing the sources of a per-source stream: a bare list of keys, or
-    ``{items: [{key: ...}, ...]}`` with ``items="data", key="id"``."""
-    return SourcesRoute(path, stream, items, key, method.upper())
-
-
 class RestApi:
     """A partner REST API at ``base_url``: records and sources routes over a :class:`Partner`.
 
     Serve it with :meth:`transport` (httpx, in-process) or :meth:`mount` (your respx router).
     """
 
-    def __init__(self, base_url: str, routes: Sequence[RecordsRoute | SourcesRoute], *,
-                 time_format: str = "iso") -> None:
+    def __init__(self, base_url: str, routes: Sequence[Route], *, time_format: str = "iso",
+                 auth: Auth | None = None, reject_unknown_params: bool = False) -> None:
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
             raise InvalidArgument(f"rest.api: base_url={base_url!r} must be an absolute URL such "
@@ -160,9 +68,14 @@ class RestApi:
         if time_format not in TIME_FORMATS:
             raise InvalidArgument(f"rest.api: time_format={time_format!r}; choose one of "
                                   f"{', '.join(TIME_FORMATS)}.")
+        if auth is not None and not isinstance(auth, Auth):
+            raise InvalidArgument(f"rest.api: auth={auth!r}; use rest.bearer('token') or "
+                                  f"rest.api_key('key', header='X-Api-Key').")
         self.base_url = str(url).rstrip("/")
         self.prefix = url.path.rstrip("/")
         self.time_format = time_format
+        self.auth = auth
+        self.reject_unknown_params = bool(reject_unknown_params)
         self.routes = list(routes)
         for route in self.routes:
             if not isinstance(route, RecordsRoute | SourcesRoute):
@@ -170,23 +83,14 @@ class RestApi:
                     f"rest.api: {route!r} is not a route; build routes with rest.records(...) "
                     f"and rest.sources(...).")
 
-    def compile(self, per_source: Callable[[str], bool]) -> list[tuple[re.Pattern[str], Any]]:
+    def compile(self, per_source: Callable[[str], bool]) -> list[tuple[re.Pattern[str], Route]]:
         """The routes as ``(path regex, route)``, checked against the streams' scopes."""
-        out = []
-        for route in self.routes:
-            listing = isinstance(route, SourcesRoute)
-            what = f"rest.{'sources' if listing else 'records'}({route.path!r})"
-            scoped = per_source(route.stream)
-            if listing and not scoped:
-                raise InvalidArgument(f"{what}: stream {route.stream!r} is global; only a "
-                                      f"per-source stream has a listing of sources.")
-            out.append((_template(route.path, scoped and not listing, what), route))
-        return out
+        return compile_routes(self.routes, per_source)
 
     @property
-    def precision(self) -> timedelta | None:
-        """The finest time the API serves (``None``: microseconds)."""
-        return TIME_PRECISION.get(self.time_format)
+    def precision(self) -> str:
+        """The finest precision the API's time format carries (``"microsecond"``...)."""
+        return TIME_FORMATS[self.time_format]
 
     def streams(self) -> set[str]:
         """The streams that have a records route."""
@@ -217,10 +121,18 @@ class RestApi:
         return f"rest.api({self.base_url!r}, {len(self.routes)} route(s))"
 
 
-def api(base_url: str, routes: Sequence[RecordsRoute | SourcesRoute], *,
-        time_format: str = "iso") -> RestApi:
-    """A partner REST API: ``base_url`` and its route table (see the module docstring)."""
-    return RestApi(base_url, routes, time_format=time_format)
+def api(base_url: str, routes: Sequence[Route], *, time_format: str = "iso",
+        auth: Auth | None = None, reject_unknown_params: bool = False) -> RestApi:
+    """A partner REST API: ``base_url`` and its route table (see the module docstring).
+
+    ``time_format`` is how it writes and reads times (``"iso"``, ``"iso_ms"``,
+    ``"iso_s"``, ``"epoch_ms"``, ``"epoch_s"``, ``"date"``); ``auth`` the credential
+    every request must carry (:func:`bearer`, :func:`api_key`);
+    ``reject_unknown_params=True`` answers 400 to a query parameter a route does not
+    know, as strict APIs do.
+    """
+    return RestApi(base_url, routes, time_format=time_format, auth=auth,
+                   reject_unknown_params=reject_unknown_params)
 
 
 class _Server:
@@ -241,24 +153,13 @@ class _Server:
         self.table = rest_api.compile(scoped)
 
     def _format(self, value: datetime) -> Any:
-        if self.api.time_format == "epoch_ms":
-            return math.floor(value.timestamp() * 1000)
-        return iso(value)
+        return format_time(value, self.api.time_format)
 
     def _parse(self, raw: str, name: str) -> datetime:
-        if self.api.time_format == "epoch_ms":
-            try:
-                return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
-            except (ValueError, OverflowError, OSError):
-                raise BadQuery(f"{name}={raw!r} is not a time in epoch milliseconds.") from None
         try:
-            value = datetime.fromisoformat(raw.replace(" ", "+"))
-        except ValueError:
-            raise BadQuery(f"{name}={raw!r} is not an ISO 8601 time; send e.g. "
-                           f"2024-01-01T00:00:00Z.") from None
-        if value.utcoffset() is None:
-            raise BadQuery(f"{name}={raw!r} has no timezone; send e.g. 2024-01-01T00:00:00Z.")
-        return value.astimezone(UTC)
+            return parse_time(raw, self.api.time_format, name)
+        except BadTime as exc:
+            raise BadQuery(str(exc)) from None
 
     def _time(self, query: httpx.QueryParams, name: str | None) -> datetime | None:
         if name is None:
@@ -266,7 +167,7 @@ class _Server:
         raw = query.get(name)
         return None if raw is None or raw == "" else self._parse(raw, name)
 
-    def resolve(self, request: httpx.Request) -> tuple[Any, str] | httpx.Response:
+    def resolve(self, request: httpx.Request) -> tuple[Route, str] | httpx.Response:
         path = request.url.path
         if not path.startswith(self.api.prefix):
             return _error(404, "not_found", f"no such path {path!r}")
@@ -280,31 +181,52 @@ class _Server:
                 allowed.append(route.method)
                 continue
             source = unquote(match.groupdict().get("source") or "")
+            if isinstance(route, RecordsRoute) and route.source is not None:
+                source = request.url.params.get(route.source, "")
+                if not source:
+                    return _error(400, "bad_request", f"{route.source} is required: the "
+                                  f"source to read, one of {', '.join(self.partner.sources)}.")
             return route, source
         if allowed:
             return _error(405, "method_not_allowed", f"{request.method} is not allowed on "
                           f"{path}; use {', '.join(sorted(set(allowed)))}.")
         return _error(404, "not_found", f"no such path {path!r}")
 
-    def prepare(self, request: httpx.Request) -> tuple[Any, str, Decision] | httpx.Response:
+    def _refusal(self, request: httpx.Request, route: Route) -> httpx.Response | None:
+        """The 401 or 400 a strict API answers before reading anything, if any."""
+        auth = self.api.auth
+        if auth is not None and not auth.accepts(request):
+            return _error(401, "unauthorized", f"missing or wrong credentials: send {auth}.")
+        if self.api.reject_unknown_params:
+            known = route.query_names() | ({auth.query} if auth and auth.query else set())
+            unknown = sorted(set(request.url.params) - known)
+            if unknown:
+                return _error(400, "bad_request", f"unknown query parameter(s) "
+                              f"{', '.join(map(repr, unknown))}; this route accepts: "
+                              f"{', '.join(sorted(known)) or 'none'}.")
+        return None
+
+    def prepare(self, request: httpx.Request) -> tuple[Route, str, Decision] | httpx.Response:
         found = self.resolve(request)
         if isinstance(found, httpx.Response):
             return found
         route, source = found
+        refused = self._refusal(request, route)
+        if refused is not None:
+            return refused
         listing = isinstance(route, SourcesRoute)
         if not listing and self.partner.streams[route.stream].per_source \
                 and source not in self.partner.sources:
             return _error(404, "not_found", f"no source {source!r}; the partner has: "
                           f"{', '.join(self.partner.sources)}.")
-        by_offset = not listing and route.paging.style in ("page", "offset")
+        by_offset = isinstance(route, RecordsRoute) and route.paging.style in ("page", "offset")
         decision = self.partner.decide(route.stream, source, listing=listing,
                                        method=request.method, path=request.url.path,
                                        by_offset=by_offset)
         return route, source, decision
 
-    def answer(self, request: httpx.Request, route: Any, source: str,
+    def answer(self, request: httpx.Request, route: Route, source: str,
                decision: Decision) -> httpx.Response:
-        listing = isinstance(route, SourcesRoute)
         # One string per route and source, shared by every call the journal keeps.
         what = sys.intern(f"{request.method} {request.url.path}")
         failed = _fault_response(decision, request)
@@ -312,7 +234,7 @@ class _Server:
             self.partner.journal(route.stream, source, what, failed.status_code, 0, decision)
             return failed
         try:
-            if listing:
+            if isinstance(route, SourcesRoute):
                 body: object = self._listing(route)
                 served = len(self.partner.sources)
             else:
@@ -339,28 +261,34 @@ class _Server:
                  decision: Decision) -> tuple[object, int]:
         query = request.url.params
         since, until = self._time(query, route.since), self._time(query, route.until)
+        deleted, created = route.tombstones is not None, self._time(query, route.created_since)
         position: Position = route.paging.position(query, since, until, self._parse)
-        include_deleted = route.tombstones is not None
         page = self.partner.page(route.stream, source, decision, since=position.since,
                                  until=position.until, after=position.after,
                                  offset=position.offset, limit=position.limit,
-                                 include_deleted=include_deleted)
+                                 include_deleted=deleted, since_inclusive=route.since_inclusive,
+                                 until_inclusive=route.until_inclusive, created_since=created)
         if page.error:
             return {"error": {"code": "internal", "message": "simulated error page "
                               f"({decision.label})"}}, 0
         served = page.records or []
         total = None
-        if route.paging.style == "offset" and route.paging.marker is not None:
+        if route.paging.marker("total") is not None:
             total = self.partner.count(route.stream, source, since=position.since,
-                                       until=position.until, include_deleted=include_deleted)
+                                       until=position.until, include_deleted=deleted,
+                                       since_inclusive=route.since_inclusive,
+                                       until_inclusive=route.until_inclusive,
+                                       created_since=created)
         items = None if page.records is None else [self._item(route, r) for r in served]
-        body = route.paging.body(items, position, page.more, page.last, request.url, self._format,
-                                 total)
+        body = route.paging.body(items, position, Answer(page.more, page.last, total),
+                                 request.url, self._format)
         return body, len(served)
 
     def _item(self, route: RecordsRoute, record: SourceRecord) -> dict[str, Any]:
         out: dict[str, Any] = {route.wire("key"): record.key,
                                route.wire("updated_at"): self._format(record.updated_at)}
+        if "created_at" in route.fields and record.created_at is not None:
+            out[route.fields["created_at"]] = self._format(record.created_at)
         if route.tombstones is not None:
             out[route.tombstones] = record.deleted
         payload = {route.wire(k): v for k, v in record.payload.items()}

@@ -15,7 +15,8 @@ from itertools import islice
 from typing import Any
 
 from spmkit import Clock, InvalidArgument, ensure_aware_utc
-from spmkit_testing.partner._records import RecordIndex, SourceRecord
+from spmkit_testing.partner._records import EXCLUSIVE_SINCE, Bounds, RecordIndex, SourceRecord
+from spmkit_testing.partner._time import truncate
 
 __all__ = ["FakeSource"]
 
@@ -145,8 +146,9 @@ class FakeSource:
             self.partner_now() if updated_at is None else ensure_aware_utc(updated_at, "updated_at")
         )
         if self.precision is not None:
-            stamp -= (stamp - datetime.min.replace(tzinfo=stamp.tzinfo)) % self.precision
+            stamp = truncate(stamp, self.precision)
         previous = self.index.latest(key)
+        created = stamp if previous is None or previous.deleted else previous.created_at
         record = SourceRecord(
             key=key,
             payload=payload,
@@ -155,6 +157,7 @@ class FakeSource:
             deleted=deleted,
             version=1 if previous is None else previous.version + 1,
             seq=self.index.next_seq(),
+            created_at=created,
         )
         self.index.add(record)
         return record
@@ -186,8 +189,10 @@ class FakeSource:
         limit: int | None = None,
         offset: int = 0,
         cursor: tuple[datetime, str] | None = None,
+        bounds: Bounds = EXCLUSIVE_SINCE,
     ) -> list[SourceRecord]:
-        """What a read sees now (:meth:`read_instant`): ``since < updated_at <= until``.
+        """What a read sees now (:meth:`read_instant`): ``since < updated_at <= until``
+        (``bounds=(True, True)``: ``since <= updated_at <= until``).
 
         Ordered by ``(updated_at, key)``. ``None`` bounds are open. ``cursor`` is the
         ``(updated_at, key)`` of the last record already read (keyset pagination);
@@ -203,7 +208,7 @@ class FakeSource:
             raise InvalidArgument(f"limit must be an int >= 0 or None, got limit={limit!r}.")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise InvalidArgument(f"offset must be an int >= 0, got offset={offset!r}.")
-        rows = self.index.scan(self.read_instant(), lower, upper, cursor)
+        rows = self.index.scan(self.read_instant(), lower, upper, cursor, bounds)
         stop = None if limit is None else offset + limit
         return list(islice(rows, offset, stop))
 

@@ -12,9 +12,13 @@ For example::
     ])
 
 Pagination styles: :func:`page_number`, :func:`offset`, :func:`cursor_token`,
-:func:`next_link`, :func:`keyset` (see :mod:`spmkit_testing.partner._paging` for the
-wire of each); routes: :func:`records` and :func:`sources` (see
-:mod:`spmkit_testing.partner._rest`).
+:func:`next_link`, :func:`keyset` (each can serve bare list pages with ``items=None``
+and cap pages silently with ``silent_cap=True``); routes: :func:`records` (the window's
+``since`` is exclusive and ``until`` inclusive unless ``since_inclusive=True`` /
+``until_inclusive=False``; ``source="region"`` for sources in the query;
+``created_since=``; ``accepts=``) and :func:`sources`; the API: :func:`api`
+(``time_format``, ``auth=`` :func:`bearer` or :func:`api_key`,
+``reject_unknown_params``). The README's "Partner APIs" section shows each.
 """
 
 from __future__ import annotations
@@ -27,17 +31,22 @@ from spmkit_testing.partner._paging import (
     offset,
     page_number,
 )
-from spmkit_testing.partner._rest import (
+from spmkit_testing.partner._rest import RestApi, api
+from spmkit_testing.partner._routes import (
+    Auth,
     RecordsRoute,
-    RestApi,
     SourcesRoute,
-    api,
+    api_key,
+    bearer,
     records,
     sources,
 )
 
 __all__ = [
     "api",
+    "api_key",
+    "Auth",
+    "bearer",
     "cursor_token",
     "keyset",
     "next_link",

@@ -114,7 +114,7 @@ def wire(world: World, target: Target, *, clock: SimClock | None = None) -> Part
     faults = FaultRegistry(random.Random(world.seed))
     fake = FakeShopimind(clock=clock, api_key=world.api_key, seed=world.seed, faults=faults)
     partner = Partner(clock, adapter.streams, sources=world.sources, skew=world.skew,
-                      faults=faults, seed=world.seed, precision=adapter.precision)
+                      faults=faults, seed=world.seed, precision=adapter.stamp_step)
     network = MountedTransport()
     network.mount(f"{API_BASE_URL}/", fake.transport())
     partner.transport = network

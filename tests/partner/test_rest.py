@@ -184,7 +184,8 @@ def test_epoch_milliseconds_in_the_query_and_the_items(partner: Partner, clock: 
     assert items == [{"id": "c1", "updated_at": int(clock.now().timestamp() * 1000)}]
     assert later == []
     assert bad.json()["error"]["message"] == (
-        "updated_after='2024-01-01T00:00:00Z' is not a time in epoch milliseconds.")
+        "updated_after='2024-01-01T00:00:00Z' is not a time in epoch milliseconds "
+        "(an integer).")
 
 
 def test_sources_and_per_source_records(partner: Partner, clock: SimClock) -> None:

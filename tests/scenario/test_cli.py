@@ -66,7 +66,7 @@ def test_run_report_writes_html(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 LATE_LOST = (
-    "partner updated_at 2026-01-01T00:01:30Z (readable from 2026-01-01T00:03:30Z) is at or "
+    "partner updated_at 2026-01-01T00:01:30Z (readable from 2026-01-01T00:03:30Z) is "
     "before cursor - overlap 2026-01-01T00:03:30Z, so no later window reads it, but the fake "
     "API holds nothing and it was not dead-lettered under a tolerant policy: lost for good. "
     "It became readable only after a cursor (2026-01-01T00:02:30Z) had passed its stamp by "

@@ -1,6 +1,8 @@
-"""I3: no silent loss. Once a cursor has passed a record for good (its ``updated_at`` is at
-or before ``cursor - overlap_seconds``, so no later window reads it), the fake API holds
-its latest version, or it was refused and dead-lettered under a tolerance that allowed it.
+"""I3: no silent loss. Once a cursor has passed a record for good (its ``updated_at`` is
+before ``cursor - overlap_seconds``, so no later window reads it), the fake API holds its
+latest version, or it was refused and dead-lettered under a tolerance that allowed it.
+A record stamped exactly on that edge is not judged here: a partner whose ``since`` is
+inclusive reads it again in the next window; if it never arrives, I10 says so.
 
 The check is incremental: each tick looks only at what changed (new partner versions,
 records the cursor passed or that became readable, items the fake stored), never at every
@@ -62,11 +64,11 @@ class _Watch:
         for record in new:
             self.held.pop(record.key, None)
             self.excused.pop(record.key, None)
-            if index.latest(record.key) is record and not record.deleted:
+            if index.latest(record.key) is record and binding.followed(record):
                 heapq.heappush(self.pending, (record.updated_at, record.key, record.seq))
         examine: dict[str, SourceRecord] = dict(self.excused)
         self.excused.clear()
-        while self.pending and self.pending[0][0] <= horizon:
+        while self.pending and self.pending[0][0] < horizon:
             _, key, seq = heapq.heappop(self.pending)
             found = index.latest(key)
             if found is None or found.seq != seq:
@@ -102,7 +104,7 @@ class _Watch:
 
 
 @invariant("I3", rule="-", title="no silent loss", checks="**no silent loss**: once the cursor "
-           "has passed a record for good (`updated_at <= cursor - overlap_seconds`), the fake "
+           "has passed a record for good (`updated_at < cursor - overlap_seconds`), the fake "
            "holds its latest version, or it was refused and dead-lettered under a tolerance "
            "that allowed it", exercised_by="a cursor advanced past records it pushed")
 class NoSilentLoss(Check):
@@ -145,7 +147,7 @@ class NoSilentLoss(Check):
             while hidden and hidden[0][0] <= seen_at:
                 _, key, seq = heapq.heappop(hidden)
                 latest = index.latest(key)
-                if latest is not None and latest.seq == seq and not latest.deleted:
+                if latest is not None and latest.seq == seq and binding.followed(latest):
                     mark = (binding.stream.name, binding.source, latest.key, latest.version)
                     self._found.setdefault(mark, cursor)
 
@@ -174,7 +176,7 @@ class NoSilentLoss(Check):
             tolerant = ground.policy(binding.stream.name) not in (False, 0.0)
             dead: set[str] | None = None
             for record in examine:
-                if record.updated_at > horizon or not readable(ground, record, now):
+                if record.updated_at >= horizon or not readable(ground, record, now):
                     watch.wait(record)  # no longer passed (the cursor moved back)
                     continue
                 mark = (binding.stream.name, binding.source, record.key, record.version)
@@ -196,15 +198,16 @@ class NoSilentLoss(Check):
     def _lost(self, tick: int, binding: Binding, record: SourceRecord, horizon: datetime,
               state: str, overlap: timedelta, mark: Mark) -> Violation:
         found = self._found.get(mark)
-        hazard = found is not None and record.updated_at <= found - overlap
+        hazard = found is not None and record.updated_at < found - overlap
         why = (f" It became readable only after a cursor ({stamp(found)}) had passed its "
                f"stamp by more than overlap_seconds: a lateness the overlap does not cover "
                f"(raise overlap_seconds; see clock_skew_loss)."
                if hazard and found is not None else "")
         return Violation(
             "I3", tick, binding.where,
-            f"partner updated_at {stamp(record.updated_at)} (readable from "
-            f"{stamp(record.visible_at)}) is at or before cursor - overlap {stamp(horizon)}, "
+            f"partner {'deletion' if record.deleted else 'updated_at'} "
+            f"{stamp(record.updated_at)} (readable from "
+            f"{stamp(record.visible_at)}) is before cursor - overlap {stamp(horizon)}, "
             f"so no later window reads it, but the fake API holds {state} and it was not "
             f"dead-lettered under a tolerant policy: lost for good.{why}",
             record=record.key, hazard=hazard)
