@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
-from spmkit_testing.cli._common import add_target_options
+from spmkit_testing.cli._common import (
+    add_run_options,
+    add_target_options,
+    default_workers,
+    integration_raised,
+)
 
 __all__ = ["add_prove"]
 
@@ -123,14 +127,10 @@ def _cmd_prove(args: argparse.Namespace) -> int:
             counterexamples=Path(args.out or DEFAULT_COUNTEREXAMPLES).absolute(),
             database=database, resume=not args.fresh, on_shard=progress)
     except ShardFailed as exc:
-        where = "" if exc.where is None else (
-            f"\n  at {exc.where[0]}:{exc.where[1]} in {exc.where[2]}")
         which = (f"shard {exc.shard}/{len(shards)}" if exc.shard else
                  "replaying a failure remembered from an earlier run")
-        print(f"\nspmkit prove: the run raised {exc} ({which}){where}"
-              f"\nThis is an "
-              f"error of the integration or its adapter (not a golden-rule violation): fix "
-              f"it, then run spmkit prove again.", file=sys.stderr)
+        print("\n" + integration_raised("prove", str(exc), exc.where, f" ({which})"),
+              file=sys.stderr)
         return 2
     except (InvalidArgument, ValueError, OSError) as exc:
         print(f"\nspmkit prove: {exc}", file=sys.stderr)
@@ -161,14 +161,6 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     return 0
 
 
-def default_workers() -> int:
-    """The machine's cores (those this process may run on)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def add_prove(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "prove",
@@ -195,14 +187,10 @@ def add_prove(subparsers: Any) -> None:
                         "derandomized; spmkit-dev: 30)")
     parser.add_argument("--max-steps", type=int, default=20, metavar="N",
                         help="Verbs per run (default: 20)")
-    parser.add_argument("--workers", type=int, default=None, metavar="N",
-                        help="Worker processes (default: the machine's cores); the examples, "
-                        "verdict and counterexample are the same for any N")
     parser.add_argument("--fresh", action="store_true",
                         help="Start afresh instead of resuming an interrupted run of the same "
                         "command (kept under .spmkit/shards)")
-    parser.add_argument("--out", default=None, metavar="DIR",
-                        help="Where counterexample scenario files go (default: "
-                        ".spmkit/counterexamples)")
+    add_run_options(parser, "Worker processes, each running shards (the examples, verdict and "
+                    "counterexample are the same for any N)")
     add_target_options(parser)
     parser.set_defaults(func=_cmd_prove)

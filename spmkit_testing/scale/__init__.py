@@ -8,7 +8,9 @@
 * :func:`open_example_database` opens the example database the ``spmkit_example_db``
   ini option or ``SPMKIT_EXAMPLE_DB`` names (a folder under ``.spmkit/`` by default, a
   Redis server shared by a team, read-only on a laptop), and :func:`remembered` /
-  :func:`replay_remembered` replay what earlier runs found before searching.
+  :func:`replay_remembered` replay what earlier runs found before searching;
+* :func:`fuzz` runs a long HypoFuzz campaign on the golden-rule property
+  (:func:`fuzz_target`, the test it collects) and writes what it finds as a scenario file.
 
 For example::
 
@@ -29,6 +31,7 @@ from spmkit_testing.scale._database import (
     example_db_setting,
     open_example_database,
 )
+from spmkit_testing.scale._fuzz import FUZZ_FOLDER, FuzzCampaign, fuzz, fuzz_target
 from spmkit_testing.scale._memory import (
     Remembered,
     hypothesis_key,
@@ -56,6 +59,10 @@ __all__ = [
     "EXAMPLE_DB_INI",
     "example_db_setting",
     "EXAMPLES_FOLDER",
+    "fuzz",
+    "FUZZ_FOLDER",
+    "fuzz_target",
+    "FuzzCampaign",
     "hypothesis_key",
     "merged_coverage",
     "open_example_database",
