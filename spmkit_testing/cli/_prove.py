@@ -95,6 +95,14 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         seed = DERANDOMIZED_SEED if profile.derandomize else random.SystemRandom().randrange(
             2**32)
     workers = args.workers if args.workers is not None else default_workers()
+    machine = (1, 1)
+    if args.shard is not None:
+        index, _, machines = args.shard.partition("/")
+        if not (index.isdigit() and machines.isdigit() and 1 <= int(index) <= int(machines)):
+            print(f"spmkit prove: --shard {args.shard}: write I/M, this machine's place I among "
+                  f"M machines (1 <= I <= M), such as --shard 2/4.", file=sys.stderr)
+            return 2
+        machine = (int(index), int(machines))
     shards = plan_shards(seed, examples)
     who = "the reference Demo POS" if args.integration is None else args.integration
     how = (f"seed {seed}" if args.seed is not None else
@@ -125,7 +133,7 @@ def _cmd_prove(args: argparse.Namespace) -> int:
             args.integration, args.adapter, examples=examples, seed=seed, profile=name,
             max_steps=args.max_steps, workers=workers, root=Path.cwd(),
             counterexamples=Path(args.out or DEFAULT_COUNTEREXAMPLES).absolute(),
-            database=database, resume=not args.fresh, on_shard=progress)
+            database=database, resume=not args.fresh, machine=machine, on_shard=progress)
     except ShardFailed as exc:
         which = (f"shard {exc.shard}/{len(shards)}" if exc.shard else
                  "replaying a failure remembered from an earlier run")
@@ -146,7 +154,7 @@ def _cmd_prove(args: argparse.Namespace) -> int:
             print(f"FAILED before the search: a failure remembered from an earlier run still "
                   f"breaks the rule.\n{broken.broken}", flush=True)
             return 1
-        skipped = len(shards) - broken.index
+        skipped = sum(1 for s in proof.shards if s.index > broken.index)
         print(f"FAILED: shard {broken.index}/{len(shards)} found a counterexample after "
               f"{proof.examples:,} of the {proof.budget:,} examples, and the search stopped "
               f"there" + (f" ({skipped} later shard(s) not counted)" if skipped else "")
@@ -154,7 +162,8 @@ def _cmd_prove(args: argparse.Namespace) -> int:
               + f"\n{broken.broken}", flush=True)
         print(f"\n{proof.coverage.table(proof.fault_kinds)}")
         return 1
-    print(f"passed: {proof.examples:,} examples in {len(shards)} shard(s), "
+    mine = "" if machine == (1, 1) else f" (machine {machine[0]}/{machine[1]}'s share)"
+    print(f"passed: {proof.examples:,} examples in {len(proof.shards)} shard(s){mine}, "
           f"{proof.seconds:,.1f}s on {workers} worker(s) "
           f"({proof.examples / max(proof.seconds, 1e-9):,.1f}/s), no rule broken{cut}.\n")
     print(proof.coverage.table(proof.fault_kinds))
@@ -187,6 +196,9 @@ def add_prove(subparsers: Any) -> None:
                         "derandomized; spmkit-dev: 30)")
     parser.add_argument("--max-steps", type=int, default=20, metavar="N",
                         help="Verbs per run (default: 20)")
+    parser.add_argument("--shard", default=None, metavar="I/M",
+                        help="Run only the I-th of M CI machines' share of the shards (shards "
+                        "I, I+M, I+2M...): M machines together run the whole plan")
     parser.add_argument("--fresh", action="store_true",
                         help="Start afresh instead of resuming an interrupted run of the same "
                         "command (kept under .spmkit/shards)")

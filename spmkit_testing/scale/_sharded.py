@@ -95,11 +95,12 @@ def prove_in_shards(integration: str | None = None, adapter: str | None = None, 
                     examples: int, seed: int, profile: str, max_steps: int = 20,
                     workers: int = 1, root: Path | None = None,
                     counterexamples: Path | None = None, database: str = "",
-                    resume: bool = True,
+                    resume: bool = True, machine: tuple[int, int] = (1, 1),
                     on_shard: Callable[[ShardResult], None] | None = None) -> ShardedProof:
     """Run the property check of ``integration`` (``module:attr``; neither it nor
     ``adapter``: the reference Demo POS) in the shards of ``examples`` and ``seed``, on
-    ``workers`` processes. ``on_shard`` hears of each shard as it finishes.
+    ``workers`` processes. ``on_shard`` hears of each shard as it finishes. ``machine=(i, m)``
+    runs only the i-th of m CI machines' share (shards i, i + m, i + 2m...).
 
     For example::
 
@@ -111,7 +112,13 @@ def prove_in_shards(integration: str | None = None, adapter: str | None = None, 
     folder = counterexamples if counterexamples is not None else (
         root / ".spmkit" / "counterexamples")
     started = time.perf_counter()  # reporting only: never feeds a simulation
-    shards = plan_shards(seed, examples)
+    index, machines = machine
+    if not 1 <= index <= machines:
+        raise ValueError(f"machine=({index}, {machines}): the i-th of m machines, 1 <= i <= m.")
+    shards = tuple(s for s in plan_shards(seed, examples) if (s.index - 1) % machines == index - 1)
+    if not shards:
+        raise ValueError(f"machine {index}/{machines}: a run of {examples} examples has fewer "
+                         f"shards than machines; give each machine more examples.")
     db = open_example_database(database, root=root)
     found, shape = resolve_target(integration, adapter)
     key = database_key(integration, adapter, max_steps)
@@ -127,7 +134,7 @@ def prove_in_shards(integration: str | None = None, adapter: str | None = None, 
                                 workers)
     store = ShardStore(root, run_name(integration=integration, adapter=adapter,
                                       profile=profile, seed=seed, examples=examples,
-                                      max_steps=max_steps))
+                                      max_steps=max_steps) + f"-{index}of{machines}")
     if not resume:
         store.clear()
     done = store.load()
