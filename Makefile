@@ -26,10 +26,10 @@ typecheck: $(STAMP)
 examples: $(STAMP)
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-build-isolation ./examples/acme_crm
 	cd examples/acme_crm && ../../$(BIN)/pytest -q -p no:cacheprovider
-	$(MAKE) --no-print-directory -j2 --output-sync=target conformance conformance-two-workers
+	$(MAKE) --no-print-directory conformance conformance-two-workers
 
 # The conformance suite on the example, as its CI would run it: serial and on two workers
-# (run side by side: each leaves a core mostly idle while its property item runs).
+# (the property run's shards spread over both), one after the other.
 conformance conformance-two-workers: $(STAMP)
 	cd examples/acme_crm && ../../$(BIN)/pytest -q -p no:cacheprovider \
 		$(if $(findstring two,$@),-n 2) --spmkit-conformance

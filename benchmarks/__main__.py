@@ -34,10 +34,12 @@ SIZES: dict[str, Any] = {
     "soak_days": 365,
     "keep_ticks": 1440,
     "prove_examples": 200,
+    "scale_examples": 200,
+    "profile_examples": 60,
     "conformance_examples": None,
 }
 MEASURES = ("backfill", "backfill_8", "http", "ticks", "sim", "growth", "soak", "prove",
-            "conformance")
+            "scale", "conformance")
 QUICK: dict[str, Any] = {
     "backfill": 2_000,
     "ticks": 200,
@@ -46,6 +48,8 @@ QUICK: dict[str, Any] = {
     "soak_days": 1 / 12,
     "keep_ticks": 60,
     "prove_examples": 5,
+    "scale_examples": 4,
+    "profile_examples": 2,
     "conformance_examples": 2,
 }
 
@@ -168,8 +172,17 @@ def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[s
                  + ("" if args.quick else ", then spmkit prove under spmkit-ci"))
         prove = run_python("bench_prove", {"examples": sizes["prove_examples"],
                                            "prove": not args.quick})
-        note("property_examples_per_s", prove["property_examples_per_s"])
-        note("prove_ci_wall_s", prove["prove_ci_wall_s"])
+        note("reference_property_examples_per_s", prove["property_examples_per_s"])
+        note("reference_prove_ci_wall_s", prove["prove_ci_wall_s"])
+    if "scale" in only:
+        progress(f"scale: {sizes['scale_examples']} Acme examples on 1 worker, then on every "
+                 "core; a profile" + ("" if args.quick else "; spmkit prove on 1, then all"))
+        scale = run_python("bench_scale", {"examples": sizes["scale_examples"],
+                                           "profile_examples": sizes["profile_examples"],
+                                           "prove": not args.quick})
+        for key in ("property_examples_per_s", "property_examples_per_s_all_cores",
+                    "prove_ci_wall_s", "prove_ci_wall_s_all_cores", "harness_share_of_example"):
+            note(key, scale[key])
     if "conformance" in only:
         progress("conformance: pytest --spmkit-conformance on examples/acme_crm"
                  + (" (2 examples)" if args.quick else " under spmkit-ci, then with -n 2"))
@@ -216,8 +229,13 @@ def measure(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[s
         "sim_365d_wall_s": runs.median("sim_365d_wall_s", 2),
         "sim_365d_peak_rss_mib": runs.median("sim_365d_peak_rss_mib", 1),
         "backfill_growth": growth,
+        "reference_property_examples_per_s": runs.median("reference_property_examples_per_s", 1),
+        "reference_prove_ci_wall_s": runs.median("reference_prove_ci_wall_s", 1),
         "property_examples_per_s": runs.median("property_examples_per_s", 1),
+        "property_examples_per_s_all_cores": runs.median("property_examples_per_s_all_cores", 1),
         "prove_ci_wall_s": runs.median("prove_ci_wall_s", 1),
+        "prove_ci_wall_s_all_cores": runs.median("prove_ci_wall_s_all_cores", 1),
+        "harness_share_of_example": runs.median("harness_share_of_example", 3),
         "conformance_wall_s": runs.median("conformance_wall_s", 1),
         "conformance_n2_wall_s": runs.median("conformance_n2_wall_s", 1),
         "js_kit": js_side,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +34,8 @@ from hypothesis import HealthCheck, Phase, event
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.control import current_build_context
+from hypothesis.database import ExampleDatabase
+from hypothesis.internal.conjecture.data import Status
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -46,6 +47,7 @@ from hypothesis.stateful import (
 
 from spmkit import Integration
 from spmkit_testing import strategies as sst
+from spmkit_testing._names import importable_name
 from spmkit_testing.adapter import Adapter
 from spmkit_testing.faults import Fault
 from spmkit_testing.oracle import INVARIANTS, Violation
@@ -70,6 +72,7 @@ __all__ = [
     "DEFAULT_COUNTEREXAMPLES",
     "DERANDOMIZED_SEED",
     "DEV_PROFILE",
+    "golden_rule_machine",
     "GoldenRuleBroken",
     "Proof",
     "register_profiles",
@@ -82,6 +85,7 @@ DERANDOMIZED_SEED = 0
 CI_PROFILE = "spmkit-ci"
 DEFAULT_COUNTEREXAMPLES = Path(".spmkit") / "counterexamples"
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+_CUT_SHORT = (Status.OVERRUN, Status.INVALID)
 
 
 def register_profiles() -> None:
@@ -92,8 +96,6 @@ def register_profiles() -> None:
                               suppress_health_check=_SLOW, database=None)
     Settings.register_profile(CI_PROFILE, max_examples=500, deadline=None, derandomize=True,
                               print_blob=True, suppress_health_check=_SLOW, database=None)
-
-
 
 
 @dataclass
@@ -147,6 +149,8 @@ class Proof:
     seconds: float
     coverage: Coverage
     fault_kinds: tuple[str, ...]
+    #: Of ``examples``, those Hypothesis cut short while drawing (not in ``max_examples``).
+    discarded: int = 0
 
     @property
     def examples_per_second(self) -> float:
@@ -189,6 +193,7 @@ def _same_draws_in_any_process() -> Iterator[None]:
 class _Holder:
     coverage: Coverage
     examples: int = 0
+    discarded: int = 0
     failure: tuple[World, list[Step], BaseException] | None = None
 
 
@@ -258,6 +263,8 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
             if self.sim is None:
                 return
             sim = self.sim
+            if current_build_context().data.status in _CUT_SHORT:
+                holder.discarded += 1
             if sim.oracle is not None:
                 holder.coverage.invariants.update(sim.oracle.exercised)
             data = sim.data_faults
@@ -277,6 +284,29 @@ def _machine(integration: Any, adapter: Adapter, holder: _Holder, *, builder: bo
     for declared in rules():
         setattr(SyncMachine, declared.name, _rule(declared, adapter, sources))
     return SyncMachine
+
+
+def golden_rule_machine(integration: Integration | Any, *, adapter: Adapter,
+                        max_steps: int = 20, database_key: str | None = None,
+                        settings: Settings | None = None) -> type[RuleBasedStateMachine]:
+    """The property check's state machine, for a runner that drives it itself: HypoFuzz
+    collects ``golden_rule_machine(integration, adapter=adapter).TestCase`` as a test.
+
+    It breaks on the first violation of the golden rule (no shrinking into a scenario file:
+    :func:`check_golden_rule` replays what the example database kept and writes that).
+    ``database_key`` is the one :func:`check_golden_rule` was given, so both read the same
+    failures; ``settings`` (default: the loaded profile) gets ``max_steps`` steps a run.
+    """
+    holder = _Holder(Coverage(points=(*adapter.crash_points, *CRASH_POINTS)))
+    machine = _machine(integration, adapter, holder,
+                       builder=not isinstance(integration, Integration), progress=None)
+    if database_key is not None:
+        machine._hypothesis_internal_add_digest = database_key.encode()
+    base = settings if settings is not None else Settings()
+    machine.TestCase.settings = Settings(
+        base, stateful_step_count=max_steps, deadline=None,
+        suppress_health_check=[*base.suppress_health_check, *_SLOW])
+    return machine
 
 
 def verb_names() -> tuple[str, ...]:
@@ -309,7 +339,9 @@ def check_golden_rule(integration: Integration | Any = None, *, adapter: Adapter
                       counterexamples: str | Path = DEFAULT_COUNTEREXAMPLES,
                       replay_integration: str | None = None, replay_adapter: str | None = None,
                       seed: int | None = None, shrink: str = "scenario",
-                      progress: Callable[[int], None] | None = None) -> Proof:
+                      progress: Callable[[int], None] | None = None,
+                      database: ExampleDatabase | None = None,
+                      database_key: str | None = None) -> Proof:
     """Search the fault space for a run of ``integration`` that breaks the golden rule.
 
     For example::
@@ -328,6 +360,8 @@ def check_golden_rule(integration: Integration | Any = None, *, adapter: Adapter
     records, policies and faults removed or made plainer while a replay still fails the
     same way): a few dozen replays. ``shrink="hypothesis"`` keeps Hypothesis' own shrinker
     of the whole choice sequence, which is thorough but takes minutes on these runs.
+    ``database``: Hypothesis' example database (none by default: the verdict depends on the
+    seed alone); ``database_key`` names the run in it (two integrations never share one).
     """
     if shrink not in ("scenario", "hypothesis"):
         raise ValueError(f"check_golden_rule(shrink={shrink!r}): use 'scenario' or "
@@ -357,14 +391,16 @@ def check_golden_rule(integration: Integration | Any = None, *, adapter: Adapter
                          f"file; name a folder to write counterexample scenarios into.")
     base = settings if settings is not None else Settings()
     phases = [p for p in base.phases if shrink == "hypothesis" or p is not Phase.shrink]
-    # No example database: a verdict must not depend on earlier runs on this machine (a
-    # failure is kept as a scenario file instead).
+    # No example database unless asked: a verdict must not depend on earlier runs on this
+    # machine (a failure is kept as a scenario file instead).
     chosen = Settings(base, stateful_step_count=max_steps, deadline=None, phases=phases,
-                      database=None,
+                      database=database,
                       suppress_health_check=[*base.suppress_health_check, *_SLOW])
     holder = _Holder(Coverage(points=(*adapter.crash_points, *CRASH_POINTS)))
     builder = not isinstance(integration, Integration)
     machine = _machine(integration, adapter, holder, builder=builder, progress=progress)
+    if database_key is not None:  # what Hypothesis keys the example database by
+        machine._hypothesis_internal_add_digest = database_key.encode()
     if seed is None and chosen.derandomize:
         # Derandomized Hypothesis seeds itself from the property's source code, so the same
         # examples would change with any edit of this module: seed it with a constant.
@@ -378,7 +414,8 @@ def check_golden_rule(integration: Integration | Any = None, *, adapter: Adapter
         with _same_draws_in_any_process():
             run_state_machine_as_test(machine, settings=chosen)
     except Exception as exc:
-        proof = Proof(holder.examples, time.perf_counter() - started, holder.coverage, kinds)
+        proof = Proof(holder.examples, time.perf_counter() - started, holder.coverage, kinds,
+                      holder.discarded)
         if holder.failure is None:
             raise
         world, steps, violation = holder.failure
@@ -386,8 +423,8 @@ def check_golden_rule(integration: Integration | Any = None, *, adapter: Adapter
         found = Scenario("counterexample", world=world, timeline=steps)
         found, violation, replays = _reduce(found, violation, integration, adapter,
                                             shrink=shrink == "scenario")
-        names = (replay_integration or _importable_name(integration),
-                 replay_adapter or _importable_name(adapter))
+        names = (replay_integration or importable_name(integration),
+                 replay_adapter or importable_name(adapter))
         path, replay, pytest_line = _write(found, violation, slug, folder, *names)
         how = (f"replay it with:\n  {replay}\n  {pytest_line}" if replays else
                f"WARNING: replaying the written run did NOT break the rule again: something "
@@ -400,36 +437,13 @@ def check_golden_rule(integration: Integration | Any = None, *, adapter: Adapter
             f"the golden rule broke for {slug}: {_headline(violation)}\n"
             f"shrunk to {len(found.timeline)} timeline step(s), written to {path}\n{how}",
             path=path, replay=replay, violation=violation, proof=proof) from exc
-    return Proof(holder.examples, time.perf_counter() - started, holder.coverage, kinds)
+    return Proof(holder.examples, time.perf_counter() - started, holder.coverage, kinds,
+                 holder.discarded)
 
 
 def _headline(violation: BaseException) -> str:
     return violation.one_line() if isinstance(violation, Violation) else (
         f"{type(violation).__name__}: {violation}")
-
-
-def _importable_name(obj: Any) -> str | None:
-    """Where ``obj`` can be imported from, as ``module:attribute`` (``None`` if nowhere):
-    a function or class by its own name in a public module (or the public package that
-    re-exports it), another object by a module attribute that is it."""
-    module, name = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
-    if isinstance(module, str) and name and "<" not in name and module != "__main__" \
-            and not any(part.startswith("_") for part in module.split(".")):
-        return f"{module}:{name}"
-    found = []
-    for module_name, loaded in list(sys.modules.items()):
-        if module_name == "__main__" or module_name.startswith("_") or loaded is None:
-            continue
-        try:
-            attributes = list(vars(loaded).items())
-        except TypeError:
-            continue
-        in_tests = any(part in ("test", "tests") or part.startswith("test_")
-                       or part.endswith("_test") for part in module_name.split("."))
-        private = any(part.startswith("_") for part in module_name.split("."))
-        found += [(in_tests, private, len(module_name), f"{module_name}:{attr}")
-                  for attr, value in attributes if value is obj and not attr.startswith("_")]
-    return min(found)[3] if found else None
 
 
 def _reduce(found: Scenario, violation: BaseException, integration: Any, adapter: Adapter,

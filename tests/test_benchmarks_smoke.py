@@ -22,6 +22,7 @@ TINY: dict[str, dict[str, Any]] = {
     "bench_simulation": {"days": 1 / 48},
     "bench_prove": {"examples": 3, "prove": False},
     "bench_conformance": {"examples": 2, "two_workers": False},
+    "bench_scale": {"examples": 4, "profile_examples": 2, "prove": False},
 }
 COMMON_KEYS = {"benchmark", "parameters", "seconds", "cpu_seconds", "meets_target", "machine"}
 

@@ -88,19 +88,22 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--spmkit-conformance",
                                            "--spmkit-examples", "10", "-v",
                                            "--junitxml=junit.xml")
-    result.assert_outcomes(passed=26, skipped=2)  # the repo's own tests did not run
+    # The repo's own tests did not run; nothing is remembered yet.
+    result.assert_outcomes(passed=26, skipped=3)
     result.stdout.fnmatch_lines([
         "spmkit conformance: integration acme_crm.sync:integration; property run: spmkit-ci "
         "profile, 10 examples",
         *(f"conformance::static::{name} PASSED*" for name in STATIC),
-        "conformance::property PASSED*",
+        "conformance::property[[]remembered[]] SKIPPED*",
+        "conformance::property[[]1/1[]] PASSED*",
         "conformance::scenario[[]clean_backfill[]] PASSED*",
         "conformance::scenario[[]whole_chunk_4xx[]] SKIPPED*",
         "*= spmkit conformance =*",
         "integration: acme_crm.sync:integration",
         "static: 5 passed",
-        "property: 1 passed",
-        "property run: * examples in *s",
+        "property: 1 passed, 1 skipped",
+        "  skipped property[[]remembered[]]: nothing remembered*",
+        "property run: 10 examples in *s (1 shard(s))",
         "fault-space coverage:",
         "fault kinds (*/14 reached):",
         "invariant checks (*/10 reached):",
@@ -111,10 +114,11 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
     ], consecutive=False)
     seen = outcomes(pytester.path / "junit.xml")
     assert {k for k, v in seen.items() if v == "skipped"} == {
-        f"conformance::scenario[{n}]" for n in NOT_APPLYING}
+        "conformance::property[remembered]",
+        *(f"conformance::scenario[{n}]" for n in NOT_APPLYING)}
     assert [k for k in seen if k.startswith("conformance.static::")] == [
         f"conformance.static::{name}" for name in STATIC]
-    assert "conformance::property" in seen and len(seen) == 28
+    assert "conformance::property[1/1]" in seen and len(seen) == 29
 
 
 def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(
@@ -124,11 +128,15 @@ def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--spmkit-conformance",
                                            "--junitxml=junit.xml", "--spmkit-report=reports")
     seen = outcomes(root / "junit.xml")
-    assert seen["conformance::property"] == "failure"
+    # Each shard is an item of its own: those that met the bug fail, each with its file.
+    failing = sorted(k for k, v in seen.items() if k.startswith("conformance::property[")
+                     and v == "failure")
+    assert failing and seen["conformance::property[remembered]"] == "skipped"
     assert seen["conformance::scenario[clock_skew_overlap]"] == "failure"
     assert all(v == "passed" for k, v in seen.items() if k.startswith("conformance.static::"))
     written = sorted((root / ".spmkit" / "counterexamples").glob("*.py"))
-    assert len(written) == 1 and re.fullmatch(r"acme_crm_i3_[0-9a-f]{8}\.py", written[0].name)
+    assert 1 <= len(written) <= len(failing)
+    assert all(re.fullmatch(r"acme_crm_i3_[0-9a-f]{8}\.py", p.name) for p in written)
     path = written[0]
     replay = f"spmkit run {path} {TARGET}"
     result.stdout.fnmatch_lines([
@@ -136,20 +144,23 @@ def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(
         f"counterexample: {path}",
         f"replay: {replay}",
         "*= spmkit conformance =*",
-        f"FAILED conformance::property: counterexample {path}",
+        f"FAILED conformance::property[[]*[]]: counterexample {path}",
         f"  replay: {replay}",
         "FAILED conformance::scenario[[]clock_skew_overlap[]]: scenario *clock_skew_overlap.py",
         f"  replay: spmkit run clock_skew_overlap {TARGET}",
     ], consecutive=False)
     # A CI page showing the JUnit XML shows both.
-    failure = next(c for c in ET.parse(root / "junit.xml").getroot().iter("testcase")
-                   if c.get("name") == "property").find("failure")
-    assert failure is not None and f"counterexample: {path}" in (failure.text or "")
+    failures = [c.find("failure") for c in ET.parse(root / "junit.xml").getroot().iter(
+        "testcase") if str(c.get("name")).startswith("property[")]
+    failure = next(f for f in failures
+                   if f is not None and f"counterexample: {path}" in (f.text or ""))
+    assert failure is not None
     assert f"replay: {replay}" in (failure.text or "")
     # An HTML timeline of every scenario run and of the counterexample, and an index.
     index = (root / "reports" / "index.html").read_text()
     assert "spmkit runs against acme_crm.sync:integration" in index
-    assert f'<a href="property_{path.stem}.html">conformance::property</a>' in index
+    assert re.search(rf'<a href="property_{path.stem}.html">conformance::property\[\d+/20\]</a>',
+                     index)
     assert '<a href="clock_skew_overlap.html">conformance::scenario[clock_skew_overlap]</a>' \
         in index
     assert "I3" in (root / "reports" / f"property_{path.stem}.html").read_text()
@@ -167,14 +178,25 @@ def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(
     scenario.assert_outcomes(failed=1)
     scenario.stdout.fnmatch_lines(["*I3 (no silent loss) violated*"])
 
-    # Two workers: the same items and verdicts, the same counterexample, the same reports.
+    # A second run remembers: it replays the counterexamples and the example database first.
+    second = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--spmkit-conformance",
+                                           "-k", "remembered", "--junitxml=again.xml")
+    assert outcomes(root / "again.xml")["conformance::property[remembered]"] == "failure"
+    second.stdout.fnmatch_lines(["*the golden rule still breaks: I3 (no silent loss)*",
+                                f"remembered counterexample {written[0]}"], consecutive=False)
+
+    # Two workers: the same items and verdicts, the same counterexamples, the same reports
+    # (from a memory as empty as the serial run's was).
+    monkeypatch.setenv("SPMKIT_EXAMPLE_DB", "db-two")
     pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--spmkit-conformance",
                                   "--spmkit-counterexamples=cx-two", "--junitxml=two.xml",
                                   "--spmkit-report=reports-two")
     assert outcomes(root / "two.xml") == seen
-    # The file names its own path in its replay line: compare it without.
-    again_written = root / "cx-two" / path.name
-    assert again_written.read_text().replace(str(again_written.parent), "DIR") == (
-        path.read_text().replace(str(path.parent), "DIR"))
+    # A file names its own path in its replay line: compare them without.
+    assert sorted(p.name for p in (root / "cx-two").glob("*.py")) == [p.name for p in written]
+    for one in written:
+        two = root / "cx-two" / one.name
+        assert two.read_text().replace(str(two.parent), "DIR") == (
+            one.read_text().replace(str(one.parent), "DIR"))
     assert sorted(p.name for p in (root / "reports-two").iterdir()) == sorted(
         p.name for p in (root / "reports").iterdir())

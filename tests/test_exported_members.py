@@ -10,7 +10,8 @@ import pytest
 PACKAGES = ["spmkit", "spmkit_testing", "spmkit_testing.conformance", "spmkit_testing.contract",
             "spmkit_testing.faults", "spmkit_testing.oracle", "spmkit_testing.reference",
             "spmkit_testing.report", "spmkit_testing.sim",
-            "spmkit_testing.partner", "spmkit_testing.rest", "spmkit_testing.scenario"]
+            "spmkit_testing.partner", "spmkit_testing.rest", "spmkit_testing.scale",
+            "spmkit_testing.scenario"]
 # Modules (not packages): what they import is not theirs; what they define must be exported.
 MODULES = ["spmkit_testing.stateful", "spmkit_testing.strategies"]
 

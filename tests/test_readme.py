@@ -146,7 +146,7 @@ def test_the_walk_through_works_when_followed_literally(tmp_path: Path) -> None:
     assert "integration: my_sync:integration" in on_ci.stdout
     junit = (tmp_path / "conformance.xml").read_text()
     assert 'classname="conformance.static" name="adapter_covers_every_step"' in junit
-    assert 'classname="conformance" name="property"' in junit
+    assert 'classname="conformance" name="property[1/2]"' in junit
     assert "spmkit runs against my_sync:integration" in (
         tmp_path / "reports" / "index.html").read_text()
 

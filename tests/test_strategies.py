@@ -75,6 +75,12 @@ def test_timelines_draw_deletes() -> None:
     assert any(type(s).__name__ == "Delete" for s in found)
 
 
+@pytest.fixture(autouse=True)
+def _own_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """spmkit prove keeps its memory under .spmkit/ of the folder it runs in."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _prove(*args: str) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):

@@ -1,10 +1,12 @@
-"""What several subcommands share: ``--integration`` and ``--adapter``."""
+"""What several subcommands share: ``--integration`` and ``--adapter``, ``--workers`` and
+``--out``, and how they say that the integration's own code raised."""
 
 from __future__ import annotations
 
 import argparse
+import os
 
-__all__ = ["add_target_options"]
+__all__ = ["add_run_options", "add_target_options", "default_workers", "integration_raised"]
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
@@ -14,3 +16,29 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                         "Integration or a builder); the current directory is importable")
     parser.add_argument("--adapter", metavar="MOD:ATTR", default=None,
                         help="Its spmkit_testing.Adapter, as package.module:attribute")
+
+
+def add_run_options(parser: argparse.ArgumentParser, workers: str) -> None:
+    """``--workers`` (``workers`` says what they are) and ``--out``."""
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help=f"{workers} (default: the machine's cores)")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="Where counterexample scenario files go (default: "
+                        ".spmkit/counterexamples)")
+
+
+def default_workers() -> int:
+    """The machine's cores (those this process may run on)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def integration_raised(command: str, error: str, where: tuple[str, int, str] | None,
+                       during: str = "") -> str:
+    """The message for a run in which the integration's or adapter's own code raised."""
+    at = "" if where is None else f"\n  at {where[0]}:{where[1]} in {where[2]}"
+    return (f"spmkit {command}: the run raised {error}{during}{at}\nThis is an error of the "
+            f"integration or its adapter (not a golden-rule violation): fix it, then run "
+            f"spmkit {command} again.")

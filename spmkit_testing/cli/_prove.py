@@ -6,7 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from spmkit_testing.cli._common import add_target_options
+from spmkit_testing.cli._common import (
+    add_run_options,
+    add_target_options,
+    default_workers,
+    integration_raised,
+)
 
 __all__ = ["add_prove"]
 
@@ -14,9 +19,8 @@ __all__ = ["add_prove"]
 def _cmd_prove(args: argparse.Namespace) -> int:
     """Property-check the golden rule: 0 when nothing broke, 1 on a counterexample, 2 on bad
     usage."""
-    import logging
+    import random
     import time
-    import traceback
     from pathlib import Path
 
     from hypothesis import settings as Settings
@@ -24,17 +28,26 @@ def _cmd_prove(args: argparse.Namespace) -> int:
 
     from spmkit import Integration, InvalidArgument
     from spmkit_testing.adapter import Adapter
+    from spmkit_testing.scale import (
+        ShardFailed,
+        ShardResult,
+        example_db_setting,
+        plan_shards,
+        prove_in_shards,
+    )
     from spmkit_testing.scenario import resolve_object
     from spmkit_testing.stateful import (
         CI_PROFILE,
         DEFAULT_COUNTEREXAMPLES,
-        GoldenRuleBroken,
-        check_golden_rule,
+        DERANDOMIZED_SEED,
         register_profiles,
     )
 
     if args.examples is not None and args.examples < 1:
         print(f"spmkit prove: --examples {args.examples} must be 1 or more.", file=sys.stderr)
+        return 2
+    if args.workers is not None and args.workers < 1:
+        print(f"spmkit prove: --workers {args.workers} must be 1 or more.", file=sys.stderr)
         return 2
     if args.max_steps < 1:
         print(f"spmkit prove: --max-steps {args.max_steps} must be 1 or more.", file=sys.stderr)
@@ -74,52 +87,85 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         print(f"spmkit prove: --profile {name!r} is not a registered Hypothesis profile; use "
               f"spmkit-ci (500 examples) or spmkit-dev (30).", file=sys.stderr)
         return 2
-    if args.examples is not None:
-        profile = Settings(profile, max_examples=args.examples)
+    examples = args.examples if args.examples is not None else profile.max_examples
+    seed = args.seed
+    if seed is None:
+        # A profile that is not derandomized searches anew each time: draw its seed here
+        # and print it, so the search can be repeated (and its shards planned from it).
+        seed = DERANDOMIZED_SEED if profile.derandomize else random.SystemRandom().randrange(
+            2**32)
+    workers = args.workers if args.workers is not None else default_workers()
+    machine = (1, 1)
+    if args.shard is not None:
+        index, _, machines = args.shard.partition("/")
+        if not (index.isdigit() and machines.isdigit() and 1 <= int(index) <= int(machines)):
+            print(f"spmkit prove: --shard {args.shard}: write I/M, this machine's place I among "
+                  f"M machines (1 <= I <= M), such as --shard 2/4.", file=sys.stderr)
+            return 2
+        machine = (int(index), int(machines))
+    shards = plan_shards(seed, examples)
     who = "the reference Demo POS" if args.integration is None else args.integration
-    print(f"spmkit prove: the golden cursor rule against {who} ({name}, "
-          f"{profile.max_examples:,} examples of up to {args.max_steps} steps"
-          + (f", seed {args.seed}" if args.seed is not None else
-             ", derandomized: the same examples on every machine" if profile.derandomize
-             else ", a random seed: pass --seed S to repeat a search") + ")", flush=True)
-    started = time.perf_counter()  # the progress line only: never feeds the simulation
-    live = sys.stdout.isatty()
-    every = max(1, profile.max_examples // 10)
+    how = (f"seed {seed}" if args.seed is not None else
+           f"derandomized (seed {seed}): the same examples on every machine"
+           if profile.derandomize else f"seed {seed}, drawn for this run: pass --seed {seed}"
+           " to repeat it")
+    print(f"spmkit prove: the golden cursor rule against {who} ({name}: {examples:,} "
+          f"examples of up to {args.max_steps} steps, in {len(shards)} shard(s) on "
+          f"{workers} worker(s), {how})", flush=True)
+    started = time.perf_counter()  # the progress lines only: never feeds the simulation
+    total = [0]
 
-    def progress(done: int) -> None:
-        if not live and done % every:
+    def progress(result: ShardResult) -> None:
+        if result.error is not None:
             return
+        total[0] += result.examples
         elapsed = time.perf_counter() - started
-        rate = done / elapsed if elapsed > 0 else 0.0
-        line = f"  {done:,} examples, {rate:,.1f}/s, {elapsed:,.1f}s elapsed"
-        print(f"\r{line}" if live else line, end="" if live else "\n", flush=True)
+        rate = total[0] / elapsed if elapsed > 0 else 0.0
+        verdict = "broke the rule" if result.broken else "passed"
+        where = "remembered failures" if result.index == 0 else f"shard {result.index}/" \
+            f"{len(shards)}"
+        print(f"  {where} {verdict}: {result.examples:,} examples ({total[0]:,} done, "
+              f"{rate:,.1f}/s, {elapsed:,.1f}s elapsed)", flush=True)
 
-    quiet = logging.NullHandler()
-    logging.getLogger("spmkit").addHandler(quiet)
+    database = example_db_setting()
     try:
-        proof = check_golden_rule(
-            integration, adapter=adapter, settings=profile, max_steps=args.max_steps,
-            counterexamples=args.out or DEFAULT_COUNTEREXAMPLES,
-            replay_integration=args.integration,
-            replay_adapter=args.adapter, seed=args.seed, progress=progress)
-    except GoldenRuleBroken as broken:
-        print(("\n" if live else "") + f"FAILED: {broken}", flush=True)
-        print(f"\n{broken.proof.coverage.table(broken.proof.fault_kinds)}")
-        return 1
+        proof = prove_in_shards(
+            args.integration, args.adapter, examples=examples, seed=seed, profile=name,
+            max_steps=args.max_steps, workers=workers, root=Path.cwd(),
+            counterexamples=Path(args.out or DEFAULT_COUNTEREXAMPLES).absolute(),
+            database=database, resume=not args.fresh, machine=machine, on_shard=progress)
+    except ShardFailed as exc:
+        which = (f"shard {exc.shard}/{len(shards)}" if exc.shard else
+                 "replaying a failure remembered from an earlier run")
+        print("\n" + integration_raised("prove", str(exc), exc.where, f" ({which})"),
+              file=sys.stderr)
+        return 2
     except (InvalidArgument, ValueError, OSError) as exc:
         print(f"\nspmkit prove: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # the integration's or adapter's own code raised
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        print(f"\nspmkit prove: the run raised {type(exc).__name__}: {exc}\n  at "
-              f"{where.filename}:{where.lineno} in {where.name}\nThis is an error of the "
-              f"integration or its adapter (not a golden-rule violation): fix it, then run "
-              f"spmkit prove again.", file=sys.stderr)
-        return 2
-    finally:
-        logging.getLogger("spmkit").removeHandler(quiet)
-    print(("\n" if live else "") + f"passed: {proof.examples:,} examples in "
-          f"{proof.seconds:,.1f}s ({proof.examples_per_second:,.1f}/s), no rule broken.\n")
+    if proof.resumed:
+        print(f"(resumed an interrupted run: {proof.resumed} of its {len(shards)} shards had "
+              f"finished)")
+    cut = (f" (Hypothesis also cut {proof.discarded:,} example(s) short while drawing: "
+           f"not counted)" if proof.discarded else "")
+    broken = proof.broken
+    if broken is not None:
+        if broken.index == 0:
+            print(f"FAILED before the search: a failure remembered from an earlier run still "
+                  f"breaks the rule.\n{broken.broken}", flush=True)
+            return 1
+        skipped = sum(1 for s in proof.shards if s.index > broken.index)
+        print(f"FAILED: shard {broken.index}/{len(shards)} found a counterexample after "
+              f"{proof.examples:,} of the {proof.budget:,} examples, and the search stopped "
+              f"there" + (f" ({skipped} later shard(s) not counted)" if skipped else "")
+              + f"{cut}."
+              + f"\n{broken.broken}", flush=True)
+        print(f"\n{proof.coverage.table(proof.fault_kinds)}")
+        return 1
+    mine = "" if machine == (1, 1) else f" (machine {machine[0]}/{machine[1]}'s share)"
+    print(f"passed: {proof.examples:,} examples in {len(proof.shards)} shard(s){mine}, "
+          f"{proof.seconds:,.1f}s on {workers} worker(s) "
+          f"({proof.examples / max(proof.seconds, 1e-9):,.1f}/s), no rule broken{cut}.\n")
     print(proof.coverage.table(proof.fault_kinds))
     return 0
 
@@ -132,7 +178,12 @@ def add_prove(subparsers: Any) -> None:
         "(partner writes, ticks, faults, clock steps, crashes, backfills, webhooks, a second "
         "worker) and the oracle checks every tick. Prints a progress line, then a coverage "
         "table of what was exercised and what was never reached. On a violation the run is "
-        "shrunk and written as a scenario file with the command that replays it. Exit status: "
+        "shrunk and written as a scenario file with the command that replays it. The run is split "
+        "into fixed shards (from the seed and the budget alone) spread over --workers "
+        "processes: the same examples, verdict and counterexample for any number of workers. "
+        "Failures remembered from earlier runs (.spmkit/counterexamples, and the example "
+        "database: .spmkit/examples, or SPMKIT_EXAMPLE_DB) are replayed first; an "
+        "interrupted run resumes. Exit status: "
         "0 when no rule broke, 1 on a counterexample, 2 on bad usage.",
     )
     parser.add_argument("--examples", type=int, default=None, metavar="N",
@@ -145,8 +196,13 @@ def add_prove(subparsers: Any) -> None:
                         "derandomized; spmkit-dev: 30)")
     parser.add_argument("--max-steps", type=int, default=20, metavar="N",
                         help="Verbs per run (default: 20)")
-    parser.add_argument("--out", default=None, metavar="DIR",
-                        help="Where counterexample scenario files go (default: "
-                        ".spmkit/counterexamples)")
+    parser.add_argument("--shard", default=None, metavar="I/M",
+                        help="Run only the I-th of M CI machines' share of the shards (shards "
+                        "I, I+M, I+2M...): M machines together run the whole plan")
+    parser.add_argument("--fresh", action="store_true",
+                        help="Start afresh instead of resuming an interrupted run of the same "
+                        "command (kept under .spmkit/shards)")
+    add_run_options(parser, "Worker processes, each running shards (the examples, verdict and "
+                    "counterexample are the same for any N)")
     add_target_options(parser)
     parser.set_defaults(func=_cmd_prove)

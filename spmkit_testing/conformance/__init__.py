@@ -10,9 +10,11 @@ and ``pytest --spmkit-conformance`` runs, one JUnit-friendly item each:
 
 * ``conformance::static::<check>`` — the :data:`STATIC_CHECKS` of what the integration
   and its adapter declare (steps, resources, sources, policies, provisioning, coverage);
-* ``conformance::property`` — :func:`spmkit_testing.stateful.check_golden_rule` under the
-  ``spmkit-ci`` profile (``--spmkit-examples N`` to change the budget); a failure names
-  the shrunk counterexample file and the command that replays it;
+* ``conformance::property[I/K]`` — :func:`spmkit_testing.stateful.check_golden_rule` under
+  the ``spmkit-ci`` profile in K fixed shards (:func:`spmkit_testing.scale.plan_shards`;
+  ``--spmkit-examples N`` to change the budget), and ``conformance::property[remembered]``,
+  the failures earlier runs left, replayed first; a failure names the shrunk
+  counterexample file and the command that replays it;
 * ``conformance::scenario[<name>]`` — every library scenario; one that does not apply
   to the integration is skipped with the reason.
 

@@ -10,21 +10,20 @@ pytest-xdist sends back to the controller), never from state shared between work
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from spmkit_testing.pytest._property import PropertyItem, RememberedItem, merged_property
 from spmkit_testing.pytest._report import (
     COUNTEREXAMPLE,
-    COVERAGE,
-    EXAMPLES,
     REPLAY,
     REPORT,
     REPORT_OPTION,
     report_dir,
-    write_item_report,
 )
 from spmkit_testing.pytest._scenario_item import ScenarioItem
 from spmkit_testing.pytest._target import INTEGRATION_INI, spec, target, target_name
@@ -36,7 +35,6 @@ __all__ = [
     "CONFORMANCE_OPTION",
     "COUNTEREXAMPLES_INI",
     "EXAMPLES_OPTION",
-    "PropertyItem",
     "StaticItem",
     "add_options",
     "configure",
@@ -83,6 +81,10 @@ def add_options(group: Any, parser: pytest.Parser) -> None:
         "index.html naming the integration")
     parser.addini(COUNTEREXAMPLES_INI, default="",
                   help="Where the conformance property run writes counterexamples")
+    parser.addini("spmkit_example_db", default="",
+                  help="The property run's example database: unset .spmkit/examples; "
+                  "redis://host:port/db shared (with the local folder); readonly:redis://... "
+                  "read but never written; a folder; none. SPMKIT_EXAMPLE_DB overrides it")
 
 
 def conformance_requested(config: pytest.Config) -> bool:
@@ -164,76 +166,6 @@ class StaticItem(pytest.Item):
         return self.path, 0, f"spmkit static check {self.check.name}"
 
 
-class PropertyItem(pytest.Item):
-    """The property run of the golden cursor rule (``conformance::property``)."""
-
-    def runtest(self) -> None:
-        import logging
-
-        from spmkit_testing.stateful import GoldenRuleBroken, check_golden_rule
-
-        config = self.config
-        integration, adapter = _checked_target(config)
-        specs = _named(config)
-        # The engine logs every failed step of hundreds of runs: the counterexample's trace
-        # says what matters, and capturing them all costs a good share of the run.
-        logger = logging.getLogger("spmkit")
-        propagate, logger.propagate = logger.propagate, False
-        quiet = logging.NullHandler()
-        logger.addHandler(quiet)
-        try:
-            proof = check_golden_rule(
-                integration, adapter=adapter, settings=_settings(config),
-                counterexamples=_counterexamples(config), replay_integration=specs[0],
-                replay_adapter=specs[1])
-        except GoldenRuleBroken as exc:
-            self._coverage(exc.proof)
-            self.user_properties += [(COUNTEREXAMPLE, str(exc.path)), (REPLAY, exc.replay)]
-            self._report(exc, integration, adapter)
-            raise
-        finally:
-            logger.removeHandler(quiet)
-            logger.propagate = propagate
-        self._coverage(proof)
-
-    def _coverage(self, proof: Any) -> None:
-        self.user_properties += [
-            (EXAMPLES, f"{proof.examples:,} examples in {proof.seconds:.1f}s"),
-            (COVERAGE, proof.coverage.table(proof.fault_kinds))]
-
-    def _report(self, broken: Any, integration: Any, adapter: Any) -> None:
-        if report_dir(self.config) is None:
-            return
-        from spmkit_testing.scenario import load_scenario, run_scenario
-
-        result = run_scenario(load_scenario(str(broken.path)), integration=integration,
-                              adapter=adapter)
-        write_item_report(self, result, f"property_{broken.path.stem}")
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        from spmkit_testing.stateful import GoldenRuleBroken
-
-        if isinstance(excinfo.value, GoldenRuleBroken):
-            broken = excinfo.value
-            return (f"{broken}\ncounterexample: {broken.path}\nreplay: {broken.replay}\n"
-                    f"timeline of the shrunk run:\n"
-                    + "\n".join(f"  {s!r}" for s in _timeline(broken.path)))
-        return str(super().repr_failure(excinfo, style=style))
-
-    def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, 0, "spmkit property run of the golden cursor rule"
-
-
-def _timeline(path: Path) -> list[Any]:
-    from spmkit_testing.scenario import load_scenario
-
-    try:
-        return list(load_scenario(str(path)).timeline)
-    except Exception:  # the message above already names the file
-        return []
-
-
 def _settings(config: pytest.Config) -> Any:
     """The ``spmkit-ci`` profile unless ``--hypothesis-profile`` chose another; then
     ``--spmkit-examples``."""
@@ -286,15 +218,12 @@ class _Summary:
             out += [f"  skipped {r.nodeid.removeprefix(PREFIX)}: "
                     f"{r.longrepr[2].removeprefix('Skipped: ')}" for r in reports
                     if r.outcome == "skipped" and isinstance(r.longrepr, tuple)]
-            for props in (self._props(r) for r in reports):
-                if EXAMPLES in props:
-                    out.append(f"property run: {props[EXAMPLES]}")
-                if COVERAGE in props:
-                    out += ["fault-space coverage:", *props[COVERAGE].splitlines()]
+            if kind == "property":
+                out += merged_property([self._props(r) for r in reports])
         for report in self.reports.values():
             props = self._props(report)
             if COUNTEREXAMPLE in props:
-                what = "counterexample" if report.nodeid.endswith("property") else "scenario"
+                what = "counterexample" if "::property[" in report.nodeid else "scenario"
                 out += [f"FAILED {report.nodeid}: {what} {props[COUNTEREXAMPLE]}",
                         f"  replay: {props[REPLAY]}"]
         return out
@@ -336,6 +265,46 @@ def configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_Summary(config, integration), "spmkit-conformance-summary")
 
 
+def _property_items(session: pytest.Session, config: pytest.Config) -> list[pytest.Item]:
+    """``property[remembered]``, then ``property[1/K]`` ... ``property[K/K]``: the shards
+    of the run's seed and budget (see :mod:`spmkit_testing.pytest._property`)."""
+    from spmkit_testing.scale import (
+        EXAMPLE_DB_INI,
+        ShardJob,
+        database_key,
+        example_db_setting,
+        open_example_database,
+        plan_shards,
+        remembered,
+    )
+    from spmkit_testing.stateful import DERANDOMIZED_SEED
+
+    settings = _settings(config)
+    names = _named(config)
+    target = _checked_target(config)
+    seed = config.getoption("spmkit_seed", None)
+    if seed is None:
+        seed = DERANDOMIZED_SEED if settings.derandomize else random.SystemRandom().randrange(
+            2**32)
+    steps = 20
+    setting = example_db_setting(str(config.getini(EXAMPLE_DB_INI)))
+    root, folder = config.rootpath, _counterexamples(config)
+    db = open_example_database(setting, root=root)
+    stock = remembered(*target, max_steps=steps, key=database_key(*names, steps),
+                       counterexamples=folder, database=db)
+    replay = {"integration": names[0], "adapter": names[1], "max_steps": steps,
+              "counterexamples": folder, "database": db}
+    items: list[pytest.Item] = [RememberedItem.from_parent(
+        session, name="property[remembered]", nodeid=f"{PREFIX}property[remembered]",
+        stock=stock, replay=replay, target=target)]
+    for shard in plan_shards(seed, settings.max_examples):
+        job = ShardJob(shard, names[0], names[1], "", steps, setting, str(root), str(folder))
+        items.append(PropertyItem.from_parent(
+            session, name=f"property[{shard.name}]", nodeid=f"{PREFIX}property[{shard.name}]",
+            job=job, settings=settings, target=target))
+    return items
+
+
 def conformance_items(session: pytest.Session, config: pytest.Config) -> list[pytest.Item]:
     """The suite's items when ``--spmkit-conformance`` is given (else none), in a fixed
     order: the static checks, the property run, then the library scenarios by name."""
@@ -350,7 +319,7 @@ def conformance_items(session: pytest.Session, config: pytest.Config) -> list[py
         StaticItem.from_parent(session, name=check.name, check=check,
                                nodeid=f"{PREFIX}static::{check.name}")
         for check in STATIC_CHECKS]
-    items.append(PropertyItem.from_parent(session, name="property", nodeid=f"{PREFIX}property"))
+    items += _property_items(session, config)
     seed = config.getoption("spmkit_seed", None)
     items += [ScenarioItem.from_parent(session, name=f"scenario[{name}]", spec=name, seed=seed,
                                        nodeid=f"{PREFIX}scenario[{name}]")

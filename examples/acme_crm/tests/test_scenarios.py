@@ -6,9 +6,11 @@ import pytest
 from acme_crm.sync import integration
 from acme_crm.testing import adapter
 
+from spmkit_testing import Target
 from spmkit_testing.scenario import applies, load_scenario, run_scenario, scenario_names
 
-REASONS = {name: applies(load_scenario(name), integration, adapter) for name in scenario_names()}
+REASONS = {name: applies(load_scenario(name), Target(integration, adapter))
+           for name in scenario_names()}
 APPLICABLE = sorted(name for name, reason in REASONS.items() if reason is None)
 
 
