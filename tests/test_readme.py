@@ -84,7 +84,7 @@ def ci_commands() -> list[list[str]]:
 def test_the_ci_section_shows_the_walk_through_s_ini_lines() -> None:
     toml = re.findall(r"```toml\n(.*?)```", ci_section(), flags=re.S)
     assert toml == [files()["pyproject.toml"]]
-    assert "pip install '/path/to/spmkit[testing]'" in ci_section()
+    assert "pip install 'spmkit-shopimind[testing] @ file:///path/to/spmkit'" in ci_section()
     assert [c[1:] for c in ci_commands()] == [
         ["-n", "auto", "--spmkit-conformance", "--junitxml=conformance.xml",
          "--spmkit-report=reports"],
