@@ -15,6 +15,7 @@ from spmkit._integration import CursorScope, StepResult, SyncStep, always_enable
 from spmkit._paginate import UnexpectedPage
 from spmkit._push import PushOutcome
 from spmkit._resources import BULK_RESOURCES
+from spmkit._where import describe_exception
 from spmkit._window import TolerancePolicy
 
 __all__ = ["StreamRead", "define_bulk_step"]
@@ -157,7 +158,8 @@ def define_bulk_step(
                         batch = []
             items += await _flush(send, ctx, batch, errors)
         except Exception as exc:
-            errors.append(f"bulk step '{entity}': {type(exc).__name__}: {exc}")
+            errors.append(f"bulk step '{entity}': {describe_exception(exc)}")
+            ctx.caught.append(exc)
         if errors:
             return StepResult(items=items, errors=errors)
         assert ctx.window is not None
@@ -169,8 +171,9 @@ def define_bulk_step(
             if inspect.isawaitable(target):
                 target = await target
         except Exception as exc:
+            ctx.caught.append(exc)
             return StepResult(items=items, errors=[
-                f"bulk step '{entity}': advance(ctx, read) raised {type(exc).__name__}: {exc}"])
+                f"bulk step '{entity}': advance(ctx, read) raised {describe_exception(exc)}"])
         return StepResult(items=items, advance_cursor_to=target)  # the engine checks it
 
     return SyncStep(

@@ -18,65 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.tiny_integration import adapter_source, ini, sync_source
+
 ROOT = Path(__file__).resolve().parents[1]
 DISTRIBUTION = "spmkit-shopimind"
-
-TINY_SYNC = '''\
-from dataclasses import dataclass
-
-import httpx
-
-from spmkit import define_bulk_step, define_integration, paginate_by_offset
-
-
-@dataclass(frozen=True)
-class Settings:
-    transport: httpx.AsyncBaseTransport | None = None
-
-
-async def changed(ctx):
-    async with httpx.AsyncClient(base_url="https://api.tiny.example",
-                                 transport=ctx.settings.transport) as http:
-        async def page(offset, limit):
-            answer = await http.get("/v1/customers", params={
-                "changed_since": ctx.window.since.isoformat(), "offset": offset,
-                "limit": limit})
-            answer.raise_for_status()
-            return answer.json()["results"]
-
-        async for row in paginate_by_offset(page, page_size=50):
-            yield row
-
-
-customers = define_bulk_step(
-    "customers", stream=changed,
-    map=lambda row, ctx: {"customer_id": row["uid"], "email": row["mail"],
-                          "updated_at": row["changed"]})
-integration = define_integration(slug="tiny", sync_steps=[customers])
-'''
-
-TINY_ADAPTER = '''\
-from tiny_sync import Settings
-from spmkit_testing import Adapter, Stream, rest
-
-adapter = Adapter(
-    streams=[Stream("customers", resource="customers")],
-    partner_api=rest.api("https://api.tiny.example", [
-        rest.records("/v1/customers", stream="customers",
-                     paging=rest.offset(items="results", total=None),
-                     since="changed_since", until=None,
-                     fields={"key": "uid", "updated_at": "changed", "email": "mail"}),
-    ]),
-    settings=lambda partner: Settings(transport=partner.transport),
-)
-'''
-
-TINY_PYPROJECT = '''\
-[tool.pytest.ini_options]
-spmkit_integration = "tiny_sync:integration"
-spmkit_adapter = "tiny_adapter:adapter"
-'''
-
 
 def test_the_distribution_is_named_for_this_project() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -130,9 +75,9 @@ def test_a_wheel_installs_by_name_in_a_fresh_virtualenv_and_runs(tmp_path: Path)
 
     project = tmp_path / "tiny"
     project.mkdir()
-    (project / "tiny_sync.py").write_text(TINY_SYNC)
-    (project / "tiny_adapter.py").write_text(TINY_ADAPTER)
-    (project / "pyproject.toml").write_text(TINY_PYPROJECT)
+    (project / "tiny_sync.py").write_text(sync_source())
+    (project / "tiny_adapter.py").write_text(adapter_source("tiny_sync"))
+    (project / "pyproject.toml").write_text(ini("tiny_sync:integration", "tiny_adapter:adapter"))
     out = _run(venv / "bin/pytest", "-p", "no:cacheprovider", "--spmkit-conformance",
                "--spmkit-examples", "3", cwd=project, env=env)
     assert "spmkit conformance" in out

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from spmkit_testing.cli._common import add_target_options
+from spmkit_testing.cli._common import add_target_options, engine_log
 
 __all__ = ["add_demo", "add_run", "add_scenarios"]
 
@@ -53,8 +53,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         write_report = report.write_report
     try:
         scenario = load_scenario(args.scenario)
-        result = run_scenario(scenario, seed=args.seed, integration=args.integration,
-                              adapter=args.adapter)
+        with engine_log(verbose=args.verbose, quiet=False):
+            result = run_scenario(scenario, seed=args.seed, integration=args.integration,
+                                  adapter=args.adapter)
     except InvalidArgument as exc:
         print(f"spmkit run: {exc}", file=sys.stderr)
         return 2
@@ -93,6 +94,9 @@ def add_run(subparsers: Any) -> None:
                         "verdict goes to stderr)")
     parser.add_argument("--report", metavar="FILE.html", default=None,
                         help="Also write a self-contained HTML timeline of the run")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="Show the engine's log lines, with the whole traceback of a step "
+                        "that raised")
     add_target_options(parser)
     parser.set_defaults(func=_cmd_run)
 
@@ -102,7 +106,6 @@ _DEMO_HEADS = ("scenario", "verdict", "ticks", "records", "lost", "dead-lettered
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     """Run the scenario library, print a table, write one HTML timeline per scenario."""
-    import logging
     import time
     import traceback
     from pathlib import Path
@@ -142,10 +145,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     ran = "the reference Demo POS" if integration is None else str(args.integration)
     written: list[tuple[Any, str]] = []
     # The engine logs every failed step; the reports show them, so keep the table readable.
-    quiet = logging.NullHandler()
-    if not args.verbose:
-        logging.getLogger("spmkit").addHandler(quiet)
-    try:
+    with engine_log(verbose=args.verbose, quiet=True):
         for scenario in scenarios:
             try:
                 result = run_scenario(scenario, seed=args.seed, integration=integration,
@@ -170,8 +170,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                              f"{stats.ticks:,}", f"{stats.records:,}", f"{stats.lost:,}",
                              f"{stats.dead_lettered:,}", f"{stats.wall_seconds:.2f}s"), widths),
                   flush=True)
-    finally:
-        logging.getLogger("spmkit").removeHandler(quiet)
     out.mkdir(parents=True, exist_ok=True)
     (out / "index.html").write_text(render_index(written), encoding="utf-8")
     total = len(scenarios) - len(skipped)
@@ -216,6 +214,8 @@ def add_demo(subparsers: Any) -> None:
     parser.add_argument("--scenario", action="append", metavar="NAME_OR_PATH",
                         help="Run only this scenario (repeatable; a library name or a .py file)")
     parser.add_argument("--seed", type=int, default=None, help="Override every scenario's seed")
-    parser.add_argument("--verbose", action="store_true", help="Show the engine's log lines")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="Show the engine's log lines, with the whole traceback of a step "
+                        "that raised")
     add_target_options(parser)
     parser.set_defaults(func=_cmd_demo)

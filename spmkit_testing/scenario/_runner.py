@@ -29,13 +29,22 @@ from spmkit_testing.scenario._evidence import Evidence
 from spmkit_testing.scenario._expect import Violates
 from spmkit_testing.scenario._scenario import Scenario
 from spmkit_testing.scenario._verb import Step
-from spmkit_testing.sim import Simulation, Target, TickTrace, World, format_timeline
+from spmkit_testing.sim import (
+    Simulation,
+    Target,
+    TickTrace,
+    World,
+    format_timeline,
+    step_errors,
+)
 
 __all__ = ["ScenarioFailed", "ScenarioResult", "ScenarioStats", "apply_step", "applies",
            "run_scenario", "simulate", "target_of"]
 
 # A hazard scenario may lose many records the same way: list the first few.
 _LISTED_EXPECTED = 10
+# The distinct step errors a failure message shows in full (the timeline clips them).
+_LISTED_ERRORS = 5
 
 
 class ScenarioFailed(AssertionError):
@@ -102,6 +111,8 @@ class ScenarioResult:
                      f"demonstrates a hazard):\n"
                      + "\n".join(f"  - {v.one_line()}" for v in expected[:_LISTED_EXPECTED])
                      + (f"\n  … and {more:,} more." if more > 0 else ""))
+        if not self.passed:
+            head += _step_errors_text(self.trace)
         warned = "".join(f"\nwarning: {w}" for w in self.warnings)
         return f"{head}{warned}\ntimeline:\n{format_timeline(self.trace)}\nseed={self.seed}"
 
@@ -109,6 +120,21 @@ class ScenarioResult:
         """Raise :class:`ScenarioFailed` with :meth:`message` unless the scenario passed."""
         if not self.passed:
             raise ScenarioFailed(self.message())
+
+
+def _step_errors_text(trace: list[TickTrace]) -> str:
+    """Each distinct step error once, in full: an error in the integration's own code names
+    its file and line (``AttributeError at my_sync.py:42 in from_ms: ...``)."""
+    errors = step_errors(trace)
+    if not errors:
+        return ""
+    lines = [f"  - {e.where}, tick {e.first_tick}"
+             + (f" (and {e.ticks - 1} more)" if e.ticks > 1 else "") + f": {e.error}"
+             for e in errors[:_LISTED_ERRORS]]
+    more = len(errors) - _LISTED_ERRORS
+    if more > 0:
+        lines.append(f"  … and {more} more.")
+    return "\nstep errors (each distinct one once):\n" + "\n".join(lines)
 
 
 def _expected_invariants(scenario: Scenario) -> frozenset[str]:

@@ -90,8 +90,8 @@ def _advance_on_error(monkeypatch: pytest.MonkeyPatch) -> None:
     original = _step_runner.StepRunner._record_failure
 
     def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], *,
-              items: int = 0, summary: Any = None) -> None:
-        original(self, step, key, cursor, errors, items=items, summary=summary)
+              items: int = 0, summary: Any = None, **kw: Any) -> None:
+        original(self, step, key, cursor, errors, items=items, summary=summary, **kw)
         window = getattr(summary, "window", None)
         if window is not None:
             self.base.store.set_cursor(step.entity, key, last_synced_at=window.until,
@@ -152,8 +152,8 @@ def _reset_failures_on_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     original = _step_runner.StepRunner._record_failure
 
     def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], *,
-              items: int = 0, summary: Any = None) -> None:
-        original(self, step, key, cursor, errors, items=items, summary=summary)
+              items: int = 0, summary: Any = None, **kw: Any) -> None:
+        original(self, step, key, cursor, errors, items=items, summary=summary, **kw)
         row = self.base.store.get_cursor(step.entity, key)
         self.base.store.set_cursor(step.entity, key, last_synced_at=row.last_synced_at,
                                    last_status="error", last_error=row.last_error, items=items,
