@@ -38,6 +38,7 @@ from spmkit_testing.oracle import INVARIANTS
 from spmkit_testing.report._errors import step_errors_section
 from spmkit_testing.report._model import Timeline, ViolationLike, step_state
 from spmkit_testing.report._timeline import fault_list, legend, timeline_svg
+from spmkit_testing.scenario import group_violations
 
 if TYPE_CHECKING:
     from spmkit_testing.sim import TickTrace
@@ -186,10 +187,18 @@ def _resources(result: ReportResult) -> Mapping[str, str]:
 
 
 def _verdict(result: ReportResult) -> str:
-    """The badge: PASSED, FAILED, or ``PASSED (shows I3)`` when the run passed because the
-    oracle reported the violation the scenario expects (it demonstrates a hazard)."""
+    """The badge: ``FAILED (I10)`` naming the invariants that broke unexpectedly (FAILED
+    alone when only an expectation failed), PASSED, or ``PASSED (shows I3)`` when the run
+    passed because the oracle reported the violation the scenario expects (it demonstrates
+    a hazard)."""
     if not result.passed:
-        return "<span class=\"verdict failed\">FAILED</span>"
+        expected = {v.invariant for v in result.expected_violations}
+        broke = sorted({v.invariant for v in result.violations} - expected)
+        if not broke:
+            return "<span class=\"verdict failed\">FAILED</span>"
+        title = "; ".join(f"{n} ({INVARIANTS.get(n, '?')})" for n in broke)
+        return (f"<span class=\"verdict failed\" title=\"{esc(title)}\">FAILED "
+                f"({esc(', '.join(broke))})</span>")
     shown = sorted({v.invariant for v in result.expected_violations})
     if not shown:
         return "<span class=\"verdict passed\">PASSED</span>"
@@ -249,16 +258,18 @@ def _problems(result: ReportResult) -> str:
             for f in list(result.failures)[:_LISTED_FAILURES]) + "</ol>"
             + (f"<p class=\"muted\">… and {more:,} more.</p>" if more > 0 else ""))
     if result.violations:
+        # One row per invariant and step-source: how many, the first tick and records.
+        groups = group_violations(result.violations)
         rows = "".join(
-            f"<tr><td><b>{esc(v.invariant)}</b> {esc(INVARIANTS.get(v.invariant, ''))}</td>"
-            f"<td>{v.tick}</td><td>{esc(v.where)}</td><td>{esc(v.record or '')}</td>"
-            f"<td>{esc(clip(v.detail, 400))}</td></tr>"
-            for v in list(result.violations)[:_LISTED_VIOLATIONS])
-        more = len(result.violations) - _LISTED_VIOLATIONS
+            f"<tr><td><b>{esc(g.invariant)}</b> {esc(INVARIANTS.get(g.invariant, ''))}</td>"
+            f"<td>{g.first_tick}</td><td>{esc(g.where)}</td><td class=\"num\">{g.count:,}</td>"
+            f"<td>{esc(g.records_text())}</td><td>{esc(clip(g.detail, 400))}</td></tr>"
+            for g in groups[:_LISTED_VIOLATIONS])
+        more = len(groups) - _LISTED_VIOLATIONS
         note = f"<p class=\"muted\">… and {more:,} more.</p>" if more > 0 else ""
         out.append(f"<h2>Violations ({len(result.violations):,})</h2><table class=\"grid\">"
-                   f"<tr><th>invariant</th><th>tick</th><th>step-source</th><th>record</th>"
-                   f"<th>detail</th></tr>{rows}</table>{note}")
+                   f"<tr><th>invariant</th><th>first tick</th><th>step-source</th><th>count"
+                   f"</th><th>records</th><th>detail (the first)</th></tr>{rows}</table>{note}")
     if not out:
         out.append("<h2>Failures</h2><p class=\"muted\">None: every expectation held and the "
                    "oracle found no violation.</p>")

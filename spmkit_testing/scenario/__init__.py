@@ -42,6 +42,12 @@ from spmkit_testing.scenario._expect import (
     violates,
     webhooks,
 )
+from spmkit_testing.scenario._grouped import (
+    ViolationGroup,
+    ViolationLike,
+    group_violations,
+    records_text,
+)
 from spmkit_testing.scenario._registry import (
     UnknownScenario,
     load_scenario,
@@ -95,6 +101,7 @@ __all__ = [
     "Drawing",
     "error_mentions",
     "format_duration",
+    "group_violations",
     "InvalidScenario",
     "LATENESS_SHARE",
     "load_scenario",
@@ -104,6 +111,7 @@ __all__ = [
     "ran",
     "record",
     "records",
+    "records_text",
     "resolve_object",
     "Rule",
     "rules",
@@ -127,6 +135,8 @@ __all__ = [
     "UnknownScenario",
     "verb",
     "violates",
+    "ViolationGroup",
+    "ViolationLike",
     "webhooks",
     "World",
 ]

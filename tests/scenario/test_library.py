@@ -54,8 +54,9 @@ def test_library_scenario_passes_and_replays_identically_from_its_source(
     assert scenario.summary, f"{name} needs a docstring saying what it shows"
     result = run_scenario(scenario)
     assert result.passed, result.message()
-    assert 0 < result.stats.ticks <= len(result.trace)
-    assert result.settle_from == result.stats.ticks + 1  # then the settle ticks, if any
+    # Every tick, the settle ticks (if any) included: they follow the timeline's.
+    assert result.stats.ticks == len(result.trace)
+    assert result.settle_from == result.stats.ticks - result.stats.settle_ticks + 1
 
     path = tmp_path / f"{scenario.name}.py"
     path.write_text(scenario.to_source())
