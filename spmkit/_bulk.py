@@ -176,6 +176,15 @@ def define_bulk_step(
                 f"bulk step '{entity}': advance(ctx, read) raised {describe_exception(exc)}"])
         return StepResult(items=items, advance_cursor_to=target)  # the engine checks it
 
+    def rebuild(**policies: Any) -> SyncStep:
+        """This step again, from the same arguments, with other ``batch_size`` or
+        ``tolerate_rejects`` (``spmkit.with_step_policies``)."""
+        return define_bulk_step(entity, **{**defined, **policies})
+
+    defined: dict[str, Any] = dict(
+        stream=stream, map=map, push=push, resource=resource, data_source=data_source,
+        batch_size=batch_size, cursor_scope=cursor_scope, sources=sources, enabled=enabled,
+        tolerate_rejects=tolerate_rejects, advance=advance)
     return SyncStep(
         entity=entity,
         run=run,
@@ -183,6 +192,7 @@ def define_bulk_step(
         sources=sources,
         enabled=enabled if enabled is not None else always_enabled,
         tolerate_rejects=tolerate_rejects,
+        rebuild=rebuild,
     )
 
 

@@ -185,14 +185,15 @@ def applies(scenario: Scenario, target: Target) -> str | None:
     if scenario.target is not None and target.named:
         return (f"it runs its own integration ({scenario.target!r}), not "
                 f"{target.slug!r}")
-    integration, adapter = (scenario.target or target).resolved()
+    adapter = (scenario.target or target).resolved()[1]
     missing = [need for need in scenario.requirements() if need not in adapter.capabilities]
     if missing:
         has = ", ".join(sorted(adapter.capabilities))
         return f"it needs {', '.join(missing)}; the adapter has {has}"
-    if scenario.world.batch_size is not None and isinstance(integration, Integration):
-        return (f"it needs batch_size={scenario.world.batch_size}, which cannot be applied to "
-                f"an Integration object (pass a builder)")
+    if scenario.world.batch_size is not None:
+        refused = (scenario.target or target).refuses_batch_size()
+        if refused is not None:
+            return f"it needs batch_size={scenario.world.batch_size}, and {refused}"
     return None
 
 
