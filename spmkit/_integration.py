@@ -64,7 +64,7 @@ class StepResult:
     ``items`` is the step's own count (informational: the engine counts what the
     pushes reported). ``errors`` hold the cursor. ``advance_cursor_to`` is where the
     cursor may go on a clean run (clamped to ``window.until``); leave it ``None`` and
-    the window replays next time (the engine warns).
+    the window replays next time (the engine warns, once per step-source of a store).
     """
 
     items: int = 0

@@ -27,6 +27,7 @@ failures of that step (recorded and backed off), never a crash of the run.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ from typing import Any
 from spmkit._context import PushTally, StepContext, SyncContext
 from spmkit._errors import CursorError, InvalidArgument
 from spmkit._integration import StepResult, SyncStep
+from spmkit._once import first_time, forget
 from spmkit._push import PushFn
 from spmkit._step_source import StepSource
 from spmkit._store import CursorState, Lease, NewDeadLetter
@@ -242,7 +244,10 @@ class StepRunner:
             self._record_failure(step, key, cursor, errors, items=items,
                                  summary=StepSummary(**ran), raised=raised + ctx.caught)
         elif advance_to is None:
-            self.base.logger.warning(
+            # Once per step-source and store (then at debug): it holds for every run.
+            first = first_time(self.base.store, ("no advance", step.entity, key))
+            self.base.logger.log(
+                logging.WARNING if first else logging.DEBUG,
                 "sync step-source %s completed clean without advance_cursor_to: cursor "
                 "not advanced (the window will replay). Return "
                 "StepResult(advance_cursor_to=ctx.window.until) to advance.",
@@ -268,6 +273,7 @@ class StepRunner:
                     last.isoformat(),
                 )
                 target = last
+            forget(self.base.store, ("no advance", step.entity, key))
             written = self.base.store.set_cursor(
                 step.entity, key, last_synced_at=target, last_status="ok", last_error=None,
                 items=items, consecutive_failures=0, allow_backwards=self.options.full_backfill,

@@ -54,6 +54,7 @@ from spmkit_testing.scenario._registry import (
     scenario_dirs,
     scenario_names,
     scenario_path,
+    unknown_scenario_text,
 )
 from spmkit_testing.scenario._runner import (
     ScenarioFailed,
@@ -133,6 +134,7 @@ __all__ = [
     "Target",
     "target_of",
     "UnknownScenario",
+    "unknown_scenario_text",
     "verb",
     "violates",
     "ViolationGroup",
