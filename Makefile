@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The distribution is spmkit-shopimind; a venv from before the rename has it as spmkit.
+	$(BIN)/python -m pip uninstall --quiet --yes spmkit 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e '.[testing,serve,dev]' hatchling
 	touch $(STAMP)
 
@@ -21,7 +23,7 @@ typecheck: $(STAMP)
 	MYPYPATH=examples/acme_crm/src $(BIN)/mypy --explicit-package-bases tests
 
 # The example integration is tested as a third party would: built, installed (not
-# editable) next to spmkit, and tested from its own folder with its own configuration:
+# editable) next to spmkit-shopimind, and tested from its own folder with its own configuration:
 # its own tests, then the conformance suite (serial and on two xdist workers).
 examples: $(STAMP)
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-build-isolation ./examples/acme_crm

@@ -3,7 +3,7 @@
 The same work as :mod:`benchmarks.bench_backfill` (2-field items by default), but
 ``SpmClient`` talks to the fake over loopback, as it talks to ShopiMind in production:
 with httpx's own network transport (``transport="httpx"``, SpmClient's default) or with
-aiohttp's, the ``spmkit[aiohttp]`` extra (``transport="aiohttp"``:
+aiohttp's, the ``spmkit-shopimind[aiohttp]`` extra (``transport="aiohttp"``:
 ``SpmClient(..., transport=aiohttp_transport())``). Prints one JSON object: items per
 second.
 """

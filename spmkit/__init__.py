@@ -55,6 +55,7 @@ from spmkit._paginate import (
     paginate_by_token,
     stream_pages,
 )
+from spmkit._policies import with_step_policies
 from spmkit._provisioning import ensure_provisioned
 from spmkit._provisioning_plan import (
     CustomDataSpec,
@@ -185,4 +186,5 @@ __all__ = [
     "unwrap_or_raise",
     "Verification",
     "verify_webhook",
+    "with_step_policies",
 ]

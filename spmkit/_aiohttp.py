@@ -1,6 +1,6 @@
 """aiohttp's network transport for SpmClient, failing as httpx's own transport fails.
 
-``httpx-aiohttp`` (the ``spmkit[aiohttp]`` extra) sends httpx requests with aiohttp, whose
+``httpx-aiohttp`` (the ``spmkit-shopimind[aiohttp]`` extra) sends httpx requests with aiohttp, whose
 HTTP machinery costs a fraction of httpcore's per request (benchmarks/README.md, Over
 HTTP). Its own exception map reports a refused connection, and a server that hangs up
 before it answers, as a ``ConnectTimeout``, and lets aiohttp errors outside its map

@@ -15,6 +15,7 @@ from spmkit._integration import CursorScope, StepResult, SyncStep, always_enable
 from spmkit._paginate import UnexpectedPage
 from spmkit._push import PushOutcome
 from spmkit._resources import BULK_RESOURCES
+from spmkit._where import describe_exception
 from spmkit._window import TolerancePolicy
 
 __all__ = ["StreamRead", "define_bulk_step"]
@@ -157,7 +158,8 @@ def define_bulk_step(
                         batch = []
             items += await _flush(send, ctx, batch, errors)
         except Exception as exc:
-            errors.append(f"bulk step '{entity}': {type(exc).__name__}: {exc}")
+            errors.append(f"bulk step '{entity}': {describe_exception(exc)}")
+            ctx.caught.append(exc)
         if errors:
             return StepResult(items=items, errors=errors)
         assert ctx.window is not None
@@ -169,10 +171,20 @@ def define_bulk_step(
             if inspect.isawaitable(target):
                 target = await target
         except Exception as exc:
+            ctx.caught.append(exc)
             return StepResult(items=items, errors=[
-                f"bulk step '{entity}': advance(ctx, read) raised {type(exc).__name__}: {exc}"])
+                f"bulk step '{entity}': advance(ctx, read) raised {describe_exception(exc)}"])
         return StepResult(items=items, advance_cursor_to=target)  # the engine checks it
 
+    def rebuild(**policies: Any) -> SyncStep:
+        """This step again, from the same arguments, with other ``batch_size`` or
+        ``tolerate_rejects`` (``spmkit.with_step_policies``)."""
+        return define_bulk_step(entity, **{**defined, **policies})
+
+    defined: dict[str, Any] = dict(
+        stream=stream, map=map, push=push, resource=resource, data_source=data_source,
+        batch_size=batch_size, cursor_scope=cursor_scope, sources=sources, enabled=enabled,
+        tolerate_rejects=tolerate_rejects, advance=advance)
     return SyncStep(
         entity=entity,
         run=run,
@@ -180,6 +192,7 @@ def define_bulk_step(
         sources=sources,
         enabled=enabled if enabled is not None else always_enabled,
         tolerate_rejects=tolerate_rejects,
+        rebuild=rebuild,
     )
 
 

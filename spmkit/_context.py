@@ -119,6 +119,9 @@ class StepContext(SyncContext):
     tally: PushTally = field(default_factory=PushTally)
     # Renews this step-source's run lease (the engine sets it); called after each push.
     renew_lease: Callable[[], None] | None = None
+    # Exceptions the step caught and reported as errors (define_bulk_step does): the
+    # engine keeps their tracebacks with the step's summary and its log record.
+    caught: list[BaseException] = field(default_factory=list)
 
     async def send_bulk(
         self,

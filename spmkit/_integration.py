@@ -64,7 +64,7 @@ class StepResult:
     ``items`` is the step's own count (informational: the engine counts what the
     pushes reported). ``errors`` hold the cursor. ``advance_cursor_to`` is where the
     cursor may go on a clean run (clamped to ``window.until``); leave it ``None`` and
-    the window replays next time (the engine warns).
+    the window replays next time (the engine warns, once per step-source of a store).
     """
 
     items: int = 0
@@ -80,6 +80,9 @@ class SyncStep:
     keeps one per key returned by ``sources(ctx)``. ``tolerate_rejects`` is ``False``
     (strict), ``True`` or a max reject ratio in [0, 1]. ``enabled(settings)`` says
     whether the step runs; by default it always does (``None`` means the default).
+    ``rebuild(**policies)``, set by ``define_bulk_step``, builds the same step again from
+    its own arguments with other policies (``batch_size``, ``tolerate_rejects``; see
+    ``spmkit.with_step_policies``); ``None`` for a hand-written step.
 
     For example::
 
@@ -96,6 +99,7 @@ class SyncStep:
     sources: Callable[[SyncContext], Awaitable[Sequence[str]] | Sequence[str]] | None = None
     enabled: Callable[[Any], bool] = always_enabled
     tolerate_rejects: TolerancePolicy = False
+    rebuild: Callable[..., SyncStep] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.entity, str) or not self.entity.strip():
@@ -128,7 +132,7 @@ class SyncStep:
             )
         if self.enabled is None:  # the JS kit's `enabled: undefined`
             object.__setattr__(self, "enabled", always_enabled)
-        for name in ("sources", "enabled"):
+        for name in ("sources", "enabled", "rebuild"):
             value = getattr(self, name)
             if value is not None and not callable(value):
                 raise IntegrationDefinitionError(

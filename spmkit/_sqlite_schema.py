@@ -2,9 +2,17 @@
 checks that refuse a file before anything is written to it.
 
 :func:`open_connection` refuses a directory, a missing or read-only directory, a
-read-only file, another application's database, a newer schema or a store with tables
-missing, each with a :class:`~spmkit.StoreError` naming the path and what to do; then it
-sets the journal and migrates the file to :data:`SCHEMA_VERSION` in one transaction.
+read-only file, another application's database, a newer schema, a store with tables
+missing or a damaged page, each with a :class:`~spmkit.StoreError` naming the path and
+what to do, and leaves the file and its folder as they were; then it creates or migrates
+the file to :data:`SCHEMA_VERSION` and sets the journal.
+
+Several processes may open the same new file at once. The schema version and the table
+list are read in one transaction (one snapshot: never another process's half-done
+setup), creating or migrating re-reads them under the write lock (``BEGIN IMMEDIATE``),
+and switching the journal to WAL, which SQLite refuses at once rather than wait while
+another connection reads, is retried until :data:`BUSY_TIMEOUT_S`. A lock error says how
+long the open waited.
 
 Durability. The journal is WAL with ``synchronous=NORMAL``. What NORMAL gives up against
 FULL is only the last few commits on an **OS crash or power loss**: the file stays
@@ -16,11 +24,17 @@ to every commit, several times the cost of a tick, for no gain in that rule.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from spmkit._errors import StoreError
+
+T = TypeVar("T")
 
 __all__ = ["BUSY_TIMEOUT_S", "MIGRATIONS", "SCHEMA_VERSION", "hint", "open_connection"]
 
@@ -82,8 +96,9 @@ _TABLES_OF_VERSION = {
 }
 
 
-def hint(exc: sqlite3.Error) -> str:
-    """What to do about an SQLite error, for the end of a :class:`~spmkit.StoreError`."""
+def hint(exc: sqlite3.Error, waited: float | None = None) -> str:
+    """What to do about an SQLite error, for the end of a :class:`~spmkit.StoreError`;
+    ``waited``: how long the failed call waited, in seconds, when it was measured."""
     text = str(exc).lower()
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return (
@@ -91,9 +106,12 @@ def hint(exc: sqlite3.Error) -> str:
             "inspection) and open the path again to start a new store, or restore a backup"
         )
     if "locked" in text or "busy" in text:
+        waiting = ("" if waited is None else
+                   f" (this call gave up after waiting {waited:.2f} s; SQLite waits up to "
+                   f"{BUSY_TIMEOUT_S:g} s for a lock)")
         return (
-            f"another process held the database for more than {BUSY_TIMEOUT_S:g} s: "
-            f"check for a stuck process using the same file"
+            f"another connection was holding the database{waiting}: check for a stuck "
+            f"process using the same file"
         )
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return (
@@ -119,6 +137,10 @@ def open_connection(path: Path) -> sqlite3.Connection:
             f"not exist. Create it first (os.makedirs) or choose another path."
         )
     _check_directory_writable(path)
+    # Before connecting: reading a WAL store creates its '-wal' and '-shm' files.
+    _check_writable(path)
+    beside = _beside(path)
+    started = time.monotonic()  # a file lock is waited for in real time, not simulated
     try:
         conn = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -129,20 +151,86 @@ def open_connection(path: Path) -> sqlite3.Connection:
         ) from exc
     try:
         # Everything that can refuse the file runs first and only reads: a refused
-        # file (another application's, a newer schema, read-only) is left as it was.
-        _inspect(conn, path)
-        _check_writable(path)
-        conn.execute("PRAGMA journal_mode = WAL").fetchall()
+        # file (another application's, a newer schema, a damaged one) is left as it was.
+        version = _read(conn, lambda: _inspect(conn, path))
+        _read(conn, lambda: _check_pages(conn, path))
+        if version != SCHEMA_VERSION:
+            _migrate(conn, path)
+        _use_wal(conn, started + BUSY_TIMEOUT_S)
         conn.execute("PRAGMA synchronous = NORMAL")
-        _migrate(conn, path)
     except BaseException as exc:
         conn.close()
+        _tidy(path, beside)
         if isinstance(exc, sqlite3.Error):
+            waited = time.monotonic() - started
             raise StoreError(
-                f"Cannot open the store at {str(path)!r}: {exc}; {hint(exc)}."
+                f"Cannot open the store at {str(path)!r}: {exc}; {hint(exc, waited)}."
             ) from exc
         raise
     return conn
+
+
+def _read(conn: sqlite3.Connection, reading: Callable[[], T]) -> T:
+    """``reading()`` in one read transaction: its statements see one snapshot."""
+    conn.execute("BEGIN")
+    try:
+        result = reading()
+    except BaseException:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # what went wrong is being raised
+                conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
+
+
+def _check_pages(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a store with a damaged page now, not at the first read that reaches it."""
+    try:
+        problems = [" ".join(str(row[0]).split())
+                    for row in conn.execute("PRAGMA quick_check(3)")]
+    except sqlite3.DatabaseError as exc:  # a page too damaged to even check
+        problems = [str(exc)]
+    if problems != ["ok"]:
+        raise StoreError(
+            f"The store at {str(path)!r} is damaged (SQLite's check found: "
+            f"{'; '.join(problems)}): move it aside (keep it for inspection) and open the "
+            f"path again to start a new store, or restore a backup."
+        )
+
+
+def _use_wal(conn: sqlite3.Connection, deadline: float) -> None:
+    """Switch the file to WAL. SQLite answers "database is locked" at once, without its
+    busy wait, while another connection reads the file: retry until ``deadline``."""
+    pause = 0.001
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _beside(path: Path) -> set[str]:
+    """The store's side files that exist before it is opened."""
+    return {s for s in _SIDE_FILES if Path(f"{path}{s}").exists()}
+
+
+def _tidy(path: Path, beside: set[str]) -> None:
+    """After a refused open: remove the side files the open created, when they hold
+    nothing (an empty WAL: no other process wrote through them)."""
+    wal = Path(f"{path}-wal")
+    if "-wal" not in beside and wal.exists() and wal.stat().st_size > 0:
+        return
+    for suffix in _SIDE_FILES:
+        if suffix not in beside:
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _inspect(conn: sqlite3.Connection, path: Path) -> int:
@@ -202,9 +290,6 @@ def _check_writable(path: Path) -> None:
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version == SCHEMA_VERSION:
-        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         # Re-read under the write lock: another process may have just migrated it.

@@ -22,6 +22,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -31,6 +32,26 @@ from typing import Any, NoReturn, final
 from spmkit._clock import Clock, ensure_aware_utc
 from spmkit._errors import InvalidArgument, StoreError
 from spmkit._sqlite_schema import hint, open_connection
+from spmkit._sqlite_sql import (
+    ACQUIRE_LEASE,
+    ADD_REJECTED,
+    COUNT_REJECTED,
+    DELETE_STATE,
+    FINISH_RUN,
+    GET_CURSOR,
+    GET_LEASE,
+    GET_RUN,
+    GET_STATE,
+    LIST_CURSORS,
+    LIST_REJECTED,
+    LIST_RUNS,
+    PURGE_REJECTED,
+    PURGE_RUNS,
+    RELEASE_LEASE,
+    SET_CURSOR,
+    SET_STATE,
+    START_RUN,
+)
 from spmkit._step_source import StepSource
 from spmkit._store import (
     CursorState,
@@ -57,78 +78,6 @@ from spmkit._store_codec import (
 from spmkit._summary import SyncSummary
 
 __all__ = ["SqliteStore"]
-
-# Statements are constants: sqlite3 caches the prepared statement per SQL text.
-_CURSOR_COLUMNS = (
-    "entity, source_key, last_synced_at, last_status, last_error, items, "
-    "consecutive_failures, updated_at"
-)
-_GET_CURSOR = f"SELECT {_CURSOR_COLUMNS} FROM cursors WHERE entity = ? AND source_key = ?"
-_LIST_CURSORS = f"SELECT {_CURSOR_COLUMNS} FROM cursors ORDER BY entity, source_key"
-# One statement, so atomic without BEGIN; NULL for :failures keeps the stored count.
-# The compare-and-set: unless :backwards, an older value (or NULL) never replaces a newer
-# one, decided inside the statement, so two processes cannot interleave a read and a
-# write. Fixed-width ISO text compares in time order.
-_SET_CURSOR = """
-INSERT INTO cursors (entity, source_key, last_synced_at, last_status, last_error, items,
-                     consecutive_failures, updated_at)
-VALUES (:entity, :source_key, :synced, :status, :error, :items, COALESCE(:failures, 0), :now)
-ON CONFLICT (entity, source_key) DO UPDATE SET
-    last_synced_at = CASE
-        WHEN :backwards OR cursors.last_synced_at IS NULL
-             OR excluded.last_synced_at >= cursors.last_synced_at
-        THEN excluded.last_synced_at ELSE cursors.last_synced_at END,
-    last_status = excluded.last_status,
-    last_error = excluded.last_error,
-    items = excluded.items,
-    consecutive_failures = COALESCE(:failures, cursors.consecutive_failures),
-    updated_at = excluded.updated_at
-RETURNING last_synced_at, consecutive_failures
-"""
-# Taken when free, held by the same owner, or expired; the holder is read back in the
-# same transaction (an upsert whose WHERE is false returns no row).
-_ACQUIRE_LEASE = """
-INSERT INTO leases (entity, source_key, owner, expires_at)
-VALUES (:entity, :source_key, :owner, :expires)
-ON CONFLICT (entity, source_key) DO UPDATE SET
-    owner = excluded.owner,
-    expires_at = excluded.expires_at
-WHERE leases.owner = excluded.owner OR leases.expires_at <= :now
-"""
-_GET_LEASE = "SELECT owner, expires_at FROM leases WHERE entity = ? AND source_key = ?"
-_RELEASE_LEASE = "DELETE FROM leases WHERE entity = ? AND source_key = ? AND owner = ?"
-_START_RUN = "INSERT INTO runs (mode, status, started_at) VALUES (?, 'running', ?)"
-_FINISH_RUN = "UPDATE runs SET status = ?, finished_at = ?, summary = ? WHERE run_id = ?"
-_RUN_COLUMNS = "run_id, mode, status, started_at, finished_at, summary"
-_GET_RUN = f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?"
-_LIST_RUNS = f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY run_id"
-_ADD_REJECTED = """
-INSERT INTO rejected_items (run_id, entity, source_key, item_key, payload, reason, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-"""
-_REJECTED_COLUMNS = "id, run_id, entity, source_key, item_key, payload, reason, created_at"
-_REJECTED_WHERE = {
-    (False, False): "",
-    (True, False): " WHERE run_id = :run_id",
-    (False, True): " WHERE entity = :entity",
-    (True, True): " WHERE run_id = :run_id AND entity = :entity",
-}
-_LIST_REJECTED = {
-    key: f"SELECT {_REJECTED_COLUMNS} FROM rejected_items{where} ORDER BY id LIMIT :limit"
-    for key, where in _REJECTED_WHERE.items()
-}
-_COUNT_REJECTED = {
-    key: f"SELECT COUNT(*) FROM rejected_items{where}" for key, where in _REJECTED_WHERE.items()
-}
-_PURGE_REJECTED = "DELETE FROM rejected_items WHERE created_at < ?"
-_PURGE_RUNS = "DELETE FROM runs WHERE status != 'running' AND started_at < ?"
-_GET_STATE = "SELECT value FROM state WHERE key = ?"
-_SET_STATE = (
-    "INSERT INTO state (key, value) VALUES (?, ?) "
-    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-)
-_DELETE_STATE = "DELETE FROM state WHERE key = ?"
-
 
 def _cursor_row(row: tuple[Any, ...]) -> CursorState:
     synced = row[2]
@@ -207,6 +156,7 @@ class SqliteStore:
             if self._closed:
                 self._closed_error()
             conn = self._conn
+            started = time.monotonic()  # a file lock is waited for in real time
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -216,13 +166,13 @@ class SqliteStore:
                     conn.execute("ROLLBACK")
                     raise
             except sqlite3.Error as exc:
-                self._fail(exc, doing)
+                self._fail(exc, doing, waited=time.monotonic() - started)
 
     # errors
 
-    def _fail(self, exc: sqlite3.Error, doing: str) -> NoReturn:
+    def _fail(self, exc: sqlite3.Error, doing: str, *, waited: float | None = None) -> NoReturn:
         raise StoreError(
-            f"The store at {str(self._path)!r} could not {doing}: {exc}; {hint(exc)}."
+            f"The store at {str(self._path)!r} could not {doing}: {exc}; {hint(exc, waited)}."
         ) from exc
 
     def _closed_error(self) -> NoReturn:
@@ -238,7 +188,7 @@ class SqliteStore:
             if self._closed:
                 self._closed_error()
             try:
-                rows = self._conn.execute(_GET_CURSOR, (entity, source_key)).fetchall()
+                rows = self._conn.execute(GET_CURSOR, (entity, source_key)).fetchall()
             except sqlite3.Error as exc:
                 self._fail(exc, f"read the cursor of {StepSource(entity, source_key)}")
         return _cursor_row(rows[0]) if rows else None
@@ -278,7 +228,7 @@ class SqliteStore:
                 self._closed_error()
             try:
                 # fetchall steps the statement to its end, which commits it.
-                stored, failures = self._conn.execute(_SET_CURSOR, params).fetchall()[0]
+                stored, failures = self._conn.execute(SET_CURSOR, params).fetchall()[0]
             except sqlite3.Error as exc:
                 self._fail(exc, f"write the cursor of {StepSource(entity, source_key)}")
         if stored != params["synced"]:
@@ -292,7 +242,7 @@ class SqliteStore:
             if self._closed:
                 self._closed_error()
             try:
-                rows = self._conn.execute(_LIST_CURSORS).fetchall()
+                rows = self._conn.execute(LIST_CURSORS).fetchall()
             except sqlite3.Error as exc:
                 self._fail(exc, "list the cursors")
         return [_cursor_row(row) for row in rows]
@@ -308,8 +258,8 @@ class SqliteStore:
         params = {"entity": entity, "source_key": source_key, "owner": owner,
                   "expires": to_iso(now + timedelta(seconds=seconds)), "now": to_iso(now)}
         with self._transaction(f"take the run lease of {StepSource(entity, source_key)}") as conn:
-            conn.execute(_ACQUIRE_LEASE, params)
-            holder, expires = conn.execute(_GET_LEASE, (entity, source_key)).fetchone()
+            conn.execute(ACQUIRE_LEASE, params)
+            holder, expires = conn.execute(GET_LEASE, (entity, source_key)).fetchone()
         return Lease(entity, source_key, holder, from_iso(expires))
 
     def release_lease(self, entity: str, source_key: str, *, owner: str) -> None:
@@ -319,7 +269,7 @@ class SqliteStore:
             if self._closed:
                 self._closed_error()
             try:
-                self._conn.execute(_RELEASE_LEASE, (entity, source_key, owner))
+                self._conn.execute(RELEASE_LEASE, (entity, source_key, owner))
             except sqlite3.Error as exc:
                 self._fail(exc, f"release the run lease of {StepSource(entity, source_key)}")
 
@@ -333,7 +283,7 @@ class SqliteStore:
             if self._closed:
                 self._closed_error()
             try:
-                run_id = self._conn.execute(_START_RUN, (mode, now)).lastrowid
+                run_id = self._conn.execute(START_RUN, (mode, now)).lastrowid
             except sqlite3.Error as exc:
                 self._fail(exc, "start a run")
         assert run_id is not None
@@ -357,7 +307,7 @@ class SqliteStore:
                 self._closed_error()
             try:
                 changed = self._conn.execute(
-                    _FINISH_RUN, (status, now, summary_json, run_id)
+                    FINISH_RUN, (status, now, summary_json, run_id)
                 ).rowcount
             except sqlite3.Error as exc:
                 self._fail(exc, f"finish run {run_id}")
@@ -372,7 +322,7 @@ class SqliteStore:
             if self._closed:
                 self._closed_error()
             try:
-                rows = self._conn.execute(_GET_RUN, (run_id,)).fetchall()
+                rows = self._conn.execute(GET_RUN, (run_id,)).fetchall()
             except sqlite3.Error as exc:
                 self._fail(exc, f"read run {run_id}")
         return _run_row(rows[0]) if rows else None
@@ -382,14 +332,14 @@ class SqliteStore:
             if self._closed:
                 self._closed_error()
             try:
-                rows = self._conn.execute(_LIST_RUNS).fetchall()
+                rows = self._conn.execute(LIST_RUNS).fetchall()
             except sqlite3.Error as exc:
                 self._fail(exc, "list the runs")
         return [_run_row(row) for row in rows]
 
     def purge_runs(self, *, before: datetime) -> int:
         """Delete the finished runs started before ``before`` (see ``Store.purge_runs``)."""
-        return self._purge(_PURGE_RUNS, before, "purge runs")
+        return self._purge(PURGE_RUNS, before, "purge runs")
 
     def _purge(self, sql: str, before: datetime, doing: str) -> int:
         cutoff = to_iso(ensure_aware_utc(before, "before"))
@@ -419,14 +369,14 @@ class SqliteStore:
                 encode_payload(item.payload), item.reason, now,
             ))
         with self._transaction(f"store {len(rows)} rejected item(s)") as conn:
-            conn.executemany(_ADD_REJECTED, rows)
+            conn.executemany(ADD_REJECTED, rows)
 
     def list_rejected(
         self, *, run_id: int | None = None, entity: str | None = None, limit: int | None = 500
     ) -> list[DeadLetter]:
         """Dead-lettered items, oldest first: at most ``limit`` (500 by default; None: all)."""
         check_filters(run_id, entity, limit)
-        sql = _LIST_REJECTED[run_id is not None, entity is not None]
+        sql = LIST_REJECTED[run_id is not None, entity is not None]
         # SQLite reads a negative LIMIT as "no limit".
         params = {"run_id": run_id, "entity": entity, "limit": -1 if limit is None else limit}
         with self._lock:
@@ -440,7 +390,7 @@ class SqliteStore:
 
     def count_rejected(self, *, run_id: int | None = None, entity: str | None = None) -> int:
         check_filters(run_id, entity)
-        sql = _COUNT_REJECTED[run_id is not None, entity is not None]
+        sql = COUNT_REJECTED[run_id is not None, entity is not None]
         with self._lock:
             if self._closed:
                 self._closed_error()
@@ -453,7 +403,7 @@ class SqliteStore:
         return count
 
     def purge_rejected(self, *, before: datetime) -> int:
-        return self._purge(_PURGE_REJECTED, before, "purge rejected items")
+        return self._purge(PURGE_REJECTED, before, "purge rejected items")
 
     # key-value state
 
@@ -463,7 +413,7 @@ class SqliteStore:
             if self._closed:
                 self._closed_error()
             try:
-                rows = self._conn.execute(_GET_STATE, (key,)).fetchall()
+                rows = self._conn.execute(GET_STATE, (key,)).fetchall()
             except sqlite3.Error as exc:
                 self._fail(exc, f"read state {key!r}")
         return str(rows[0][0]) if rows else None
@@ -475,7 +425,7 @@ class SqliteStore:
             if self._closed:
                 self._closed_error()
             try:
-                self._conn.execute(_SET_STATE, (key, value))
+                self._conn.execute(SET_STATE, (key, value))
             except sqlite3.Error as exc:
                 self._fail(exc, f"write state {key!r}")
 
@@ -485,7 +435,7 @@ class SqliteStore:
             if self._closed:
                 self._closed_error()
             try:
-                self._conn.execute(_DELETE_STATE, (key,))
+                self._conn.execute(DELETE_STATE, (key,))
             except sqlite3.Error as exc:
                 self._fail(exc, f"delete state {key!r}")
 

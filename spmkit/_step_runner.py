@@ -27,6 +27,7 @@ failures of that step (recorded and backed off), never a crash of the run.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -35,10 +36,12 @@ from typing import Any
 from spmkit._context import PushTally, StepContext, SyncContext
 from spmkit._errors import CursorError, InvalidArgument
 from spmkit._integration import StepResult, SyncStep
+from spmkit._once import first_time, forget
 from spmkit._push import PushFn
 from spmkit._step_source import StepSource
 from spmkit._store import CursorState, Lease, NewDeadLetter
 from spmkit._summary import HeldBy, StepSummary, SyncOptions
+from spmkit._where import describe_exception, format_traceback
 from spmkit._window import backoff_window, compute_window, rejects_tolerated
 
 __all__ = ["ESCALATE_AT_FAILURES", "StepRunner"]
@@ -78,7 +81,8 @@ class StepRunner:
         try:
             enabled = bool(step.enabled(self.base.settings))
         except Exception as exc:
-            self._record_failure(step, "", step_row, [f"enabled() raised {_describe(exc)}"])
+            self._record_failure(step, "", step_row, [f"enabled() raised {_describe(exc)}"],
+                                 raised=[exc])
             return
         if not enabled:
             return
@@ -87,7 +91,8 @@ class StepRunner:
             try:
                 source_keys = await self._sources(step)
             except Exception as exc:
-                self._record_failure(step, "", step_row, [f"sources() failed: {_describe(exc)}"])
+                self._record_failure(step, "", step_row, [f"sources() failed: {_describe(exc)}"],
+                                     raised=[exc])
                 return
         if step.cursor_scope == "per-source":
             if step_row is not None and _is_stale(step_row):
@@ -205,10 +210,12 @@ class StepRunner:
         errors: list[str] = []
         items = 0
         advance_to: datetime | None = None
+        raised: list[BaseException] = []
         try:
             result = await step.run(ctx)
         except Exception as exc:
             errors = [f"fatal: {_describe(exc)}"]
+            raised.append(exc)
         else:
             try:
                 items, errors, advance_to = _check_result(step, result)
@@ -235,9 +242,12 @@ class StepRunner:
         self.base.checkpoint("before_cursor_write")
         if errors:
             self._record_failure(step, key, cursor, errors, items=items,
-                                 summary=StepSummary(**ran))
+                                 summary=StepSummary(**ran), raised=raised + ctx.caught)
         elif advance_to is None:
-            self.base.logger.warning(
+            # Once per step-source and store (then at debug): it holds for every run.
+            first = first_time(self.base.store, ("no advance", step.entity, key))
+            self.base.logger.log(
+                logging.WARNING if first else logging.DEBUG,
                 "sync step-source %s completed clean without advance_cursor_to: cursor "
                 "not advanced (the window will replay). Return "
                 "StepResult(advance_cursor_to=ctx.window.until) to advance.",
@@ -263,6 +273,7 @@ class StepRunner:
                     last.isoformat(),
                 )
                 target = last
+            forget(self.base.store, ("no advance", step.entity, key))
             written = self.base.store.set_cursor(
                 step.entity, key, last_synced_at=target, last_status="ok", last_error=None,
                 items=items, consecutive_failures=0, allow_backwards=self.options.full_backfill,
@@ -287,18 +298,21 @@ class StepRunner:
         *,
         items: int = 0,
         summary: StepSummary | None = None,
+        raised: Sequence[BaseException] = (),
     ) -> None:
         failures = (cursor.consecutive_failures if cursor is not None else 0) + 1
         value = cursor.last_synced_at if cursor is not None else None
         message = "; ".join(errors)
+        # The exception behind the first error goes with the log record (its traceback).
+        exc_info = raised[0] if raised else None
         if failures >= ESCALATE_AT_FAILURES:
             self.base.logger.error(
                 "sync step-source %s failing repeatedly (%d consecutive failures): %s",
-                StepSource(step.entity, key), failures, message,
+                StepSource(step.entity, key), failures, message, exc_info=exc_info,
             )
         else:
             self.base.logger.warning("sync step-source %s failed: %s",
-                                     StepSource(step.entity, key), message)
+                                     StepSource(step.entity, key), message, exc_info=exc_info)
         written = self.base.store.set_cursor(
             step.entity, key, last_synced_at=value, last_status="error", last_error=message,
             items=items, consecutive_failures=failures, at=self.started,
@@ -306,7 +320,9 @@ class StepRunner:
         # Without a summary, the step failed before it ran (enabled() or sources()).
         ran = summary or StepSummary(entity=step.entity, source_key=key, cursor_before=value,
                                      held_by="errors")
-        self.steps.append(replace(ran, errors=tuple(errors), cursor_after=written.last_synced_at))
+        self.steps.append(replace(
+            ran, errors=tuple(errors), cursor_after=written.last_synced_at,
+            traceback="\n\n".join(format_traceback(e) for e in raised) or None))
 
     def _record_clean_no_advance(
         self, step: SyncStep, key: str, cursor: CursorState, *, items: int
@@ -431,7 +447,7 @@ def _iso(value: datetime | None) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    return describe_exception(exc)
 
 
 def _jsonable(value: Any) -> Any:

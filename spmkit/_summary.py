@@ -107,6 +107,11 @@ class StepSummary:
     push failed, ``sources()`` or ``enabled()`` raised, an invalid advance...),
     ``"both"`` when both are; ``None`` for a clean run (with or without an advance) and
     for a skipped step-source.
+
+    ``traceback`` is the whole traceback of the exception behind a failure (the step
+    raised, or ``define_bulk_step`` caught one), as Python prints it; ``None`` otherwise.
+    The error itself names the innermost frame of the integration's own code
+    (``AttributeError at my_sync.py:42 in from_ms: ...``).
     """
 
     entity: str
@@ -125,6 +130,7 @@ class StepSummary:
     requested_advance: datetime | None = None
     lease_holder: str | None = None
     held_by: HeldBy | None = None
+    traceback: str | None = None
 
     @property
     def step_source(self) -> StepSource:
@@ -154,6 +160,7 @@ class StepSummary:
             "requested_advance": iso(self.requested_advance),
             "lease_holder": self.lease_holder,
             "held_by": self.held_by,
+            "traceback": self.traceback,
         }
 
 

@@ -12,7 +12,7 @@ __all__ = ["aiohttp_transport"]
 
 
 def aiohttp_transport(**options: Any) -> httpx.AsyncBaseTransport:
-    """aiohttp's network transport for SpmClient: the ``spmkit[aiohttp]`` extra.
+    """aiohttp's network transport for SpmClient: the ``spmkit-shopimind[aiohttp]`` extra.
 
     Over the network it sends the same requests as httpx's own transport (SpmClient's
     default) for less CPU per request (1.3x to 1.45x the pushes/s through the engine against
@@ -32,7 +32,7 @@ def aiohttp_transport(**options: Any) -> httpx.AsyncBaseTransport:
     except ImportError as exc:
         raise InvalidArgument(
             f"aiohttp_transport() needs the aiohttp extra ({exc}): pip install "
-            f"'spmkit[aiohttp]' (it installs httpx-aiohttp and aiohttp), or leave "
+            f"'spmkit-shopimind[aiohttp]' (it installs httpx-aiohttp and aiohttp), or leave "
             f"SpmClient's transport unset to use httpx's own."
         ) from exc
     return MappedAiohttpTransport(**options)

@@ -44,6 +44,8 @@ from __future__ import annotations
 import importlib as _importlib
 import typing as _typing
 
+from spmkit_testing import _profiles
+
 if _typing.TYPE_CHECKING:
     from spmkit_testing import faults, rest
     from spmkit_testing._dsl import ROLES
@@ -182,6 +184,11 @@ _LAZY: dict[str, str] = {
     "Violation": "spmkit_testing.oracle",
     "World": "spmkit_testing.sim",
 }
+
+
+# Hypothesis' own entry point registers the spmkit-* profiles when it is imported; if it
+# was imported before this package, register them now (Hypothesis is never imported here).
+_profiles.register_if_loaded()
 
 
 def __getattr__(name: str) -> _typing.Any:

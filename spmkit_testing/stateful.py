@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, event
+from hypothesis import Phase, event
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.control import current_build_context
@@ -48,6 +48,12 @@ from hypothesis.stateful import (
 from spmkit import Integration
 from spmkit_testing import strategies as sst
 from spmkit_testing._names import importable_name
+from spmkit_testing._profiles import (
+    CI_PROFILE,
+    DEV_PROFILE,
+    register_profiles,
+    slow_health_checks,
+)
 from spmkit_testing.adapter import Adapter
 from spmkit_testing.faults import Fault
 from spmkit_testing.oracle import INVARIANTS, Violation
@@ -79,23 +85,11 @@ __all__ = [
     "verb_names",
 ]
 
-DEV_PROFILE = "spmkit-dev"
 #: The seed of a derandomized run (``spmkit-ci``) when none is given.
 DERANDOMIZED_SEED = 0
-CI_PROFILE = "spmkit-ci"
 DEFAULT_COUNTEREXAMPLES = Path(".spmkit") / "counterexamples"
-_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+_SLOW = slow_health_checks()
 _CUT_SHORT = (Status.OVERRUN, Status.INVALID)
-
-
-def register_profiles() -> None:
-    """Register ``spmkit-dev`` (30 examples) and ``spmkit-ci`` (500 examples, derandomized,
-    the seed and blob printed, no example database: the same verdict on every machine and
-    every xdist worker). Idempotent; the pytest plugin calls it."""
-    Settings.register_profile(DEV_PROFILE, max_examples=30, deadline=None,
-                              suppress_health_check=_SLOW, database=None)
-    Settings.register_profile(CI_PROFILE, max_examples=500, deadline=None, derandomize=True,
-                              print_blob=True, suppress_health_check=_SLOW, database=None)
 
 
 @dataclass

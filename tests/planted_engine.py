@@ -29,8 +29,8 @@ def advance_on_error(mp: pytest.MonkeyPatch) -> Any:
     original = engine.StepRunner._record_failure
 
     def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], *,
-              items: int = 0, summary: Any = None) -> None:
-        original(self, step, key, cursor, errors, items=items, summary=summary)
+              items: int = 0, summary: Any = None, **kw: Any) -> None:
+        original(self, step, key, cursor, errors, items=items, summary=summary, **kw)
         window = getattr(summary, "window", None)
         if window is not None:
             row = self.base.store.get_cursor(step.entity, key)

@@ -1,4 +1,4 @@
-"""SpmClient over ``aiohttp_transport()`` (the ``spmkit[aiohttp]`` extra) answers as over httpx's.
+"""SpmClient over ``aiohttp_transport()`` (the ``aiohttp`` extra) answers as over httpx's.
 
 ``SpmClient(..., transport=aiohttp_transport())`` is the faster way over the network
 (benchmarks/README.md, Over HTTP). These tests send the same calls over both transports
@@ -198,5 +198,5 @@ def test_without_the_extra_the_error_says_what_to_install(monkeypatch: pytest.Mo
 
     monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)
     monkeypatch.delitem(sys.modules, "spmkit._aiohttp", raising=False)
-    with pytest.raises(InvalidArgument, match=r"pip install 'spmkit\[aiohttp\]'"):
+    with pytest.raises(InvalidArgument, match=r"pip install 'spmkit-shopimind\[aiohttp\]'"):
         aiohttp_transport()

@@ -26,7 +26,7 @@ TARGET = ("--integration acme_crm.sync:integration --adapter acme_crm.testing:ad
 STATIC = ["steps_have_entities_and_bulk_resources", "per_source_steps_declare_sources",
           "policies_in_range", "provisioning_declares_what_steps_use",
           "adapter_covers_every_step"]
-NOT_APPLYING = {"clock_skew_loss", "whole_chunk_4xx"}
+NOT_APPLYING = {"clock_skew_loss"}
 
 # The planted bug, as an integration author might write it: remember the newest
 # modifiedAt fetched (per deployment: per transport) and ask Acme for what is newer.
@@ -89,7 +89,7 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
                                            "--spmkit-examples", "10", "-v",
                                            "--junitxml=junit.xml")
     # The repo's own tests did not run; nothing is remembered yet.
-    result.assert_outcomes(passed=26, skipped=3)
+    result.assert_outcomes(passed=27, skipped=2)
     result.stdout.fnmatch_lines([
         "spmkit conformance: integration acme_crm.sync:integration; property run: spmkit-ci "
         "profile, 10 examples",
@@ -97,7 +97,8 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
         "conformance::property[[]remembered[]] SKIPPED*",
         "conformance::property[[]1/1[]] PASSED*",
         "conformance::scenario[[]clean_backfill[]] PASSED*",
-        "conformance::scenario[[]whole_chunk_4xx[]] SKIPPED*",
+        "conformance::scenario[[]clock_skew_loss[]] SKIPPED*",
+        "conformance::scenario[[]whole_chunk_4xx[]] PASSED*",
         "*= spmkit conformance =*",
         "integration: acme_crm.sync:integration",
         "static: 5 passed",
@@ -108,9 +109,9 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
         "fault kinds (*/14 reached):",
         "invariant checks (*/10 reached):",
         "never reached: *",
-        "scenario: 20 passed, 2 skipped",
-        "  skipped scenario[[]whole_chunk_4xx[]]: whole_chunk_4xx does not apply to acme-crm: "
-        "it needs batch_size=5, which cannot be applied to an Integration object*",
+        "scenario: 21 passed, 1 skipped",
+        "  skipped scenario[[]clock_skew_loss[]]: clock_skew_loss does not apply to *: it "
+        "runs its own integration*",
     ], consecutive=False)
     seen = outcomes(pytester.path / "junit.xml")
     assert {k for k, v in seen.items() if v == "skipped"} == {

@@ -131,8 +131,9 @@ def test_report_is_self_contained() -> None:
 
 def test_report_shows_name_verdict_seed_stats_and_every_lane() -> None:
     html = render_report(short_result())
-    assert ("<h1>synthetic against demo-pos <span class=\"verdict failed\">FAILED</span></h1>"
-            in html)
+    # The badge of a failed run names the invariant that broke.
+    assert ("<h1>synthetic against demo-pos <span class=\"verdict failed\" title=\"I3 (no "
+            "silent loss)\">FAILED (I3)</span></h1>" in html)
     assert "<tr><th>seed</th><td>42</td></tr>" in html
     assert "<tr><th>lost</th><td>1</td></tr>" in html
     assert "<tr><th>wall seconds</th><td>0.250 s</td></tr>" in html
@@ -528,7 +529,7 @@ def test_demo_prints_a_table_writes_reports_and_exits_0(
     assert out[:2] == ["spmkit demo: the scenario library against the reference Demo POS", ""]
     out = out[2:]
     assert out[0].split() == ["scenario", "verdict", "ticks", "records", "lost",
-                              "dead-lettered", "wall"]
+                              "undelivered", "dead-lettered", "wall"]
     name, verdict, ticks, *_ = out[1].split()
     assert (name, verdict) == ("clean_backfill", "passed") and int(ticks) > 0
     assert out[-1].startswith("1 of 1 scenario(s) passed against demo-pos in ")
@@ -557,12 +558,12 @@ def test_demo_verdict_shows_the_hazard_a_scenario_demonstrates(
                  "--out", str(tmp_path)])
     out = capsys.readouterr().out.splitlines()[2:]
     assert code == 0
-    assert out[0] == ("scenario         verdict            ticks  records  lost  dead-lettered  "
-                      "wall")
-    assert out[1].startswith("clean_backfill   passed                 4       69     0         "
-                             "     0  ")
-    assert out[2].startswith("clock_skew_loss  passed (shows I3)      6        6     1         "
-                             "     0  ")
+    assert out[0] == ("scenario         verdict            ticks  records  lost  undelivered  "
+                      "dead-lettered  wall")
+    assert out[1].startswith("clean_backfill   passed                 4       69     0            "
+                             "0              0  ")
+    assert out[2].startswith("clock_skew_loss  passed (shows I3)      6        6     1            "
+                             "1              0  ")
     assert out[-1].startswith("2 of 2 scenario(s) passed against demo-pos in ")
     assert f"<h1>clock_skew_loss against demo-pos {HAZARD_BADGE}</h1>" in (
         tmp_path / "clock_skew_loss.html").read_text("utf-8")

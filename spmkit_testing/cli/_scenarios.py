@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from spmkit_testing.cli._common import add_target_options
+from spmkit_testing.cli._common import add_target_options, engine_log
 
 __all__ = ["add_demo", "add_run", "add_scenarios"]
 
@@ -53,22 +54,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         write_report = report.write_report
     try:
         scenario = load_scenario(args.scenario)
-        result = run_scenario(scenario, seed=args.seed, integration=args.integration,
-                              adapter=args.adapter)
+        with engine_log(verbose=args.verbose, quiet=False):
+            result = run_scenario(scenario, seed=args.seed, integration=args.integration,
+                                  adapter=args.adapter)
     except InvalidArgument as exc:
         print(f"spmkit run: {exc}", file=sys.stderr)
         return 2
-    if result.skipped is not None:
-        print(result.message())
-        return 0
     if args.json:
+        # The trace, one line per tick, then the verdict as the last line.
         for line in (tick.to_json() for tick in result.trace):
             print(line)
-    verdict = result.message()
-    stats = result.stats
-    verdict += (f"\nticks={stats.ticks} records={stats.records} lost={stats.lost} "
-                f"undelivered={stats.undelivered} dead_lettered={stats.dead_lettered} "
-                f"wall={stats.wall_seconds:.2f}s")
+        print(json.dumps({"verdict": result.verdict()}, sort_keys=True))
+    if result.skipped is not None:
+        print(result.message(), file=sys.stderr if args.json else sys.stdout)
+        return 0
+    verdict = f"{result.message()}\n{result.stats.text()}"
     print(verdict, file=sys.stderr if args.json else sys.stdout)
     if write_report is not None:
         path = write_report(result, args.report)
@@ -89,20 +89,28 @@ def add_run(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=None,
                         help="Seed of every random choice (default: the scenario's own)")
     parser.add_argument("--json", action="store_true",
-                        help="Print the trace as JSON lines on stdout, one per tick (the "
+                        help="Print the trace as JSON lines on stdout, one per tick, then the "
+                        "verdict as one last line {\"verdict\": {\"passed\": ..., "
+                        "\"failures\": [...], \"violations\": [...], ...}} (the readable "
                         "verdict goes to stderr)")
     parser.add_argument("--report", metavar="FILE.html", default=None,
                         help="Also write a self-contained HTML timeline of the run")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="Show the engine's log lines, with the whole traceback of a step "
+                        "that raised")
     add_target_options(parser)
     parser.set_defaults(func=_cmd_run)
 
 
-_DEMO_HEADS = ("scenario", "verdict", "ticks", "records", "lost", "dead-lettered", "wall")
+_DEMO_HEADS = ("scenario", "verdict", "ticks", "records", "lost", "undelivered",
+               "dead-lettered", "wall")
+_BLANK = ("",) * (len(_DEMO_HEADS) - 2)
+# Under a failed scenario's row: its first few findings.
+_FINDINGS = 3
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     """Run the scenario library, print a table, write one HTML timeline per scenario."""
-    import logging
     import time
     import traceback
     from pathlib import Path
@@ -118,7 +126,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
 
     try:
-        scenarios = [load_scenario(name) for name in args.scenario or scenario_names()]
+        specs = args.scenario or scenario_names()
+        scenarios = [load_scenario(name) for name in specs]
         integration = (None if args.integration is None
                        else resolve_object(args.integration, "--integration"))
         adapter = None if args.adapter is None else resolve_object(args.adapter, "--adapter")
@@ -142,23 +151,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     ran = "the reference Demo POS" if integration is None else str(args.integration)
     written: list[tuple[Any, str]] = []
     # The engine logs every failed step; the reports show them, so keep the table readable.
-    quiet = logging.NullHandler()
-    if not args.verbose:
-        logging.getLogger("spmkit").addHandler(quiet)
-    try:
-        for scenario in scenarios:
+    with engine_log(verbose=args.verbose, quiet=True):
+        for spec, scenario in zip(specs, scenarios, strict=True):
             try:
                 result = run_scenario(scenario, seed=args.seed, integration=integration,
                                       adapter=adapter)
             except Exception as exc:
                 failed += 1
-                print(_demo_row((scenario.name, "ERROR", "", "", "", "", ""), widths), flush=True)
+                print(_demo_row((scenario.name, "ERROR", *_BLANK), widths), flush=True)
                 print("".join(traceback.format_exception_only(exc)).rstrip(), file=sys.stderr)
                 continue
             if result.skipped is not None:
                 skipped.append(f"  {scenario.name}: {result.skipped}")
-                print(_demo_row((scenario.name, "skipped", "", "", "", "", ""), widths),
-                      flush=True)
+                print(_demo_row((scenario.name, "skipped", *_BLANK), widths), flush=True)
                 continue
             ran = result.integration
             failed += not result.passed
@@ -168,10 +173,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             shown = sorted({v.invariant for v in result.expected_violations})
             print(_demo_row((scenario.name, _demo_verdict(result.passed, shown),
                              f"{stats.ticks:,}", f"{stats.records:,}", f"{stats.lost:,}",
-                             f"{stats.dead_lettered:,}", f"{stats.wall_seconds:.2f}s"), widths),
-                  flush=True)
-    finally:
-        logging.getLogger("spmkit").removeHandler(quiet)
+                             f"{stats.undelivered:,}", f"{stats.dead_lettered:,}",
+                             f"{stats.wall_seconds:.2f}s"), widths), flush=True)
+            if not result.passed:
+                print(_findings(result, _replay(spec, args), out / written[-1][1]), flush=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / "index.html").write_text(render_index(written), encoding="utf-8")
     total = len(scenarios) - len(skipped)
@@ -182,6 +187,41 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"{len(skipped)} scenario(s) do not apply to this integration:\n"
               + "\n".join(skipped))
     return 1 if failed else 0
+
+
+def _findings(result: Any, replay: str, report: Any) -> str:
+    """Under a failed scenario's row: each unexpected invariant with its step-source, how
+    often, the first records; the expectations that failed; the replay command."""
+    from spmkit_testing._text import clip
+    from spmkit_testing.scenario import group_violations, records_text
+
+    expected = {v.invariant for v in result.expected_violations}
+    groups = group_violations(v for v in result.violations if v.invariant not in expected)
+    lines = []
+    for g in groups[:_FINDINGS]:
+        behind = result.behind.get(g.where, ())
+        records = (f", records {g.records_text()}" if g.records else
+                   f", undelivered at the end: {records_text(behind)}" if behind else "")
+        lines.append(f"    {g.invariant} at {g.where}: {g.count} violation(s) from tick "
+                     f"{g.first_tick}{records}: {clip(g.detail.splitlines()[0], 100)}")
+    problems = [f for f in result.failures if not f.startswith("unexpected violation: ")]
+    lines += [f"    {clip(f.splitlines()[0], 120)}" for f in problems[:_FINDINGS]]
+    more = max(0, len(groups) - _FINDINGS) + max(0, len(problems) - _FINDINGS)
+    if more:
+        lines.append(f"    … and {more} more (see the report)")
+    lines.append(f"    replay: {replay}")
+    lines.append(f"    report: {report}")
+    return "\n".join(lines)
+
+
+def _replay(spec: str, args: argparse.Namespace) -> str:
+    """The ``spmkit run`` command that replays one scenario of the demo."""
+    import shlex
+
+    options = [("--seed", None if args.seed is None else str(args.seed)),
+               ("--integration", args.integration), ("--adapter", args.adapter)]
+    return shlex.join(["spmkit", "run", spec, *(word for flag, value in options
+                                                if value is not None for word in (flag, value))])
 
 
 def _hazards(scenario: Any) -> list[str]:
@@ -216,6 +256,8 @@ def add_demo(subparsers: Any) -> None:
     parser.add_argument("--scenario", action="append", metavar="NAME_OR_PATH",
                         help="Run only this scenario (repeatable; a library name or a .py file)")
     parser.add_argument("--seed", type=int, default=None, help="Override every scenario's seed")
-    parser.add_argument("--verbose", action="store_true", help="Show the engine's log lines")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="Show the engine's log lines, with the whole traceback of a step "
+                        "that raised")
     add_target_options(parser)
     parser.set_defaults(func=_cmd_demo)

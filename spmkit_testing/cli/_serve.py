@@ -47,7 +47,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         return 2
     except ImportError:
         print(
-            "spmkit serve needs uvicorn: pip install 'spmkit[serve]'.",
+            "spmkit serve needs uvicorn: pip install 'spmkit-shopimind[serve]'.",
             file=sys.stderr,
         )
         return 2

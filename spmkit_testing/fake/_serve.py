@@ -88,10 +88,11 @@ async def serve(
     handle_signals: bool = True,
 ) -> None:
     """Serve ``fake`` on ``host:port`` until a signal or ``stop``; ``ready(base_url)``."""
+    # The server first: without uvicorn (the serve extra) no socket is left open.
+    server = _make_server(fake)
     sock = _bind(host, port)
     real_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    server = _make_server(fake)
     loop = asyncio.get_running_loop()
     if handle_signals:
         for sig in (signal.SIGINT, signal.SIGTERM):

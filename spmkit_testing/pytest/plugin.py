@@ -36,6 +36,7 @@ that never uses it costs almost nothing.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,7 @@ __all__ = [
     "SCENARIO_OPTION",
     "SEED_OPTION",
     "ScenarioItem",
+    "SpmkitItems",
     "spm_client",
     "spm_fake",
     "spm_network",
@@ -84,7 +86,7 @@ SCENARIO_INI = "spmkit_scenario"
 
 def scenario_argument(value: str) -> str:
     """The ``--scenario`` type: a library name or an existing ``.py`` file."""
-    from spmkit_testing.scenario import scenario_names
+    from spmkit_testing.scenario import scenario_names, unknown_scenario_text
 
     if is_path(value):
         if not Path(value).is_file():
@@ -93,12 +95,8 @@ def scenario_argument(value: str) -> str:
                 f"that defines scenario = Scenario(...), or a library name"
             )
         return value
-    names = scenario_names()
-    if value not in names:
-        raise pytest.UsageError(
-            f"unknown scenario {value!r}; choose from: {', '.join(names)} "
-            f"(or pass the path of a scenario file ending in .py)"
-        )
+    if value not in scenario_names():
+        raise pytest.UsageError(unknown_scenario_text(value))
     return value
 
 
@@ -192,15 +190,40 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True if asked else None
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
+class SpmkitItems(pytest.Collector):
+    """What spmkit adds to a run (``--scenario`` and the ini's scenarios, the contract
+    checks of ``--spmkit-target``, the suite of ``--spmkit-conformance``), collected as any
+    other collector's items: pytest's "collected N items" counts them, ``-k`` selects them.
+    The items' parent stays the session, so their ids read ``scenario[poison_pill]``."""
+
+    def __init__(self, *, items: list[pytest.Item], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.items = items
+
+    def collect(self) -> list[pytest.Item]:
+        return self.items
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    report = yield
+    if isinstance(collector, pytest.Session) and report.passed:
+        items = _items(collector, collector.config)
+        if items:
+            report.result.append(SpmkitItems.from_parent(collector, name="spmkit", items=items))
+    return report
+
+
+def _items(session: pytest.Session, config: pytest.Config) -> list[pytest.Item]:
     seed = config.getoption("spmkit_seed")
     requested = _requested(config)
     if requested:
         target(config)  # a bad ini value is a usage error before anything runs
+    items: list[pytest.Item] = []
     for spec in requested:
         name = Path(spec).stem if is_path(spec) else spec
         items.append(ScenarioItem.from_parent(session, name=f"scenario[{name}]", spec=spec,
                                               seed=seed))
     items.extend(contract_items(session, config))
     items.extend(conformance_items(session, config))
+    return items

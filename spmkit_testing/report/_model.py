@@ -20,11 +20,12 @@ import ast
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from spmkit_testing._dsl import InvalidScenario
 from spmkit_testing._text import Rejects, parse_rejects, parse_time
 from spmkit_testing.faults import FaultTarget
+from spmkit_testing.scenario import ViolationLike
 
 if TYPE_CHECKING:
     from spmkit_testing.sim import StepTrace, TickTrace
@@ -44,21 +45,6 @@ __all__ = [
 STATES = ("ok", "skipped", "backoff", "held", "crashed")
 RANK = {name: rank for rank, name in enumerate(STATES)}
 _RUN_STATE = {"ok": "ok", "partial": "held", "failed": "crashed", "crashed": "crashed"}
-
-
-class ViolationLike(Protocol):
-    """What the timeline reads from a violation (the oracle's ``Violation`` fits)."""
-
-    @property
-    def invariant(self) -> str: ...
-    @property
-    def tick(self) -> int: ...
-    @property
-    def where(self) -> str: ...
-    @property
-    def record(self) -> str | None: ...
-    @property
-    def detail(self) -> str: ...
 
 
 @dataclass

@@ -42,12 +42,19 @@ from spmkit_testing.scenario._expect import (
     violates,
     webhooks,
 )
+from spmkit_testing.scenario._grouped import (
+    ViolationGroup,
+    ViolationLike,
+    group_violations,
+    records_text,
+)
 from spmkit_testing.scenario._registry import (
     UnknownScenario,
     load_scenario,
     scenario_dirs,
     scenario_names,
     scenario_path,
+    unknown_scenario_text,
 )
 from spmkit_testing.scenario._runner import (
     ScenarioFailed,
@@ -95,6 +102,7 @@ __all__ = [
     "Drawing",
     "error_mentions",
     "format_duration",
+    "group_violations",
     "InvalidScenario",
     "LATENESS_SHARE",
     "load_scenario",
@@ -104,6 +112,7 @@ __all__ = [
     "ran",
     "record",
     "records",
+    "records_text",
     "resolve_object",
     "Rule",
     "rules",
@@ -125,8 +134,11 @@ __all__ = [
     "Target",
     "target_of",
     "UnknownScenario",
+    "unknown_scenario_text",
     "verb",
     "violates",
+    "ViolationGroup",
+    "ViolationLike",
     "webhooks",
     "World",
 ]

@@ -8,6 +8,7 @@ loading runs it with :func:`runpy.run_path`, which leaves ``sys.modules`` as it 
 
 from __future__ import annotations
 
+import difflib
 import runpy
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,8 @@ from pathlib import Path
 from spmkit_testing._dsl import InvalidScenario
 from spmkit_testing.scenario._scenario import Scenario
 
-__all__ = ["UnknownScenario", "load_scenario", "scenario_dirs", "scenario_names", "scenario_path"]
+__all__ = ["UnknownScenario", "load_scenario", "scenario_dirs", "scenario_names", "scenario_path",
+           "unknown_scenario_text"]
 
 
 class UnknownScenario(InvalidScenario, LookupError):
@@ -57,11 +59,17 @@ def scenario_path(name: str) -> Path:
     try:
         return library[name]
     except KeyError:
-        known = ", ".join(sorted(library)) or "(none found)"
-        raise UnknownScenario(
-            f"unknown scenario {name!r}; choose from: {known} (or pass the path of a "
-            f"scenario file ending in .py)"
-        ) from None
+        raise UnknownScenario(unknown_scenario_text(name)) from None
+
+
+def unknown_scenario_text(name: str) -> str:
+    """What to say about a name that is not in the library: the closest names first (a
+    misspelling), then every name."""
+    names = sorted(_library())
+    close = difflib.get_close_matches(name, names, n=3)
+    guess = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    return (f"unknown scenario {name!r}{guess}; choose from: {', '.join(names) or '(none found)'}"
+            f" (or pass the path of a scenario file ending in .py)")
 
 
 def _looks_like_path(value: str) -> bool:

@@ -17,7 +17,14 @@ from spmkit_testing.sim._records import DEFAULT_STREAM, Factory, Record, record,
 from spmkit_testing.sim._runs import CRASH_POINTS, SimulatedCrash
 from spmkit_testing.sim._simulation import Simulation
 from spmkit_testing.sim._target import Target, resolve_object
-from spmkit_testing.sim._trace import StepTrace, TickTrace, WebhookTrace, format_timeline
+from spmkit_testing.sim._trace import (
+    StepError,
+    StepTrace,
+    TickTrace,
+    WebhookTrace,
+    format_timeline,
+    step_errors,
+)
 from spmkit_testing.sim._wiring import API_BASE_URL, Parts, wire
 from spmkit_testing.sim._world import DEFAULT_START, MEMORY, World
 
@@ -36,6 +43,8 @@ __all__ = [
     "resolve_object",
     "SimulatedCrash",
     "Simulation",
+    "step_errors",
+    "StepError",
     "StepTrace",
     "Target",
     "TickTrace",

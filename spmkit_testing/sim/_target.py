@@ -7,24 +7,27 @@ For example::
     Target(build_my_integration, my_adapter)                # a builder: fresh each world
     Target()                                                 # the reference Demo POS
 
-An integration is an :class:`~spmkit.Integration` or a builder called with the world's
-policies (``batch_size=``, ``tolerate_rejects=``) that returns one: a builder gives every
-simulated world a fresh integration, so an integration that keeps state in memory does
-not carry it from one scenario or example to the next. Only this module knows the
-reference integration (imported when no integration is named).
+An integration is an :class:`~spmkit.Integration` or a builder (a function returning
+one): a builder gives every simulated world a fresh integration, so an integration that
+keeps state in memory does not carry it from one scenario or example to the next. The
+world's policies (``batch_size=``, ``tolerate_rejects=``) go to a builder as keywords when
+its signature takes them; the others (all of them, for an Integration object) are applied
+with :func:`spmkit.with_step_policies`, which rebuilds the steps made with
+``define_bulk_step`` (a hand-written ``SyncStep`` has no ``batch_size`` to change). Only
+this module knows the reference integration (imported when no integration is named).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
+import inspect
 import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from spmkit import Integration, InvalidArgument
+from spmkit import Integration, IntegrationDefinitionError, InvalidArgument, with_step_policies
 from spmkit_testing._dsl import InvalidScenario
 from spmkit_testing.adapter import Adapter, InvalidAdapter
 from spmkit_testing.partner import Partner
@@ -131,28 +134,59 @@ class Target:
     def build(self, *, tolerate_rejects: bool | float | None = None,
               batch_size: int | None = None) -> tuple[Integration, Adapter]:
         """A fresh integration with these policies (``None``: its own), and its adapter,
-        checked against each other."""
+        checked against each other: a builder gets the policies its signature takes, the
+        rest are applied with :func:`spmkit.with_step_policies`."""
         integration, adapter = self.resolved()
-        given = {k: v for k, v in (("tolerate_rejects", tolerate_rejects),
-                                   ("batch_size", batch_size)) if v is not None}
+        given: dict[str, Any] = {k: v for k, v in (("tolerate_rejects", tolerate_rejects),
+                                                   ("batch_size", batch_size)) if v is not None}
         if not isinstance(integration, Integration):
-            built = integration(**given)
+            taken = _keywords(integration, given)
+            built = integration(**{k: v for k, v in given.items() if k in taken})
             if not isinstance(built, Integration):
                 raise InvalidArgument(f"the integration builder {integration!r} returned "
                                       f"{built!r}, not an Integration.")
+            given = {k: v for k, v in given.items() if k not in taken}
             integration = built
-        elif "batch_size" in given:
-            raise InvalidArgument(
-                f"batch_size={batch_size!r} cannot be applied to the integration object "
-                f"{integration.slug!r}: define_bulk_step(batch_size=...) is fixed when the step "
-                f"is defined. Pass a builder instead (integration=lambda **policy: "
-                f"build(**policy)) or leave batch_size out.")
-        elif tolerate_rejects is not None:
-            steps = [dataclasses.replace(s, tolerate_rejects=tolerate_rejects)
-                     for s in integration.sync_steps]
-            integration = dataclasses.replace(integration, sync_steps=tuple(steps))
+        if given:
+            try:
+                integration = with_step_policies(integration, **given)
+            except IntegrationDefinitionError as exc:
+                raise InvalidArgument(f"{exc} {_HOW}") from None
         adapter.check(integration)
         return integration, adapter
+
+    def refuses_batch_size(self) -> str | None:
+        """Why a world's ``batch_size`` cannot be applied to this integration (a step of it
+        is hand-written and the builder, if any, does not take ``batch_size``), or ``None``."""
+        integration = self.resolved()[0]
+        if not isinstance(integration, Integration):
+            if "batch_size" in _keywords(integration, {"batch_size": 0}):
+                return None
+            integration = integration()
+            if not isinstance(integration, Integration):
+                return None  # build() says what is wrong with it
+        step = next((s for s in integration.sync_steps if s.rebuild is None), None)
+        if step is None:
+            return None
+        return (f"step '{step.entity}' of {integration.slug!r} is a hand-written SyncStep, "
+                f"so it has no batch_size to change. {_HOW}")
+
+
+_HOW = ("Build the step with spmkit.define_bulk_step(...), or name a builder that takes the "
+        "policy: def build(*, batch_size=500, tolerate_rejects=False) -> Integration.")
+
+
+def _keywords(builder: Callable[..., Any], given: dict[str, Any]) -> set[str]:
+    """The policies of ``given`` that ``builder`` takes as keywords (all of them when it
+    takes ``**kwargs``, or when its signature cannot be read)."""
+    try:
+        parameters = inspect.signature(builder).parameters.values()
+    except (TypeError, ValueError):
+        return set(given)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return set(given)
+    return {p.name for p in parameters if p.name in given and p.kind in (
+        inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)}
 
 
 def _reference_adapter_of(integration: Integration | Builder) -> Adapter:

@@ -1,7 +1,9 @@
 """What a simulation leaves behind per tick: :class:`TickTrace`, :class:`StepTrace`, webhooks.
 
 A trace line is one JSON object per tick, keys sorted: byte-identical for the same
-scenario and seed, on any machine.
+scenario and seed, on any machine. A failed step's whole traceback
+(:attr:`StepTrace.traceback`, for reports and ``-v``) names files where this machine
+keeps them, so it stays out of the line and out of comparisons.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from spmkit import StepSource, SyncSummary
 from spmkit_testing._text import error_text
 
-__all__ = ["StepTrace", "TickTrace", "WebhookTrace", "format_timeline", "iso", "tick_trace"]
+__all__ = ["StepError", "StepTrace", "TickTrace", "WebhookTrace", "format_timeline", "iso",
+           "step_errors", "tick_trace"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,7 @@ class StepTrace:
     attempted: int
     rejected: int
     dead_lettered: int
+    traceback: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def where(self) -> str:
@@ -56,7 +60,10 @@ class TickTrace:
 
     def to_json(self) -> str:
         """One JSON line, keys sorted: byte-identical for the same scenario and seed."""
-        return json.dumps(dataclasses.asdict(self), sort_keys=True, separators=(",", ":"))
+        line = dataclasses.asdict(self)
+        for step in line["steps"]:
+            del step["traceback"]
+        return json.dumps(line, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +101,41 @@ def tick_trace(index: int, now: datetime, full: bool, faults: tuple[str, ...],
             cursor_before=at(s.cursor_before), cursor_after=at(s.cursor_after),
             advanced=s.advanced, skipped=s.skipped_reason, errors=s.errors,
             attempted=s.attempted, rejected=s.rejected, dead_lettered=s.dead_lettered,
+            traceback=s.traceback,
         )
         for s in summary.steps
     )
     return TickTrace(index=index, now=at(now) or "", status=summary.status, full_backfill=full,
                      steps=steps, faults=faults, run_id=summary.run_id, trigger=trigger)
+
+
+@dataclass(slots=True)
+class StepError:
+    """One distinct error of one step-source: where, the text, the first tick, how many
+    ticks had it, and the traceback (``None`` when no exception was behind it)."""
+
+    where: str
+    error: str
+    first_tick: int
+    ticks: int
+    traceback: str | None
+
+
+def step_errors(trace: Sequence[TickTrace]) -> list[StepError]:
+    """The distinct ``(step-source, first error)`` pairs of a trace, in order of first tick."""
+    found: dict[tuple[str, str], StepError] = {}
+    for tick in trace:
+        for step in tick.steps:
+            if not step.errors:
+                continue
+            key = (step.where, step.errors[0])
+            seen = found.get(key)
+            if seen is None:
+                found[key] = StepError(step.where, step.errors[0], tick.index, 1, step.traceback)
+            else:
+                seen.ticks += 1
+                seen.traceback = seen.traceback or step.traceback
+    return list(found.values())
 
 
 def iso(value: datetime | None) -> str | None:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import inspect
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +13,15 @@ import pytest
 from spmkit import PushOutcome, RejectedItem, TransportFailure, open_store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def raised_at(fn: Callable[..., Any]) -> str:
+    """How a step error names the line of ``fn`` that raises: ``engine/test_x.py:42 in fn``."""
+    lines, first = inspect.getsourcelines(fn)
+    line = first + next(i for i, text in enumerate(lines) if "raise " in text)
+    module = fn.__module__
+    path = "/".join([*module.split(".")[:-1], Path(sys.modules[module].__file__ or "").name])
+    return f"{path}:{line} in {fn.__name__}"
 
 
 class ManualClock:

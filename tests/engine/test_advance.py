@@ -21,7 +21,7 @@ from spmkit import (
     run_integration_sync,
 )
 
-from .conftest import FakePush, ManualClock
+from .conftest import FakePush, ManualClock, raised_at
 
 
 def sync(step: SyncStep, store: Any, clock: ManualClock, push: FakePush) -> SyncSummary:
@@ -76,7 +76,8 @@ def test_an_advance_that_raises_is_an_error_of_the_step(
     step = define_bulk_step("customers", stream=lambda ctx: rows(clock), map=lambda r, c: r,
                             advance=broken)
     assert sync(step, store, clock, push).step("customers").errors == (
-        "bulk step 'customers': advance(ctx, read) raised KeyError: 'changed'",)
+        f"bulk step 'customers': advance(ctx, read) raised KeyError at {raised_at(broken)}: "
+        f"'changed'",)
 
 
 def test_an_advance_that_is_not_callable_is_refused_at_definition() -> None:
@@ -134,5 +135,6 @@ def test_a_plain_stream_that_fails_midway_pushes_the_batches_it_filled(
     assert push.calls == [("customers", 3), ("customers", 3)]
     assert sorted(push.delivered) == ["c0", "c2", "c4", "c5", "c6", "c7"]
     assert summary.step("customers").errors == (
-        "bulk step 'customers': RuntimeError: partner closed the connection",)
+        f"bulk step 'customers': RuntimeError at {raised_at(partner)}: partner closed the "
+        f"connection",)
     assert store.get_cursor("customers", "").last_synced_at is None

@@ -24,7 +24,7 @@ from spmkit import (
     run_integration_sync,
 )
 
-from .conftest import FakePush, ManualClock
+from .conftest import FakePush, ManualClock, raised_at
 
 
 class Partner:
@@ -357,12 +357,16 @@ def test_dead_letter_write_failure_never_fails_the_sync(
 # Rule 8: per-source isolation
 
 
+async def run_unless_failing(ctx: StepContext, failing: set[str]) -> StepResult:
+    if ctx.source_key in failing:
+        raise ConnectionError(f"store {ctx.source_key} unreachable")
+    assert ctx.window is not None
+    return StepResult(advance_cursor_to=ctx.window.until)
+
+
 def per_source_step(failing: set[str]) -> SyncStep:
     async def run(ctx: StepContext) -> StepResult:
-        if ctx.source_key in failing:
-            raise ConnectionError(f"store {ctx.source_key} unreachable")
-        assert ctx.window is not None
-        return StepResult(advance_cursor_to=ctx.window.until)
+        return await run_unless_failing(ctx, failing)
 
     return SyncStep(entity="orders", run=run, cursor_scope="per-source",
                     sources=lambda ctx: ["store-1", "store-2"])
@@ -376,7 +380,7 @@ def test_one_failing_source_never_blocks_another(
     assert store.get_cursor("orders", "store-2").last_synced_at == clock.now()
     assert summary.status == "partial"
     assert summary.step("orders", "store-1").errors == (
-        "fatal: ConnectionError: store store-1 unreachable",)
+        f"fatal: ConnectionError at {raised_at(run_unless_failing)}: store store-1 unreachable",)
 
 
 def test_per_source_step_without_sources_is_refused_at_definition() -> None:
@@ -421,7 +425,8 @@ def test_enabled_raising_is_a_recorded_failure_of_the_step(
         raise KeyError("sync_orders")
 
     summary = sync([SyncStep(entity="orders", run=run, enabled=enabled)], store, clock, push)
-    assert summary.step("orders").errors == ("enabled() raised KeyError: 'sync_orders'",)
+    assert summary.step("orders").errors == (
+        f"enabled() raised KeyError at {raised_at(enabled)}: 'sync_orders'",)
     assert store.get_cursor("orders", "").consecutive_failures == 1
 
 

@@ -87,3 +87,19 @@ def test_serve_prints_one_line_with_the_real_port_and_stops_cleanly(sig: signal.
     assert proc.returncode == 0, err
     assert rest == ""
     assert "listening on http://127.0.0.1:" in err and "(api key: k)" in err
+
+
+def test_serve_without_the_serve_extra_names_the_install_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if the extra were not installed
+    assert main(["serve", "--api-key", "k", "--port", "0"]) == 2
+    assert capsys.readouterr().err == (
+        "spmkit serve needs uvicorn: pip install 'spmkit-shopimind[serve]'.\n")
+
+
+def test_the_readme_says_spmkit_serve_needs_its_extra() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    shown = readme.index("`spmkit serve --host 127.0.0.1 --port 0 --api-key KEY`")
+    assert "`spmkit serve` needs the `serve` extra (uvicorn)" in readme[shown:shown + 300]

@@ -54,8 +54,9 @@ def test_library_scenario_passes_and_replays_identically_from_its_source(
     assert scenario.summary, f"{name} needs a docstring saying what it shows"
     result = run_scenario(scenario)
     assert result.passed, result.message()
-    assert 0 < result.stats.ticks <= len(result.trace)
-    assert result.settle_from == result.stats.ticks + 1  # then the settle ticks, if any
+    # Every tick, the settle ticks (if any) included: they follow the timeline's.
+    assert result.stats.ticks == len(result.trace)
+    assert result.settle_from == result.stats.ticks - result.stats.settle_ticks + 1
 
     path = tmp_path / f"{scenario.name}.py"
     path.write_text(scenario.to_source())
@@ -90,8 +91,8 @@ def _advance_on_error(monkeypatch: pytest.MonkeyPatch) -> None:
     original = _step_runner.StepRunner._record_failure
 
     def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], *,
-              items: int = 0, summary: Any = None) -> None:
-        original(self, step, key, cursor, errors, items=items, summary=summary)
+              items: int = 0, summary: Any = None, **kw: Any) -> None:
+        original(self, step, key, cursor, errors, items=items, summary=summary, **kw)
         window = getattr(summary, "window", None)
         if window is not None:
             self.base.store.set_cursor(step.entity, key, last_synced_at=window.until,
@@ -152,8 +153,8 @@ def _reset_failures_on_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     original = _step_runner.StepRunner._record_failure
 
     def buggy(self: Any, step: Any, key: str, cursor: Any, errors: list[str], *,
-              items: int = 0, summary: Any = None) -> None:
-        original(self, step, key, cursor, errors, items=items, summary=summary)
+              items: int = 0, summary: Any = None, **kw: Any) -> None:
+        original(self, step, key, cursor, errors, items=items, summary=summary, **kw)
         row = self.base.store.get_cursor(step.entity, key)
         self.base.store.set_cursor(step.entity, key, last_synced_at=row.last_synced_at,
                                    last_status="error", last_error=row.last_error, items=items,

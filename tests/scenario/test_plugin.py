@@ -65,3 +65,29 @@ def test_no_header_without_scenarios(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(*PLUGIN)
     result.assert_outcomes(passed=1)
     assert "spmkit:" not in result.stdout.str()
+
+
+def test_a_misspelt_scenario_name_suggests_the_closest(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(*PLUGIN, "--scenario=posion_pill")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown scenario 'posion_pill' (did you mean 'poison_pill' "
+                                 "or 'poison_pill_tolerated'?); choose from: clean_backfill, *"])
+
+
+@pytest.mark.parametrize("verbose", [[], ["-v"]], ids=["quiet", "verbose"])
+def test_the_collection_line_counts_the_scenario_items(
+        pytester: pytest.Pytester, verbose: list[str]) -> None:
+    pytester.makepyfile("def test_unrelated():\n    raise AssertionError('must not run')\n")
+    result = pytester.runpytest(*PLUGIN, "--scenario=poison_pill", "--scenario=max_ratio",
+                                *verbose)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["collect* collected 2 items*" if verbose else "collected 2 items"])
+    assert "collected 0 items" not in result.stdout.str()
+
+
+def test_ini_scenarios_are_counted_with_the_suite(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_unrelated():\n    pass\n")
+    pytester.makeini("[pytest]\nspmkit_scenario = max_ratio\n")
+    result = pytester.runpytest(*PLUGIN)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["collected 2 items"])

@@ -67,3 +67,11 @@ def test_loading_leaves_sys_modules_alone(tmp_path: Path) -> None:
     path.write_text(load_scenario("max_ratio").to_source())
     assert load_scenario(path).name == "max_ratio"
     assert {m for m in set(sys.modules) - before if "scenario" in m} == set()
+
+
+def test_a_misspelt_name_suggests_the_closest_names() -> None:
+    with pytest.raises(UnknownScenario) as excinfo:
+        load_scenario("clock_skew_overlpa")
+    assert str(excinfo.value).startswith(
+        "unknown scenario 'clock_skew_overlpa' (did you mean 'clock_skew_overlap' or "
+        "'clock_skew_loss'?); choose from: clean_backfill, ")

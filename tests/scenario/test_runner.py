@@ -141,3 +141,26 @@ def test_updates_deletes_and_world_lag_reach_the_fake() -> None:
     assert result.stats.records == 1  # c2 is deleted at the partner
     assert [s.attempted for s in result.trace[1].steps if s.entity == "customers"] == [0]
     assert [s.attempted for s in result.trace[2].steps if s.entity == "customers"] == [1]
+
+
+def test_a_batch_size_scenario_applies_to_an_integration_object_of_bulk_steps() -> None:
+    from spmkit import StepContext, StepResult, SyncStep
+    from spmkit_testing.reference import build_reference_integration, reference_adapter
+    from spmkit_testing.scenario import applies
+
+    chunked = load_scenario("whole_chunk_4xx")
+    built = build_reference_integration()  # an object, not a builder
+    assert applies(chunked, Target(built, reference_adapter)) is None
+    result = run_scenario(chunked, integration=built, adapter=reference_adapter)
+    assert result.passed, result.message()
+
+    async def by_hand(ctx: StepContext) -> StepResult:
+        return StepResult()
+
+    manual = dataclasses.replace(built, sync_steps=(
+        SyncStep(entity="customers", run=by_hand), *built.sync_steps[1:]))
+    assert applies(chunked, Target(manual, reference_adapter)) == (
+        "it needs batch_size=5, and step 'customers' of 'demo-pos' is a hand-written "
+        "SyncStep, so it has no batch_size to change. Build the step with "
+        "spmkit.define_bulk_step(...), or name a builder that takes the policy: def build(*, "
+        "batch_size=500, tolerate_rejects=False) -> Integration.")

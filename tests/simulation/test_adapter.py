@@ -13,7 +13,9 @@ from spmkit import (
     Integration,
     InvalidArgument,
     StepContext,
+    StepResult,
     SyncContext,
+    SyncStep,
     define_bulk_step,
     define_integration,
 )
@@ -126,12 +128,59 @@ def test_policies_are_applied_or_refused_never_ignored() -> None:
         assert {s.tolerate_rejects for s in sim.integration.sync_steps} == {0.25}
     with Simulation(World(batch_size=3)) as sim:  # the reference is a builder: it is applied
         assert sim.integration.slug == "demo-pos"
+    # An Integration object: its define_bulk_step steps are rebuilt with the batch size.
+    built = build_reference_integration()
+    with Simulation(World(batch_size=3, tolerate_rejects=0.5),
+                    Target(built, reference_adapter)) as sim:
+        assert sim.integration is not built
+        assert {s.tolerate_rejects for s in sim.integration.sync_steps} == {0.5}
+        assert all(s.rebuild is not None for s in sim.integration.sync_steps)
+    # A hand-written step cannot take one: refused, naming the step and what to do.
+    manual = define_integration(slug="mine", sync_steps=[
+        SyncStep(entity="customers", run=advance_to_until)])
+    adapter = Adapter(streams=[Stream("customers", resource="customers")],
+                      partner_api=routes(), settings=settings)
     with pytest.raises(InvalidArgument) as excinfo:
-        Simulation(World(batch_size=3), Target(build_reference_integration(),
-                                               reference_adapter))
-    assert str(excinfo.value).startswith(
-        "batch_size=3 cannot be applied to the integration object 'demo-pos': "
-        "define_bulk_step(batch_size=...) is fixed when the step is defined.")
+        Simulation(World(batch_size=3), Target(manual, adapter))
+    assert str(excinfo.value) == (
+        "with_step_policies(batch_size=3): step 'customers' of 'mine' is a hand-written "
+        "SyncStep, whose batches are its own business: only a step built with "
+        "define_bulk_step(...) can be rebuilt with another batch_size. Build 'customers' with "
+        "define_bulk_step, or leave batch_size out. Build the step with "
+        "spmkit.define_bulk_step(...), or name a builder that takes the policy: def build(*, "
+        "batch_size=500, tolerate_rejects=False) -> Integration.")
+    assert Target(manual, adapter).refuses_batch_size() == (
+        "step 'customers' of 'mine' is a hand-written SyncStep, so it has no batch_size to "
+        "change. Build the step with spmkit.define_bulk_step(...), or name a builder that "
+        "takes the policy: def build(*, batch_size=500, tolerate_rejects=False) -> "
+        "Integration.")
+
+
+async def advance_to_until(ctx: StepContext) -> StepResult:
+    assert ctx.window is not None
+    return StepResult(advance_cursor_to=ctx.window.until)
+
+
+def test_a_factory_gets_the_policies_its_signature_takes_and_a_fresh_integration() -> None:
+    calls: list[dict[str, Any]] = []
+
+    def factory() -> Integration:  # takes no policy: they are applied to what it returns
+        calls.append({})
+        return build_reference_integration()
+
+    def tolerant_only(*, tolerate_rejects: bool | float = False) -> Integration:
+        calls.append({"tolerate_rejects": tolerate_rejects})
+        return build_reference_integration(tolerate_rejects=tolerate_rejects)
+
+    world = World(batch_size=3, tolerate_rejects=0.5)
+    with Simulation(world, Target(factory, reference_adapter)) as one, \
+            Simulation(world, Target(factory, reference_adapter)) as two:
+        assert one.integration is not two.integration  # a fresh one per world
+        assert {s.tolerate_rejects for s in one.integration.sync_steps} == {0.5}
+    with Simulation(world, Target(tolerant_only, reference_adapter)) as sim:
+        assert {s.tolerate_rejects for s in sim.integration.sync_steps} == {0.5}
+    assert calls == [{}, {}, {"tolerate_rejects": 0.5}]
+    assert Target(factory, reference_adapter).refuses_batch_size() is None
 
 
 # -- a partner reached through a vendor SDK: an in-process client object --------------------

@@ -119,11 +119,14 @@ def test_a_read_only_store_file_is_refused_at_open_and_left_as_it_was(shared_dir
                  "PRAGMA user_version = 1")
     path.chmod(0o444)
     before = fingerprint(path)
-    assert open_without_privileges(path) == (
-        f"Cannot open the store at {str(path)!r}: the file is read-only for this user, and the "
-        f"store writes cursors, runs and rejected items to it. Make it writable (chmod u+w) or "
-        f"open a copy of it.")
+    assert open_without_privileges(path) == read_only_refusal(path)
     assert fingerprint(path) == before
+
+
+def read_only_refusal(path: Path) -> str:
+    return (f"Cannot open the store at {str(path)!r}: the file is read-only for this user, and "
+            f"the store writes cursors, runs and rejected items to it. Make it writable (chmod "
+            f"u+w) or open a copy of it.")
 
 
 def test_a_store_in_a_read_only_directory_is_refused_at_open(shared_dir: Path) -> None:
