@@ -25,7 +25,7 @@ BIN = Path(sys.executable).parent
 TARGET = ("--integration acme_crm.sync:integration --adapter acme_crm.testing:adapter")
 STATIC = ["steps_have_entities_and_bulk_resources", "per_source_steps_declare_sources",
           "policies_in_range", "provisioning_declares_what_steps_use",
-          "adapter_covers_every_step"]
+          "adapter_covers_every_step", "adapter"]
 NOT_APPLYING = {"clock_skew_loss", "whole_chunk_4xx"}
 
 # The planted bug, as an integration author might write it: remember the newest
@@ -88,7 +88,7 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--spmkit-conformance",
                                            "--spmkit-examples", "10", "-v",
                                            "--junitxml=junit.xml")
-    result.assert_outcomes(passed=26, skipped=2)  # the repo's own tests did not run
+    result.assert_outcomes(passed=27, skipped=2)  # the repo's own tests did not run
     result.stdout.fnmatch_lines([
         "spmkit conformance: integration acme_crm.sync:integration; property run: spmkit-ci "
         "profile, 10 examples",
@@ -98,7 +98,7 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
         "conformance::scenario[[]whole_chunk_4xx[]] SKIPPED*",
         "*= spmkit conformance =*",
         "integration: acme_crm.sync:integration",
-        "static: 5 passed",
+        "static: 6 passed",
         "property: 1 passed",
         "property run: * examples in *s",
         "fault-space coverage:",
@@ -114,7 +114,7 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
         f"conformance::scenario[{n}]" for n in NOT_APPLYING}
     assert [k for k in seen if k.startswith("conformance.static::")] == [
         f"conformance.static::{name}" for name in STATIC]
-    assert "conformance::property" in seen and len(seen) == 28
+    assert "conformance::property" in seen and len(seen) == 29
 
 
 def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(

@@ -2,10 +2,11 @@
 
 Subcommands so far: ``serve`` (the fake ShopiMind API over HTTP), ``scenarios`` (list
 the named scenarios), ``run`` (run one, exit 0/1/2), ``demo`` (run the library, write
-HTML timelines), ``prove`` (the property check of the golden rule, exit 0/1/2)
-and ``verify-fake`` (the wire contract against a real API, exit
-0/1/2). Add one by writing ``add_<name>(subparsers)`` in a module of this package that
-registers its parser with ``func=<the command>``, and listing it in ``_SUBCOMMANDS``.
+HTML timelines), ``prove`` (the property check of the golden rule, exit 0/1/2),
+``verify-fake`` (the wire contract against a real API, exit 0/1/2) and
+``check-adapter`` (is the adapter true to its partner? exit 0/2). Add one by writing
+``add_<name>(subparsers)`` in a module of this package that registers its parser with
+``func=<the command>``, and listing it in ``_SUBCOMMANDS``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from spmkit_testing.cli._check_adapter import add_check_adapter
 from spmkit_testing.cli._prove import add_prove
 from spmkit_testing.cli._scenarios import add_demo, add_run, add_scenarios
 from spmkit_testing.cli._serve import add_serve, add_verify_fake
@@ -23,7 +25,8 @@ from spmkit_testing.cli._serve import add_serve, add_verify_fake
 __all__ = ["build_parser", "main"]
 
 _SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (add_serve, add_scenarios, add_run,
-                                                   add_demo, add_prove, add_verify_fake)
+                                                   add_demo, add_prove, add_verify_fake,
+                                                   add_check_adapter)
 
 
 def build_parser() -> argparse.ArgumentParser:
