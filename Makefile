@@ -24,10 +24,13 @@ typecheck: $(STAMP)
 
 # The example integration is tested as a third party would: built, installed (not
 # editable) next to spmkit-shopimind, and tested from its own folder with its own configuration:
-# its own tests, then the conformance suite (serial and on two xdist workers).
+# its own tests, its adapter against the cassette of its partner's API (check-adapter: exit
+# 2 on drift), then the conformance suite (serial and on two xdist workers).
 examples: $(STAMP)
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-build-isolation ./examples/acme_crm
 	cd examples/acme_crm && ../../$(BIN)/pytest -q -p no:cacheprovider
+	cd examples/acme_crm && ../../$(BIN)/spmkit check-adapter --adapter acme_crm.testing:adapter \
+		--cassette tests/cassettes > /dev/null
 	$(MAKE) --no-print-directory conformance conformance-two-workers
 
 # The conformance suite on the example, as its CI would run it: serial and on two workers

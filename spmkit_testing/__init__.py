@@ -78,6 +78,7 @@ if _typing.TYPE_CHECKING:
     )
     from spmkit_testing.sim import (
         CRASH_POINTS,
+        AdapterError,
         SimulatedCrash,
         Simulation,
         StepTrace,
@@ -89,6 +90,7 @@ if _typing.TYPE_CHECKING:
 
 __all__ = [
     "Adapter",
+    "AdapterError",
     "check_golden_rule",
     "CRASH_POINTS",
     "DeadlockError",
@@ -139,6 +141,7 @@ __all__ = [
 # must not import the whole harness (Hypothesis, Faker, the fake API...).
 _LAZY: dict[str, str] = {
     "Adapter": "spmkit_testing.adapter",
+    "AdapterError": "spmkit_testing.sim",
     "check_golden_rule": "spmkit_testing.stateful",
     "CRASH_POINTS": "spmkit_testing.sim",
     "DeadlockError": "spmkit_testing.clock",

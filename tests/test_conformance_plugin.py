@@ -25,7 +25,7 @@ BIN = Path(sys.executable).parent
 TARGET = ("--integration acme_crm.sync:integration --adapter acme_crm.testing:adapter")
 STATIC = ["steps_have_entities_and_bulk_resources", "per_source_steps_declare_sources",
           "policies_in_range", "provisioning_declares_what_steps_use",
-          "adapter_covers_every_step"]
+          "adapter_covers_every_step", "adapter"]
 NOT_APPLYING = {"clock_skew_loss"}
 
 # The planted bug, as an integration author might write it: remember the newest
@@ -89,7 +89,7 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
                                            "--spmkit-examples", "10", "-v",
                                            "--junitxml=junit.xml")
     # The repo's own tests did not run; nothing is remembered yet.
-    result.assert_outcomes(passed=27, skipped=2)
+    result.assert_outcomes(passed=28, skipped=2)
     result.stdout.fnmatch_lines([
         "spmkit conformance: integration acme_crm.sync:integration; property run: spmkit-ci "
         "profile, 10 examples",
@@ -101,7 +101,7 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
         "conformance::scenario[[]whole_chunk_4xx[]] PASSED*",
         "*= spmkit conformance =*",
         "integration: acme_crm.sync:integration",
-        "static: 5 passed",
+        "static: 6 passed",
         "property: 1 passed, 1 skipped",
         "  skipped property[[]remembered[]]: nothing remembered*",
         "property run: 10 examples in *s (1 shard(s))",
@@ -119,7 +119,7 @@ def test_acme_passes_with_stable_ids_a_summary_and_the_coverage_table(
         *(f"conformance::scenario[{n}]" for n in NOT_APPLYING)}
     assert [k for k in seen if k.startswith("conformance.static::")] == [
         f"conformance.static::{name}" for name in STATIC]
-    assert "conformance::property[1/1]" in seen and len(seen) == 29
+    assert "conformance::property[1/1]" in seen and len(seen) == 30
 
 
 def test_a_planted_high_water_mark_fails_with_a_counterexample_that_replays(

@@ -64,7 +64,7 @@ def test_the_reference_passes_the_suite_when_named(pytester: pytest.Pytester) ->
     pytester.makeini(f"[pytest]\n{REFERENCE}")
     pytester.makepyfile("def test_own():\n    raise AssertionError('not asked for')\n")
     result = pytester.runpytest(*PLUGIN, "--spmkit-conformance", "--spmkit-examples", "3")
-    result.assert_outcomes(passed=27, skipped=2)  # and property[remembered]: nothing yet
+    result.assert_outcomes(passed=28, skipped=2)  # and property[remembered]: nothing yet
     result.stdout.fnmatch_lines(["integration: spmkit_testing.reference:build_reference_"
                                  "integration", "property run: 3 examples in *"])
 

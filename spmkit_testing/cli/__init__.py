@@ -3,10 +3,11 @@
 Subcommands so far: ``serve`` (the fake ShopiMind API over HTTP), ``scenarios`` (list
 the named scenarios), ``run`` (run one, exit 0/1/2), ``demo`` (run the library, write
 HTML timelines), ``prove`` (the property check of the golden rule, exit 0/1/2),
-``fuzz`` (a HypoFuzz campaign of it, exit 0/1/2) and ``verify-fake`` (the wire
-contract against a real API, exit 0/1/2). Add one by writing ``add_<name>(subparsers)``
-in a module of this package that registers its parser with ``func=<the command>``, and
-listing it in ``_SUBCOMMANDS``.
+``fuzz`` (a HypoFuzz campaign of it, exit 0/1/2), ``verify-fake`` (the wire contract
+against a real API, exit 0/1/2) and ``check-adapter`` (is the adapter true to its
+partner? exit 0/2). Add one by writing ``add_<name>(subparsers)`` in a module of this
+package that registers its parser with ``func=<the command>``, and listing it in
+``_SUBCOMMANDS``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from spmkit_testing.cli._fuzz import add_fuzz
+from spmkit_testing.cli._check_adapter import add_check_adapter
 from spmkit_testing.cli._prove import add_prove
 from spmkit_testing.cli._scenarios import add_demo, add_run, add_scenarios
 from spmkit_testing.cli._serve import add_serve, add_verify_fake
@@ -26,7 +28,7 @@ __all__ = ["build_parser", "main"]
 
 _SUBCOMMANDS: tuple[Callable[[Any], None], ...] = (add_serve, add_scenarios, add_run,
                                                    add_demo, add_prove, add_fuzz,
-                                                   add_verify_fake)
+                                                   add_verify_fake, add_check_adapter)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -81,8 +81,10 @@ def _parent(path: str) -> str | None:
     return path[:cut] if cut > 0 else "$"
 
 
-def describe_shape_difference(target: Shape, fake: Shape) -> str:
-    """One line naming every path whose presence or types differ (``""`` when equal).
+def describe_shape_difference(target: Shape, fake: Shape, *, on_target: str = "on the target",
+                              in_fake: str = "in the fake") -> str:
+    """One line naming every path whose presence or types differ (``""`` when equal);
+    ``on_target`` / ``in_fake`` name the two sides.
 
     A path below one that is already reported is left out: a missing object is
     reported once, not once per field.
@@ -98,10 +100,10 @@ def describe_shape_difference(target: Shape, fake: Shape) -> str:
     parts = []
     if only_fake:
         shown = ", ".join(f"{p} ({fake[p]})" for p in top(only_fake))
-        parts.append(f"only in the fake: {shown}")
+        parts.append(f"only {in_fake}: {shown}")
     if only_target:
         shown = ", ".join(f"{p} ({target[p]})" for p in top(only_target))
-        parts.append(f"only on the target: {shown}")
+        parts.append(f"only {on_target}: {shown}")
     for path in top(changed):
-        parts.append(f"{path} is {target[path]} on the target, {fake[path]} in the fake")
+        parts.append(f"{path} is {target[path]} {on_target}, {fake[path]} {in_fake}")
     return "; ".join(parts)

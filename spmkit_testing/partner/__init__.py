@@ -30,17 +30,27 @@ from spmkit_testing.partner._records import SourceRecord
 from spmkit_testing.partner._rest import RestApi, RestTransport
 from spmkit_testing.partner._routes import Auth, RecordsRoute, SourcesRoute
 from spmkit_testing.partner._source import FakeSource
-from spmkit_testing.partner._time import PRECISIONS, TIME_FORMATS, truncate
+from spmkit_testing.partner._time import (
+    PRECISIONS,
+    TIME_FORMATS,
+    BadTime,
+    format_time,
+    parse_time,
+    truncate,
+)
 
 __all__ = [
     "Auth",
+    "BadTime",
     "default_payload",
     "DEFAULT_SOURCES",
     "fake_payload",
     "FakeSource",
+    "format_time",
     "key_for",
     "Page",
     "Paging",
+    "parse_time",
     "Partner",
     "PartnerCall",
     "PartnerFailure",

@@ -311,6 +311,7 @@ def conformance_items(session: pytest.Session, config: pytest.Config) -> list[py
     if not conformance_requested(config):
         return []
     from spmkit_testing.conformance import STATIC_CHECKS
+    from spmkit_testing.fidelity import ADAPTER_CHECK
     from spmkit_testing.scenario import scenario_names
 
     # Ids without a file part, so JUnit XML reads classname "conformance.static", name
@@ -318,7 +319,7 @@ def conformance_items(session: pytest.Session, config: pytest.Config) -> list[py
     items: list[pytest.Item] = [
         StaticItem.from_parent(session, name=check.name, check=check,
                                nodeid=f"{PREFIX}static::{check.name}")
-        for check in STATIC_CHECKS]
+        for check in (*STATIC_CHECKS, ADAPTER_CHECK)]
     items += _property_items(session, config)
     seed = config.getoption("spmkit_seed", None)
     items += [ScenarioItem.from_parent(session, name=f"scenario[{name}]", spec=name, seed=seed,

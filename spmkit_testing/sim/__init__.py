@@ -13,6 +13,7 @@ For example::
 
 from __future__ import annotations
 
+from spmkit_testing.sim._origin import AdapterError
 from spmkit_testing.sim._records import DEFAULT_STREAM, Factory, Record, record, records
 from spmkit_testing.sim._runs import CRASH_POINTS, SimulatedCrash
 from spmkit_testing.sim._simulation import Simulation
@@ -29,6 +30,7 @@ from spmkit_testing.sim._wiring import API_BASE_URL, Parts, wire
 from spmkit_testing.sim._world import DEFAULT_START, MEMORY, World
 
 __all__ = [
+    "AdapterError",
     "API_BASE_URL",
     "CRASH_POINTS",
     "DEFAULT_START",

@@ -248,6 +248,7 @@ class Runs:
         self.mark()
         self._check(self.ticks, now, summaries, full, workers)
         self._bound()
+        self._adapter_failed()
         return None if crashed is not None else summaries[0]
 
     def _finish(self, index: int, now: datetime, summary: SyncSummary | None, full: bool,
@@ -262,6 +263,14 @@ class Runs:
         self.mark()
         self._check(index, now, [] if summary is None else [summary], full)
         self._bound()
+        self._adapter_failed()
+
+    def _adapter_failed(self) -> None:
+        """Stop the run with the adapter's own error, once a tick showed one (its trace
+        is kept): what follows from it is not the integration's doing."""
+        watch = self.parts.adapter_watch
+        if watch is not None:
+            watch.raise_first()
 
     # -- webhooks -----------------------------------------------------------------------
 

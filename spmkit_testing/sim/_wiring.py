@@ -33,6 +33,7 @@ from spmkit_testing.fake import DEFAULT_BASE_URL, FakeShopimind
 from spmkit_testing.faults import FaultRegistry
 from spmkit_testing.network import MountedTransport, NetworkGuard, no_network
 from spmkit_testing.partner import Partner, RestApi
+from spmkit_testing.sim._origin import AdapterWatch
 from spmkit_testing.sim._target import Target
 from spmkit_testing.sim._world import MEMORY, World
 
@@ -62,6 +63,8 @@ class Parts:
     store_location: str
     client: SpmClient
     replay_guard: ReplayGuard
+    #: Watches an SDK adapter's fake for errors of its own (``None`` for a REST adapter).
+    adapter_watch: AdapterWatch | None = None
     _folder: tempfile.TemporaryDirectory[str] | None = None
     _closed: bool = False
 
@@ -119,10 +122,13 @@ def wire(world: World, target: Target, *, clock: SimClock | None = None) -> Part
     network.mount(f"{API_BASE_URL}/", fake.transport())
     partner.transport = network
     api = adapter.partner_api
+    watch = None
     if isinstance(api, RestApi):
         network.mount(f"{api.base_url}/", api.transport(partner))
     else:
         partner.client = api(partner)
+        watch = AdapterWatch(adapter, partner)
+        watch.watch(partner.client)
     settings = (target.settings or adapter.settings)(partner)
     folder, location = _store(world)
     db = open_store(location, clock=clock)
@@ -130,7 +136,7 @@ def wire(world: World, target: Target, *, clock: SimClock | None = None) -> Part
                        seed=world.seed)
     return Parts(world, target, clock, faults, fake, partner, network, no_network(),
                  integration, adapter, settings, db, location, client, ReplayGuard(clock),
-                 folder)
+                 watch, folder)
 
 
 def _store(world: World) -> tuple[tempfile.TemporaryDirectory[str] | None, str]:
