@@ -18,8 +18,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from spmkit_testing.cli._fuzz import add_fuzz
 from spmkit_testing.cli._check_adapter import add_check_adapter
+from spmkit_testing.cli._fuzz import add_fuzz
 from spmkit_testing.cli._prove import add_prove
 from spmkit_testing.cli._scenarios import add_demo, add_run, add_scenarios
 from spmkit_testing.cli._serve import add_serve, add_verify_fake

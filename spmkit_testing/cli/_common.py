@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import logging
+import os
 import sys
 from collections.abc import Iterator
 

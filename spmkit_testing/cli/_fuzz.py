@@ -41,7 +41,7 @@ def _cmd_fuzz(args: argparse.Namespace) -> int:
         import hypofuzz  # noqa: F401
     except ImportError:
         print("spmkit fuzz: HypoFuzz is not installed: pip install hypofuzz (or "
-              "spmkit[fuzz]).", file=sys.stderr)
+              "spmkit-shopimind[fuzz]).", file=sys.stderr)
         return 2
     workers = args.workers or default_workers()
     seconds = math.inf if args.seconds is None else args.seconds

@@ -41,7 +41,7 @@ def _cassette(path: Path) -> list[Exchange]:
         from vcr.serializers import yamlserializer
     except ImportError:
         raise InvalidArgument("reading a VCR.py cassette needs vcrpy: pip install "
-                              "'spmkit[testing]' (or pip install vcrpy).") from None
+                              "'spmkit-shopimind[testing]' (or pip install vcrpy).") from None
     try:
         requests, responses = FilesystemPersister.load_cassette(str(path), yamlserializer)
     except Exception as exc:  # vcrpy raises its own errors, or YAML's, for a bad file

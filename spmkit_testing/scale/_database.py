@@ -79,7 +79,7 @@ def _redis(url: str, setting: str) -> ExampleDatabase:
     except ImportError as exc:
         raise InvalidArgument(
             f"{EXAMPLE_DB_ENV}={setting!r} names a Redis server, but the redis client is not "
-            f"installed ({exc}): pip install redis (or spmkit[redis]).") from exc
+            f"installed ({exc}): pip install redis (or spmkit-shopimind[redis]).") from exc
     client = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
     try:
         client.ping()

@@ -119,7 +119,9 @@ def test_an_error_of_the_integration_itself_stays_the_integration_s() -> None:
         sim.put("contacts", "c1", {"email": "ada@example.com"})
         sim.tick()
         assert sim.trace[-1].status == "partial"
-        assert "KeyError: 'uid'" in sim.trace[-1].steps[0].errors[0]
+        error = sim.trace[-1].steps[0].errors[0]
+        assert "KeyError at " in error and "test_adapter_errors.py" in error, error
+        assert error.endswith(": 'uid'"), error
 
 
 SCENARIO = """
